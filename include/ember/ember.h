@@ -1,0 +1,9 @@
+#pragma once
+// Everything in Ember's public API.
+#include "ember/autograd.h"
+#include "ember/dtype.h"
+#include "ember/error.h"
+#include "ember/ops.h"
+#include "ember/parallel.h"
+#include "ember/random.h"
+#include "ember/tensor.h"

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs Ember's build and test dependencies from Debian's packages. Idempotent; needs root
+# (or sudo). Skips apt entirely when everything is already installed.
+set -euo pipefail
+PKGS=(cmake ninja-build g++ pkg-config libopenblas-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
+      libgtest-dev libgmock-dev libbenchmark-dev libpng-dev)
+# Optional extras for golden-file regeneration and side-by-side benchmarks (not needed to build/test).
+if [[ "${EMBER_WITH_TORCH:-0}" == "1" ]]; then PKGS+=(python3-torch python3-numpy libtorch-dev); fi
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  SUDO=""; [[ $(id -u) -ne 0 ]] && SUDO="sudo"
+  echo "setup: installing ${missing[*]}"
+  $SUDO apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

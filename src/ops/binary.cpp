@@ -1,0 +1,361 @@
+// Broadcasting binary ops, comparisons and where: type promotion, kernels and gradients.
+#include <cmath>
+
+#include "backend/cpu/loops.h"
+#include "core/internal.h"
+#include "ember/ops.h"
+#include "ops/elementwise_internal.h"
+
+namespace ember {
+
+using autograd::SavedTensor;
+using detail::BinaryOp;
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    EMBER_CHECK(da == db || da == 1 || db == 1, op, "shapes ", shape_str(a), " and ", shape_str(b),
+                " cannot be broadcast together (dim ", i, ": ", da, " vs ", db, ")");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+namespace {
+int category(DType t) { return t == kBool ? 0 : is_floating(t) ? 2 : 1; }
+DType default_for(int cat) { return cat == 0 ? kBool : cat == 1 ? kInt64 : kFloat32; }
+}  // namespace
+
+DType result_type(const Tensor& a, const Tensor& b) {
+  // PyTorch: dimensioned tensors decide; 0-dim tensors and then wrapped numbers only when they
+  // are of a higher category (bool < integer < float).
+  std::optional<DType> dims, zero, wrapped;
+  for (const Tensor* t : {&a, &b}) {
+    auto& slot = t->impl().is_wrapped_number ? wrapped : t->dim() == 0 ? zero : dims;
+    DType d = t->impl().is_wrapped_number ? default_for(category(t->dtype())) : t->dtype();
+    slot = slot ? promote_types(*slot, d) : d;
+  }
+  DType r = dims ? *dims : zero ? *zero : *wrapped;
+  if (zero && category(*zero) > category(r)) r = *zero;
+  if (wrapped && category(*wrapped) > category(r)) r = *wrapped;
+  return r;
+}
+
+namespace detail {
+
+Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, Tensor out, double alpha) {
+  const char* name = "binary op";
+  Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
+  bool is_cmp = op >= BinaryOp::Eq;
+  DType out_dtype = is_cmp ? kBool : compute;
+  if (!out.defined()) out = make_tensor(shape, out_dtype);
+  Tensor ae = a.dtype() == compute ? a : a.detach().to(compute);
+  Tensor be = b.dtype() == compute ? b : b.detach().to(compute);
+  // Broadcast views without autograd history.
+  auto bview = [&](const Tensor& t) {
+    if (t.shape() == shape) return t;
+    size_t off = shape.size() - t.shape().size();
+    Shape st(shape.size(), 0);
+    for (size_t i = 0; i < t.shape().size(); ++i) st[off + i] = t.shape()[i] == 1 ? 0 : t.strides()[i];
+    return make_view(t, shape, st, t.storage_offset());
+  };
+  Tensor x = bview(ae), y = bview(be);
+  EMBER_DISPATCH_ALL(compute, "binary op", [&]<typename T>() {
+    const std::array<const Tensor*, 2> ins{&x, &y};
+    if constexpr (std::is_same_v<T, bool>) {
+      switch (op) {
+        case BinaryOp::Add: case BinaryOp::Maximum: case BinaryOp::Or:
+          cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p || q; }); break;
+        case BinaryOp::Mul: case BinaryOp::Minimum: case BinaryOp::And:
+          cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p && q; }); break;
+        case BinaryOp::Eq: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p == q; }); break;
+        case BinaryOp::Ne: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p != q; }); break;
+        case BinaryOp::Lt: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p < q; }); break;
+        case BinaryOp::Le: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p <= q; }); break;
+        case BinaryOp::Gt: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p > q; }); break;
+        case BinaryOp::Ge: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p >= q; }); break;
+        default: throw Error("binary op: subtraction, division and pow are not supported on bool tensors; "
+                             "convert with .to(ember::kFloat32) first");
+      }
+    } else {
+      const T al = static_cast<T>(alpha);
+      switch (op) {
+        case BinaryOp::Add:
+          if (alpha == 1.0) cpu::map<T, T, 2>(out, ins, [](T p, T q) { return p + q; });
+          else cpu::map<T, T, 2>(out, ins, [al](T p, T q) { return p + al * q; });
+          break;
+        case BinaryOp::Sub:
+          if (alpha == 1.0) cpu::map<T, T, 2>(out, ins, [](T p, T q) { return p - q; });
+          else cpu::map<T, T, 2>(out, ins, [al](T p, T q) { return p - al * q; });
+          break;
+        case BinaryOp::Mul: cpu::map<T, T, 2>(out, ins, [](T p, T q) { return p * q; }); break;
+        case BinaryOp::Div:
+          if constexpr (std::is_integral_v<T>) throw Error("div: integer division is not implemented; convert to float");
+          else cpu::map<T, T, 2>(out, ins, [](T p, T q) { return p / q; });
+          break;
+        case BinaryOp::Pow:
+          if constexpr (std::is_integral_v<T>) {
+            cpu::map<T, T, 2>(out, ins, [](T p, T q) {
+              T r = 1;
+              for (T i = 0; i < q; ++i) r *= p;
+              return r;
+            });
+          } else {
+            cpu::map<T, T, 2>(out, ins, [](T p, T q) { return std::pow(p, q); });
+          }
+          break;
+        case BinaryOp::Maximum:
+          cpu::map<T, T, 2>(out, ins, [](T p, T q) { return (p != p) ? p : (q != q) ? q : (p > q ? p : q); }); break;
+        case BinaryOp::Minimum:
+          cpu::map<T, T, 2>(out, ins, [](T p, T q) { return (p != p) ? p : (q != q) ? q : (p < q ? p : q); }); break;
+        case BinaryOp::Eq: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p == q; }); break;
+        case BinaryOp::Ne: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p != q; }); break;
+        case BinaryOp::Lt: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p < q; }); break;
+        case BinaryOp::Le: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p <= q; }); break;
+        case BinaryOp::Gt: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p > q; }); break;
+        case BinaryOp::Ge: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p >= q; }); break;
+        case BinaryOp::And: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p != T(0) && q != T(0); }); break;
+        case BinaryOp::Or: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p != T(0) || q != T(0); }); break;
+      }
+    }
+  });
+  return out;
+}
+
+}  // namespace detail
+
+namespace {
+
+Tensor binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, double alpha = 1.0) {
+  detail::check_compute_dtype(a, name);
+  detail::check_compute_dtype(b, name);
+  broadcast_shapes(a.shape(), b.shape(), name);  // error names the op
+  return detail::binary_kernel(op, a, b, result_type(a, b), Tensor(), alpha);
+}
+
+bool needs(const Tensor& a, const Tensor& b) { return autograd::any_requires_grad({&a, &b}); }
+
+}  // namespace
+
+Tensor add(const Tensor& a, const Tensor& b, Scalar alpha) {
+  Tensor out = binary(BinaryOp::Add, "add", a, b, alpha.d);
+  if (needs(a, b)) {
+    double al = alpha.d;
+    autograd::set_history(out, "AddBackward", {a, b}, [sa = a.shape(), sb = b.shape(), al](const Tensor& g, const autograd::Node& n) {
+      return std::vector<Tensor>{n.needs_grad(0) ? sum_to(g, sa) : Tensor(),
+                                 n.needs_grad(1) ? sum_to(al == 1.0 ? g : g * al, sb) : Tensor()};
+    });
+  }
+  return out;
+}
+
+Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
+  EMBER_CHECK(a.dtype() != kBool && b.dtype() != kBool, "sub", "subtraction of bool tensors is not supported; use "
+              "logical_xor or convert to an integer dtype");
+  Tensor out = binary(BinaryOp::Sub, "sub", a, b, alpha.d);
+  if (needs(a, b)) {
+    double al = alpha.d;
+    autograd::set_history(out, "SubBackward", {a, b}, [sa = a.shape(), sb = b.shape(), al](const Tensor& g, const autograd::Node& n) {
+      return std::vector<Tensor>{n.needs_grad(0) ? sum_to(g, sa) : Tensor(),
+                                 n.needs_grad(1) ? sum_to(g * (-al), sb) : Tensor()};
+    });
+  }
+  return out;
+}
+
+Tensor mul(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Mul, "mul", a, b);
+  if (needs(a, b)) {
+    autograd::set_history(out, "MulBackward", {a, b},
+                          [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const autograd::Node& n) {
+                            const Tensor& x = sa.get("mul");
+                            const Tensor& y = sb.get("mul");
+                            return std::vector<Tensor>{n.needs_grad(0) ? sum_to(g * y, x.shape()) : Tensor(),
+                                                       n.needs_grad(1) ? sum_to(g * x, y.shape()) : Tensor()};
+                          });
+  }
+  return out;
+}
+
+Tensor div(const Tensor& a, const Tensor& b) {
+  // True division: integer inputs promote to float32, as torch.div.
+  DType rt = result_type(a, b);
+  detail::check_compute_dtype(a, "div");
+  detail::check_compute_dtype(b, "div");
+  broadcast_shapes(a.shape(), b.shape(), "div");
+  Tensor out = detail::binary_kernel(BinaryOp::Div, a, b, is_floating(rt) ? rt : kFloat32);
+  if (needs(a, b)) {
+    autograd::set_history(out, "DivBackward", {a, b},
+                          [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const autograd::Node& n) {
+                            const Tensor& x = sa.get("div");
+                            const Tensor& y = sb.get("div");
+                            return std::vector<Tensor>{n.needs_grad(0) ? sum_to(g / y, x.shape()) : Tensor(),
+                                                       n.needs_grad(1) ? sum_to(-g * x / (y * y), y.shape()) : Tensor()};
+                          });
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, const Tensor& b) {
+  Tensor out = binary(BinaryOp::Pow, "pow", a, b);
+  if (needs(a, b)) {
+    autograd::set_history(out, "PowBackward", {a, b},
+                          [sa = SavedTensor(a), sb = SavedTensor(b), so = SavedTensor(out)](const Tensor& g, const autograd::Node& n) {
+                            const Tensor& x = sa.get("pow");
+                            const Tensor& y = sb.get("pow");
+                            Tensor ga, gb;
+                            if (n.needs_grad(0)) ga = sum_to(g * y * pow(x, y - 1.0), x.shape());
+                            if (n.needs_grad(1)) {
+                              // d/dy x^y = x^y log x; zero where x == 0 and y >= 0 (PyTorch's convention)
+                              Tensor d = g * so.get("pow") * log(x);
+                              gb = sum_to(where(logical_and(eq(x, 0.0), ge(y, 0.0)), zeros_like(d), d), y.shape());
+                            }
+                            return std::vector<Tensor>{ga, gb};
+                          });
+  }
+  return out;
+}
+
+Tensor pow(const Tensor& a, Scalar e) {
+  Tensor ew = detail::wrap_scalar(e);
+  Tensor out = binary(BinaryOp::Pow, "pow", a, ew);
+  if (autograd::any_requires_grad({&a})) {
+    double ed = e.d;
+    autograd::set_history(out, "PowBackward", {a}, [sa = SavedTensor(a), ed](const Tensor& g, const autograd::Node&) {
+      if (ed == 0.0) return std::vector<Tensor>{zeros_like(g)};
+      const Tensor& x = sa.get("pow");
+      Tensor d = ed == 2.0 ? x * 2.0 : pow(x, ed - 1.0) * ed;
+      return std::vector<Tensor>{g * d};
+    });
+  }
+  return out;
+}
+
+Tensor pow(Scalar base, const Tensor& e) { return pow(full_like(e, base).to(result_type(detail::wrap_scalar(base), e)), e); }
+
+namespace {
+Tensor min_max(BinaryOp op, const char* name, const Tensor& a, const Tensor& b) {
+  Tensor out = binary(op, name, a, b);
+  if (needs(a, b)) {
+    autograd::set_history(out, name, {a, b}, [sa = SavedTensor(a), sb = SavedTensor(b), op, name](const Tensor& g, const autograd::Node& n) {
+      const Tensor& x = sa.get(name);
+      const Tensor& y = sb.get(name);
+      // Ties split the gradient evenly, as PyTorch's maximum/minimum.
+      Tensor x_wins = op == BinaryOp::Maximum ? gt(x, y) : lt(x, y);
+      Tensor tie = eq(x, y);
+      Tensor share = where(tie, g * 0.5, where(x_wins, g, zeros_like(g)));
+      Tensor other = where(tie, g * 0.5, where(logical_or(x_wins, tie), zeros_like(g), g));
+      return std::vector<Tensor>{n.needs_grad(0) ? sum_to(share, x.shape()) : Tensor(),
+                                 n.needs_grad(1) ? sum_to(other, y.shape()) : Tensor()};
+    });
+  }
+  return out;
+}
+}  // namespace
+
+Tensor maximum(const Tensor& a, const Tensor& b) { return min_max(BinaryOp::Maximum, "maximum", a, b); }
+Tensor minimum(const Tensor& a, const Tensor& b) { return min_max(BinaryOp::Minimum, "minimum", a, b); }
+
+#define EMBER_CMP(fn, OP)                                                                        \
+  Tensor fn(const Tensor& a, const Tensor& b) { return binary(BinaryOp::OP, #fn, a, b); }         \
+  Tensor fn(const Tensor& a, Scalar b) { return binary(BinaryOp::OP, #fn, a, detail::wrap_scalar(b)); }
+EMBER_CMP(eq, Eq)
+EMBER_CMP(ne, Ne)
+EMBER_CMP(lt, Lt)
+EMBER_CMP(le, Le)
+EMBER_CMP(gt, Gt)
+EMBER_CMP(ge, Ge)
+#undef EMBER_CMP
+
+Tensor logical_and(const Tensor& a, const Tensor& b) { return binary(BinaryOp::And, "logical_and", a, b); }
+Tensor logical_or(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Or, "logical_or", a, b); }
+Tensor logical_not(const Tensor& a) { return eq(a, detail::wrap_scalar(false).to(a.dtype() == kBool ? kBool : a.dtype())); }
+
+Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  EMBER_CHECK(cond.dtype() == kBool, "where", "condition must be a bool tensor, got ", dtype_name(cond.dtype()));
+  detail::check_compute_dtype(a, "where");
+  detail::check_compute_dtype(b, "where");
+  Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
+  DType dt = result_type(a, b);
+  Tensor out = detail::make_tensor(shape, dt);
+  Tensor c = cond.expand(shape);
+  Tensor x = (a.dtype() == dt ? a : a.to(dt)).detach().expand(shape);
+  Tensor y = (b.dtype() == dt ? b : b.to(dt)).detach().expand(shape);
+  EMBER_DISPATCH_ALL(dt, "where", [&]<typename T>() {
+    std::array<const Tensor*, 4> ops{&out, &c, &x, &y};
+    auto g = cpu::make_geometry<4>(shape, ops);
+    std::array<char*, 4> base{static_cast<char*>(out.raw_data()), static_cast<char*>(c.raw_data()),
+                              static_cast<char*>(x.raw_data()), static_cast<char*>(y.raw_data())};
+    std::array<int64_t, 4> isz{sizeof(T), 1, sizeof(T), sizeof(T)};
+    cpu::for_each_row<4>(g, base, isz, out.numel(), [](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
+      T* o = reinterpret_cast<T*>(p[0]);
+      const bool* cc = reinterpret_cast<const bool*>(p[1]);
+      const T* xx = reinterpret_cast<const T*>(p[2]);
+      const T* yy = reinterpret_cast<const T*>(p[3]);
+      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = cc[i * s[1]] ? xx[i * s[2]] : yy[i * s[3]];
+    });
+  });
+  if (needs(a, b)) {
+    autograd::set_history(out, "WhereBackward", {a, b}, [c = cond, sa = a.shape(), sb = b.shape()](const Tensor& g, const autograd::Node& n) {
+      Tensor z = zeros_like(g);
+      return std::vector<Tensor>{n.needs_grad(0) ? sum_to(where(c, g, z), sa) : Tensor(),
+                                 n.needs_grad(1) ? sum_to(where(c, z, g), sb) : Tensor()};
+    });
+  }
+  return out;
+}
+
+Tensor where(const Tensor& cond, const Tensor& a, Scalar b) { return where(cond, a, detail::wrap_scalar(b)); }
+
+Tensor addcmul(const Tensor& self, const Tensor& a, const Tensor& b, Scalar value) {
+  return add(self, mul(a, b), value);
+}
+Tensor addcdiv(const Tensor& self, const Tensor& a, const Tensor& b, Scalar value) {
+  return add(self, div(a, b), value);
+}
+
+bool allclose(const Tensor& a, const Tensor& b, double rtol, double atol) {
+  if (a.shape() != b.shape()) return false;
+  auto x = a.to_vector<double>(), y = b.to_vector<double>();
+  for (size_t i = 0; i < x.size(); ++i) {
+    if (std::isnan(x[i]) || std::isnan(y[i])) return false;
+    if (std::abs(x[i] - y[i]) > atol + rtol * std::abs(y[i])) return false;
+  }
+  return true;
+}
+
+bool equal(const Tensor& a, const Tensor& b) {
+  if (a.shape() != b.shape()) return false;
+  return a.to_vector<double>() == b.to_vector<double>();
+}
+
+Tensor operator+(const Tensor& a, const Tensor& b) { return add(a, b); }
+Tensor operator-(const Tensor& a, const Tensor& b) { return sub(a, b); }
+Tensor operator*(const Tensor& a, const Tensor& b) { return mul(a, b); }
+Tensor operator/(const Tensor& a, const Tensor& b) { return div(a, b); }
+Tensor operator+(const Tensor& a, Scalar b) { return add(a, detail::wrap_scalar(b)); }
+Tensor operator-(const Tensor& a, Scalar b) { return sub(a, detail::wrap_scalar(b)); }
+Tensor operator*(const Tensor& a, Scalar b) { return mul(a, detail::wrap_scalar(b)); }
+Tensor operator/(const Tensor& a, Scalar b) { return div(a, detail::wrap_scalar(b)); }
+Tensor operator+(Scalar a, const Tensor& b) { return add(detail::wrap_scalar(a), b); }
+Tensor operator-(Scalar a, const Tensor& b) { return sub(detail::wrap_scalar(a), b); }
+Tensor operator*(Scalar a, const Tensor& b) { return mul(detail::wrap_scalar(a), b); }
+Tensor operator/(Scalar a, const Tensor& b) { return div(detail::wrap_scalar(a), b); }
+
+}  // namespace ember
+
+namespace ember {
+
+Tensor masked_fill(const Tensor& t, const Tensor& mask, Scalar value) {
+  EMBER_CHECK(mask.dtype() == kBool, "masked_fill", "mask must be a bool tensor, got ", dtype_name(mask.dtype()));
+  EMBER_CHECK(broadcast_shapes(mask.shape(), t.shape(), "masked_fill") == t.shape(), "masked_fill", "mask of shape ",
+              shape_str(mask.shape()), " does not broadcast to the tensor's shape ", shape_str(t.shape()));
+  return where(mask, scalar_tensor(value, t.dtype()), t);
+}
+
+Tensor Tensor::masked_fill(const Tensor& mask, Scalar value) const { return ember::masked_fill(*this, mask, value); }
+
+}  // namespace ember

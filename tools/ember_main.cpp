@@ -1,0 +1,29 @@
+// The `ember` command line.
+#include <CLI/CLI.hpp>
+#include <iostream>
+
+#include "ember/ember.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"Ember: a deep-learning framework in C++"};
+  app.set_version_flag("--version", std::string("ember ") + EMBER_VERSION);
+  app.require_subcommand(0, 1);
+  auto* info = app.add_subcommand("info", "Print build and runtime information");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+  try {
+    if (*info) {
+      std::cout << "ember " << EMBER_VERSION << "\n";
+      std::cout << "threads: " << ember::get_num_threads() << "\n";
+    } else {
+      std::cout << app.help();
+    }
+  } catch (const ember::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}
