@@ -56,6 +56,7 @@ class SavedTensor {
 struct Node;
 struct Edge {
   std::shared_ptr<Node> fn;  // null: that input needs no gradient
+  DType dtype = DType::Float32;  // the input's dtype: gradients are cast to it, as in PyTorch
 };
 
 struct Node : std::enable_shared_from_this<Node> {

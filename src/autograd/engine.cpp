@@ -47,7 +47,7 @@ bool any_requires_grad(const std::vector<Tensor>& inputs) {
 Edge gradient_edge(const Tensor& t) {
   if (!t.defined() || !t.requires_grad()) return {};
   auto& impl = t.impl();
-  if (impl.grad_fn) return {impl.grad_fn};
+  if (impl.grad_fn) return {impl.grad_fn, impl.dtype};
   auto acc = impl.grad_accumulator.lock();
   if (!acc) {
     auto node = std::make_shared<AccumulateGrad>();
@@ -56,7 +56,7 @@ Edge gradient_edge(const Tensor& t) {
     impl.grad_accumulator = node;
     acc = node;
   }
-  return {acc};
+  return {acc, impl.dtype};
 }
 
 void set_history(Tensor& out, const char* name, const std::vector<Tensor>& inputs, BackwardFn fn) {
@@ -172,8 +172,9 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       Node* next = n->next[i].fn.get();
       if (!next) continue;
       if (i < in_grads.size() && in_grads[i].defined()) {
+        Tensor gi = in_grads[i].dtype() == n->next[i].dtype ? in_grads[i] : in_grads[i].to(n->next[i].dtype);
         auto& slot = buffer[next];
-        slot = slot.defined() ? slot + in_grads[i] : in_grads[i];
+        slot = slot.defined() ? slot + gi : gi;
       }
       if (--deps[next] == 0) ready.push(next);
     }

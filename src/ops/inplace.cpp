@@ -46,6 +46,9 @@ namespace {
 // self = f(self, other) for a broadcasting binary op, in place.
 Tensor& binary_inplace(Tensor& self, const Tensor& other, const char* op,
                        const std::function<Tensor(const Tensor&, const Tensor&)>& f) {
+  EMBER_CHECK(broadcast_shapes(self.shape(), other.shape(), op) == self.shape(), op, "output with shape ",
+              shape_str(self.shape()), " doesn't match the broadcast shape of ", shape_str(self.shape()), " and ",
+              shape_str(other.shape()));
   if (detail::inplace_needs_history(self, {&other}))
     return detail::inplace_with_history(self, op, [&](const Tensor& s) { return f(s, other); });
   Tensor r;
