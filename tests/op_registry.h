@@ -37,6 +37,18 @@ double gradcheck_error(const OpFn& fn, const std::vector<Tensor>& inputs, const 
 
 }  // namespace ember::test
 
+// Asserts that `stmt` throws ember::Error whose message contains every fragment.
+#define EXPECT_EMBER_ERROR(stmt, ...)                                                          \
+  do {                                                                                         \
+    try {                                                                                      \
+      stmt;                                                                                    \
+      ADD_FAILURE() << "expected ember::Error from " #stmt;                                    \
+    } catch (const ember::Error& e) {                                                          \
+      for (const char* frag : {__VA_ARGS__})                                                   \
+        EXPECT_NE(std::string(e.what()).find(frag), std::string::npos) << "message: " << e.what(); \
+    }                                                                                          \
+  } while (0)
+
 #define EMBER_CONCAT_INNER(a, b) a##b
 #define EMBER_CONCAT(a, b) EMBER_CONCAT_INNER(a, b)
 #define EMBER_REGISTER_OP(name, ...) \

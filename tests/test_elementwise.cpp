@@ -60,17 +60,6 @@ EMBER_REGISTER_OP("masked_fill", [](const std::vector<Tensor>& in, const json& k
   return ember::masked_fill(in[0], in[1], kw.at("value").get<double>());
 });
 
-// Asserts that `stmt` throws ember::Error whose message contains every fragment.
-#define EXPECT_EMBER_ERROR(stmt, ...)                                                          \
-  do {                                                                                         \
-    try {                                                                                      \
-      stmt;                                                                                    \
-      ADD_FAILURE() << "expected ember::Error from " #stmt;                                    \
-    } catch (const ember::Error& e) {                                                          \
-      for (const char* frag : {__VA_ARGS__})                                                   \
-        EXPECT_NE(std::string(e.what()).find(frag), std::string::npos) << "message: " << e.what(); \
-    }                                                                                          \
-  } while (0)
 }  // namespace
 
 TEST(ElementwiseErrors, BroadcastMismatchNamesOpAndShapes) {
