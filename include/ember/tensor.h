@@ -49,6 +49,9 @@ struct Storage {
   ~Storage();
 };
 
+// Returns cached large blocks (kept for reuse by the allocator) to the system.
+void empty_cache();
+
 namespace autograd { struct Node; }
 
 struct TensorImpl {
