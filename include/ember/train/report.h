@@ -1,0 +1,45 @@
+#pragma once
+// Training reports: a progress bar (plain lines when not on a terminal), per-epoch metric logs
+// (CSV or JSONL) and a PNG plot of the loss and accuracy curves.
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace ember::train {
+
+class ProgressBar {
+ public:
+  // tty: draw an updating bar; otherwise print nothing until finish().
+  ProgressBar(std::string label, int64_t total, bool tty);
+  void update(int64_t done, double loss, int64_t samples_done);
+  void finish();
+  double elapsed_seconds() const;
+
+ private:
+  std::string label_;
+  int64_t total_;
+  bool tty_;
+  std::chrono::steady_clock::time_point start_, last_draw_;
+};
+
+// True when stdout is a terminal.
+bool stdout_is_tty();
+
+// One row per epoch: epoch, then named values (train_loss, test_loss, test_accuracy, ...).
+struct EpochRecord {
+  int64_t epoch = 0;
+  std::vector<std::pair<std::string, double>> values;
+  double get(const std::string& key) const;  // NaN if absent
+};
+
+// Writes all rows so far; format from the extension: .csv or .jsonl. Atomic (temp + rename).
+void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows);
+// PNG with two panels: losses (left) and accuracy (right) against epoch. Atomic.
+void write_curves_png(const std::string& path, const std::vector<EpochRecord>& rows);
+
+// Writes bytes to path atomically: temp file in the same directory, fsync, rename, fsync dir.
+void write_file_atomic(const std::string& path, const std::string& bytes);
+
+}  // namespace ember::train

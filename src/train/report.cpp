@@ -1,0 +1,122 @@
+#include "ember/train/report.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+
+#include "ember/error.h"
+
+namespace ember::train {
+
+bool stdout_is_tty() { return isatty(STDOUT_FILENO) == 1; }
+
+ProgressBar::ProgressBar(std::string label, int64_t total, bool tty)
+    : label_(std::move(label)), total_(total), tty_(tty), start_(std::chrono::steady_clock::now()), last_draw_() {}
+
+double ProgressBar::elapsed_seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void ProgressBar::update(int64_t done, double loss, int64_t samples) {
+  if (!tty_) return;
+  auto now = std::chrono::steady_clock::now();
+  if (done < total_ && now - last_draw_ < std::chrono::milliseconds(100)) return;  // redraw at most 10x/s
+  last_draw_ = now;
+  const int width = 30;
+  int filled = total_ > 0 ? static_cast<int>(width * done / total_) : width;
+  double secs = elapsed_seconds();
+  std::string bar(static_cast<size_t>(filled), '=');
+  if (filled < width) bar += '>' + std::string(static_cast<size_t>(width - filled - 1), ' ');
+  std::fprintf(stdout, "\r%s [%s] %lld/%lld loss %.4f %.0f img/s", label_.c_str(), bar.c_str(),
+               static_cast<long long>(done), static_cast<long long>(total_), loss, secs > 0 ? samples / secs : 0.0);
+  std::fflush(stdout);
+}
+
+void ProgressBar::finish() {
+  if (tty_) std::fprintf(stdout, "\r\033[K");
+  std::fflush(stdout);
+}
+
+double EpochRecord::get(const std::string& key) const {
+  for (auto& [k, v] : values)
+    if (k == key) return v;
+  return std::nan("");
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes) {
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
+  std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(getpid()))).string();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  EMBER_CHECK(fd >= 0, "write", "cannot create '", tmp, "' (", std::strerror(errno), "); check that the directory '",
+              dir.string(), "' exists and is writable");
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
+    if (n < 0) {
+      int err = errno;
+      ::close(fd);
+      ::unlink(tmp.c_str());
+      EMBER_FAIL("write", "writing '", path, "' failed: ", std::strerror(err), "; the previous file is untouched");
+    }
+    off += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    EMBER_FAIL("write", "flushing '", path, "' failed: ", std::strerror(err), "; the previous file is untouched");
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    int err = errno;
+    ::unlink(tmp.c_str());
+    EMBER_FAIL("write", "renaming into '", path, "' failed: ", std::strerror(err));
+  }
+  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
+  if (dfd >= 0) {
+    ::fsync(dfd);
+    ::close(dfd);
+  }
+}
+
+namespace {
+std::string num(double v) {
+  char b[32];
+  std::snprintf(b, sizeof b, "%.8g", v);
+  return b;
+}
+}  // namespace
+
+void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows) {
+  std::ostringstream os;
+  os.precision(8);
+  bool jsonl = path.size() >= 6 && path.substr(path.size() - 6) == ".jsonl";
+  bool csv = path.size() >= 4 && path.substr(path.size() - 4) == ".csv";
+  EMBER_CHECK(jsonl || csv, "write_metrics", "'", path, "' must end in .csv or .jsonl");
+  if (csv) {
+    os << "epoch";
+    if (!rows.empty())
+      for (auto& [k, v] : rows.front().values) os << "," << k;
+    os << "\n";
+  }
+  for (auto& r : rows) {
+    if (csv) {
+      os << r.epoch;
+      for (auto& [k, v] : r.values) os << "," << v;
+      os << "\n";
+    } else {
+      os << "{\"epoch\": " << r.epoch;
+      for (auto& [k, v] : r.values) os << ", \"" << k << "\": " << (std::isfinite(v) ? num(v) : std::string("null"));
+      os << "}\n";
+    }
+  }
+  write_file_atomic(path, os.str());
+}
+
+}  // namespace ember::train
