@@ -271,6 +271,19 @@ TEST(Autograd, GraphIsFreedAfterBackward) {
   }
   EXPECT_TRUE(node.expired());
   EXPECT_TRUE(inner.expired());
+  // Ops that save their own output (exp, sigmoid, tanh, sqrt, pow) must not form a cycle.
+  std::vector<std::function<Tensor(const Tensor&)>> save_output = {
+      [](const Tensor& t) { return t.exp(); },     [](const Tensor& t) { return t.sigmoid(); },
+      [](const Tensor& t) { return t.tanh(); },    [](const Tensor& t) { return t.abs().sqrt(); },
+      [](const Tensor& t) { return ember::pow(t.abs(), t); }, [](const Tensor& t) { return t.relu(); }};
+  for (size_t i = 0; i < save_output.size(); ++i) {
+    std::weak_ptr<TensorImpl> out_impl;
+    {
+      Tensor out = save_output[i](x);
+      out_impl = out.impl_ptr();
+    }
+    EXPECT_TRUE(out_impl.expired()) << "op " << i << " keeps its output (and graph) alive";
+  }
   // The leaf's AccumulateGrad node lives only as long as some graph uses it.
   std::weak_ptr<autograd::Node> acc = autograd::gradient_edge(x).fn;
   EXPECT_FALSE(acc.expired()) << "y (backwarded, so without saved tensors) still holds its edges";

@@ -209,7 +209,10 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor out = binary(BinaryOp::Pow, "pow", a, b);
   if (needs(a, b)) {
     autograd::set_history(out, "PowBackward", {a, b},
-                          [sa = SavedTensor(a), sb = SavedTensor(b), so = SavedTensor(out)](const Tensor& g, const autograd::Node& n) {
+                          [sa = SavedTensor(a), sb = SavedTensor(b),
+                           // detached: saving `out` itself made a cycle (out -> node -> out) that leaked
+                           // the graph whenever backward did not run
+                           so = SavedTensor(out.detach())](const Tensor& g, const autograd::Node& n) {
                             const Tensor& x = sa.get("pow");
                             const Tensor& y = sb.get("pow");
                             Tensor ga, gb;
