@@ -401,3 +401,21 @@ TEST(Autograd, BackwardFromSeveralOutputs) {
   EXPECT_EQ(vec(x2.grad()), (std::vector<float>{6, 6}));
   EXPECT_EMBER_ERROR(autograd::backward({s}, {ones({}), ones({})}), "backward", "1 outputs", "2 gradients");
 }
+
+TEST(Autograd, InPlaceOnAViewWhileRecordingIsAClearError) {
+  // Ember does not rebase a view's history onto its base (PyTorch does); it refuses instead of
+  // computing a wrong gradient. Under no_grad, or on a detached copy, in-place on views is fine.
+  Tensor x = tensor({1, 2, 3, 4}).requires_grad_();
+  Tensor h = x * 1.0;
+  EXPECT_EMBER_ERROR(h[0].mul_(2.0), "mul_", "in-place operations on a view", "clone()");
+  EXPECT_EMBER_ERROR(h.view({2, 2}).add_(1.0), "add_", "view", "[2, 2]");
+  EXPECT_EMBER_ERROR(x.view({2, 2}).t().add_(1.0), "add_", "view");
+  Tensor d = h.detach();
+  d[0].add_(10.0);
+  EXPECT_EQ(vec(h), (std::vector<float>{11, 2, 3, 4}));
+  {
+    NoGradGuard ng;
+    h[1].mul_(0.0);
+  }
+  EXPECT_EQ(vec(h), (std::vector<float>{11, 0, 3, 4}));
+}
