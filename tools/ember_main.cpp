@@ -1,8 +1,9 @@
-// The `ember` command line.
+// The `ember` command line: parses arguments and hands each subcommand to its own file.
 #include <CLI/CLI.hpp>
 #include <iostream>
 
 #include "ember/ember.h"
+#include "info.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Ember: a deep-learning framework in C++"};
@@ -12,15 +13,11 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    return app.exit(e);  // usage errors: message on stderr, non-zero exit
   }
   try {
-    if (*info) {
-      std::cout << "ember " << EMBER_VERSION << "\n";
-      std::cout << "threads: " << ember::get_num_threads() << "\n";
-    } else {
-      std::cout << app.help();
-    }
+    if (*info) ember::cli::print_info(std::cout);
+    else std::cout << app.help();
   } catch (const ember::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;

@@ -89,7 +89,8 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad) {
     // updates of one .grad (clipping, zero_) never reach another tensor.
     bool sole = g.impl_ptr().use_count() <= 2 && g.impl().storage.use_count() == 1 && g.is_contiguous() &&
                 !GradMode::is_enabled();
-    impl->grad = sole ? g.impl_ptr() : g.detach().clone().impl_ptr();
+    // With create_graph (grad mode on) the clone keeps its history, so .grad can be differentiated.
+    impl->grad = sole ? g.impl_ptr() : (GradMode::is_enabled() ? g.clone() : g.detach().clone()).impl_ptr();
     if (!GradMode::is_enabled()) impl->grad->grad_fn = nullptr, impl->grad->requires_grad = false;
   } else if (GradMode::is_enabled()) {
     impl->grad = (Tensor(impl->grad) + g).impl_ptr();  // create_graph: keep the sum differentiable
@@ -102,8 +103,9 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad) {
 
 namespace {
 
-// Runs the graph. When `capture` is given, gradients arriving at those nodes are stored there
-// instead of running the nodes (autograd::grad).
+// Runs the graph. When `capture` is given (autograd::grad), gradients arriving at those nodes are
+// stored there, and only nodes with a captured node downstream run: other branches (and every
+// AccumulateGrad) are skipped.
 void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grads, bool retain_graph,
                   bool create_graph, std::unordered_map<Node*, Tensor>* capture) {
   EMBER_CHECK(grads.empty() || grads.size() == outputs.size(), "backward", "got ", outputs.size(),
@@ -139,11 +141,28 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
   while (!stack.empty()) {
     Node* n = stack.back();
     stack.pop_back();
-    if (capture && capture->count(n)) continue;  // do not go past captured inputs
     for (auto& e : n->next) {
       if (!e.fn) continue;
       ++deps[e.fn.get()];
       if (!seen[e.fn.get()]) seen[e.fn.get()] = true, stack.push_back(e.fn.get());
+    }
+  }
+  // For autograd::grad: must_run[n] when a captured node is reachable from n through its edges.
+  // Computed over a topological order (Kahn's algorithm on a copy of deps), children first.
+  std::unordered_map<Node*, bool> must_run;
+  if (capture) {
+    std::vector<Node*> topo;
+    auto pending = deps;
+    for (auto& r : roots)
+      if (pending[r.get()] == 0) pending[r.get()] = -1, topo.push_back(r.get());
+    for (size_t i = 0; i < topo.size(); ++i)
+      for (auto& e : topo[i]->next)
+        if (e.fn && --pending[e.fn.get()] == 0) topo.push_back(e.fn.get());
+    for (auto it = topo.rbegin(); it != topo.rend(); ++it) {
+      bool run = false;
+      for (auto& e : (*it)->next)
+        if (e.fn && (capture->count(e.fn.get()) || must_run[e.fn.get()])) run = true;
+      must_run[*it] = run;
     }
   }
   auto cmp = [](Node* a, Node* b) { return a->seq < b->seq; };
@@ -160,11 +179,8 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     buffer.erase(n);
     if (capture) {
       auto it = capture->find(n);
-      if (it != capture->end()) {
-        it->second = g;
-        continue;
-      }
-      if (dynamic_cast<AccumulateGrad*>(n)) continue;  // autograd::grad never touches .grad
+      if (it != capture->end()) it->second = g;
+      if (!must_run[n]) continue;  // nothing requested lies past n (AccumulateGrad never runs here)
     }
     std::vector<Tensor> in_grads = n->apply(g);
     g = Tensor();

@@ -169,12 +169,16 @@ Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha) {
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = binary(BinaryOp::Mul, "mul", a, b);
   if (needs(a, b)) {
+    // Save each operand only when the other one needs its gradient (as PyTorch does): this keeps
+    // e.g. activations multiplied by a constant mask out of memory, and an in-place change of an
+    // operand that no gradient needs is not reported as an error.
+    bool ga = a.requires_grad(), gb = b.requires_grad();
     autograd::set_history(out, "MulBackward", {a, b},
-                          [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const autograd::Node& n) {
-                            const Tensor& x = sa.get("mul");
-                            const Tensor& y = sb.get("mul");
-                            return std::vector<Tensor>{n.needs_grad(0) ? sum_to(g * y, x.shape()) : Tensor(),
-                                                       n.needs_grad(1) ? sum_to(g * x, y.shape()) : Tensor()};
+                          [sa = gb ? SavedTensor(a) : SavedTensor(), sb = ga ? SavedTensor(b) : SavedTensor(),
+                           sha = a.shape(), shb = b.shape()](const Tensor& g, const autograd::Node& n) {
+                            return std::vector<Tensor>{
+                                n.needs_grad(0) ? sum_to(g * sb.get("MulBackward"), sha) : Tensor(),
+                                n.needs_grad(1) ? sum_to(g * sa.get("MulBackward"), shb) : Tensor()};
                           });
   }
   return out;
@@ -188,12 +192,14 @@ Tensor div(const Tensor& a, const Tensor& b) {
   broadcast_shapes(a.shape(), b.shape(), "div");
   Tensor out = detail::binary_kernel(BinaryOp::Div, a, b, is_floating(rt) ? rt : kFloat32);
   if (needs(a, b)) {
+    // a is needed only for b's gradient (see mul).
     autograd::set_history(out, "DivBackward", {a, b},
-                          [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const autograd::Node& n) {
-                            const Tensor& x = sa.get("div");
-                            const Tensor& y = sb.get("div");
-                            return std::vector<Tensor>{n.needs_grad(0) ? sum_to(g / y, x.shape()) : Tensor(),
-                                                       n.needs_grad(1) ? sum_to(-g * x / (y * y), y.shape()) : Tensor()};
+                          [sa = b.requires_grad() ? SavedTensor(a) : SavedTensor(), sb = SavedTensor(b),
+                           sha = a.shape(), shb = b.shape()](const Tensor& g, const autograd::Node& n) {
+                            const Tensor& y = sb.get("DivBackward");
+                            return std::vector<Tensor>{
+                                n.needs_grad(0) ? sum_to(g / y, sha) : Tensor(),
+                                n.needs_grad(1) ? sum_to(-g * sa.get("DivBackward") / (y * y), shb) : Tensor()};
                           });
   }
   return out;
@@ -203,7 +209,10 @@ Tensor pow(const Tensor& a, const Tensor& b) {
   Tensor out = binary(BinaryOp::Pow, "pow", a, b);
   if (needs(a, b)) {
     autograd::set_history(out, "PowBackward", {a, b},
-                          [sa = SavedTensor(a), sb = SavedTensor(b), so = SavedTensor(out)](const Tensor& g, const autograd::Node& n) {
+                          [sa = SavedTensor(a), sb = SavedTensor(b),
+                           // detached: saving `out` itself made a cycle (out -> node -> out) that leaked
+                           // the graph whenever backward did not run
+                           so = SavedTensor(out.detach())](const Tensor& g, const autograd::Node& n) {
                             const Tensor& x = sa.get("pow");
                             const Tensor& y = sb.get("pow");
                             Tensor ga, gb;

@@ -51,7 +51,15 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
   EMBER_CHECK(step.d != 0, "arange", "step must be nonzero");
   EMBER_CHECK((step.d > 0 && end.d >= start.d) || (step.d < 0 && end.d <= start.d), "arange", "upper bound ", end.d,
               " and lower bound ", start.d, " are inconsistent with step sign ", step.d);
-  int64_t n = static_cast<int64_t>(std::ceil((end.d - start.d) / step.d));
+  // PyTorch counts int64 ranges with the arguments truncated to integers (arange(0, 5, 1.5, int64)
+  // has 5 elements: 0..4, step 1); every other dtype counts in double.
+  bool int64_count = o.dtype == kInt64;
+  EMBER_CHECK(!int64_count || step.to<int64_t>() != 0, "arange", "step ", step.d,
+              " truncates to 0 for an int64 range; use a step of magnitude >= 1 or a floating dtype");
+  int64_t n = int64_count ? static_cast<int64_t>(std::ceil(static_cast<double>(end.to<int64_t>() - start.to<int64_t>()) /
+                                                           static_cast<double>(step.to<int64_t>())))
+                          : static_cast<int64_t>(std::ceil((end.d - start.d) / step.d));
+  n = std::max<int64_t>(n, 0);
   Tensor t = detail::make_tensor({n}, o.dtype);
   EMBER_DISPATCH_NUMERIC(o.dtype, "arange", [&]<typename T>() {
     T* p = t.data_ptr<T>();
@@ -69,12 +77,18 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions o) {
   Tensor t = detail::make_tensor({steps}, o.dtype);
   EMBER_DISPATCH_NUMERIC(o.dtype, "linspace", [&]<typename T>() {
     T* p = t.data_ptr<T>();
-    double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
-    // Fill from both ends, as PyTorch does, so the last value is exactly `end`.
-    int64_t half = steps / 2;
+    if (steps == 1) {
+      p[0] = static_cast<T>(start);  // PyTorch: a single step is `start`
+      return;
+    }
+    // PyTorch's arithmetic: the step in the tensor's own float type (double for integers), and
+    // the values filled from both ends so that the last one is exactly `end`.
+    using S = std::conditional_t<std::is_integral_v<T>, double, T>;
+    const T s = static_cast<T>(start), e = static_cast<T>(end);
+    const S step = (static_cast<S>(e) - static_cast<S>(s)) / static_cast<S>(steps - 1);
+    const int64_t half = steps / 2;
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = static_cast<T>(i < half ? start + step * static_cast<double>(i)
-                                     : end - step * static_cast<double>(steps - 1 - i));
+      p[i] = static_cast<T>(i < half ? s + step * static_cast<S>(i) : e - step * static_cast<S>(steps - 1 - i));
   });
   return finish(t, o);
 }

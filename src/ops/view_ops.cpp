@@ -17,8 +17,16 @@ namespace {
 Tensor view_backward_into(const Shape& base_shape, DType dtype, const Tensor& g,
                           const std::function<Tensor(const Tensor&)>& same_view) {
   Tensor z = zeros(base_shape, dtype);
-  NoGradGuard ng;
-  same_view(z).copy_(g);
+  {
+    NoGradGuard ng;
+    same_view(z).copy_(g);
+  }
+  // create_graph: the scatter is linear in g and its gradient is the same view of z's gradient.
+  // Without this node a second-order gradient through slice/select was silently lost.
+  if (autograd::any_requires_grad({&g}))
+    autograd::set_history(z, "ViewScatterBackward", {g}, [same_view](const Tensor& gz, const autograd::Node&) {
+      return std::vector<Tensor>{same_view(gz)};
+    });
   return z;
 }
 
@@ -142,7 +150,8 @@ Tensor Tensor::permute(const Shape& dims) const {
 
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const {
   d = wrap_dim(d, dim(), "slice");
-  EMBER_CHECK(step > 0, "slice", "step must be positive, got ", step);
+  EMBER_CHECK(step > 0, "slice", "step must be positive, got ", step, " (slicing dim ", d, " of shape ",
+              shape_str(shape()), ")");
   int64_t len = shape()[d];
   if (start < 0) start += len;
   if (end < 0) end += len;
@@ -261,6 +270,12 @@ Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {
 Tensor Tensor::unflatten(int64_t d, const Shape& sizes) const {
   d = wrap_dim(d, dim(), "unflatten");
   Shape s(shape().begin(), shape().begin() + d);
+  // Check here so the message names the whole input shape, not just the dim being split.
+  int64_t known = 1, n_infer = 0;
+  for (auto v : sizes) v == -1 ? ++n_infer : known *= v;
+  EMBER_CHECK(n_infer <= 1 && (n_infer ? known > 0 && shape()[d] % known == 0 : known == shape()[d]), "unflatten",
+              "sizes ", shape_str(sizes), " do not multiply to the size ", shape()[d], " of dimension ", d,
+              " of the input of shape ", shape_str(shape()), " (at most one size may be -1)");
   Shape inner = infer_shape(sizes, shape()[d], "unflatten", {shape()[d]});
   s.insert(s.end(), inner.begin(), inner.end());
   s.insert(s.end(), shape().begin() + d + 1, shape().end());

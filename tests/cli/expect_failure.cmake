@@ -1,0 +1,16 @@
+# Runs EXE with the single argument ARG (if given) and passes only when it exits non-zero and its
+# output (stdout + stderr) matches the regular expression EXPECT. CTest's PASS_REGULAR_EXPRESSION
+# ignores the exit code, hence this script. Usage:
+#   cmake -DEXE=path -DARG=--bogus -DEXPECT=regex -P expect_failure.cmake
+if(DEFINED ARG)
+  execute_process(COMMAND "${EXE}" "${ARG}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+else()
+  execute_process(COMMAND "${EXE}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+endif()
+if(rc EQUAL 0)
+  message(FATAL_ERROR "expected a non-zero exit status, got 0. Output:\n${out}${err}")
+endif()
+if(NOT "${out}${err}" MATCHES "${EXPECT}")
+  message(FATAL_ERROR "exit status ${rc}, but the output does not match '${EXPECT}':\n${out}${err}")
+endif()
+message(STATUS "exit status ${rc} with the expected message")
