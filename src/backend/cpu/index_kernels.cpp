@@ -1,0 +1,112 @@
+// Index kernels over (A, M, B) blocks: A = elements before the indexed dim, M = its size,
+// B = elements after it. Copies move raw bytes (any dtype); accumulating kernels dispatch on the
+// numeric type. Accumulation into one output location always happens in index order on one
+// thread, so results do not depend on the thread count.
+#include <cstring>
+
+#include "backend/cpu/parallel_range.h"
+#include "backend/cpu/shape_kernels.h"
+#include "core/internal.h"
+
+namespace ember::cpu {
+
+namespace {
+
+// Calls f.template operator()<U>() with U an unsigned type of the element's size.
+template <typename F>
+void dispatch_bytes(size_t isz, F&& f) {
+  switch (isz) {
+    case 1: f.template operator()<uint8_t>(); return;
+    case 2: f.template operator()<uint16_t>(); return;
+    case 4: f.template operator()<uint32_t>(); return;
+    case 8: f.template operator()<uint64_t>(); return;
+  }
+  throw Error("index kernel: unsupported element size");
+}
+
+}  // namespace
+
+void index_select(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t n, int64_t A, int64_t M,
+                  int64_t B) {
+  if (out.numel() == 0) return;
+  dispatch_bytes(out.element_size(), [&]<typename U>() {
+    const U* s = static_cast<const U*>(src.raw_data());
+    U* o = static_cast<U*>(out.raw_data());
+    if (B == 1) {
+      parallel_range(A, A * n, [&](int64_t a0, int64_t a1) {
+        for (int64_t a = a0; a < a1; ++a) {
+          const U* sa = s + a * M;
+          U* oa = o + a * n;
+          for (int64_t j = 0; j < n; ++j) oa[j] = sa[idx[j]];
+        }
+      });
+      return;
+    }
+    // One memcpy per selected row of B elements.
+    parallel_range(A * n, A * n * B, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        int64_t a = r / n, j = r % n;
+        std::memcpy(o + r * B, s + (a * M + idx[j]) * B, B * sizeof(U));
+      }
+    });
+  });
+}
+
+void index_add(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t n, int64_t A, int64_t M, int64_t B) {
+  if (src.numel() == 0) return;
+  EMBER_DISPATCH_NUMERIC(out.dtype(), "index_add", [&]<typename T>() {
+    const T* s = src.data_ptr<T>();
+    T* o = out.data_ptr<T>();
+    // Split over a when there are several blocks, else over column ranges of B: either way each
+    // output element is owned by one thread.
+    auto run = [&](int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+      for (int64_t a = a0; a < a1; ++a)
+        for (int64_t j = 0; j < n; ++j) {
+          T* __restrict orow = o + (a * M + idx[j]) * B;
+          const T* __restrict srow = s + (a * n + j) * B;
+          for (int64_t b = b0; b < b1; ++b) orow[b] += srow[b];
+        }
+    };
+    if (A > 1) parallel_range(A, A * n * B, [&](int64_t a0, int64_t a1) { run(a0, a1, 0, B); });
+    else parallel_range((B + 15) / 16, n * B, [&](int64_t c0, int64_t c1) { run(0, A, c0 * 16, std::min(B, c1 * 16)); });
+  });
+}
+
+void gather(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t A, int64_t M, int64_t n, int64_t B) {
+  if (out.numel() == 0) return;
+  dispatch_bytes(out.element_size(), [&]<typename U>() {
+    const U* s = static_cast<const U*>(src.raw_data());
+    U* o = static_cast<U*>(out.raw_data());
+    parallel_range(A * n, A * n * B, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const U* sa = s + (r / n) * M * B;  // the (M, B) block of row r's a
+        const int64_t* ir = idx + r * B;
+        U* orow = o + r * B;
+        for (int64_t b = 0; b < B; ++b) orow[b] = sa[ir[b] * B + b];
+      }
+    });
+  });
+}
+
+void scatter_add(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t A, int64_t M, int64_t n, int64_t B) {
+  if (src.numel() == 0) return;
+  EMBER_DISPATCH_NUMERIC(out.dtype(), "scatter_add", [&]<typename T>() {
+    const T* s = src.data_ptr<T>();
+    T* o = out.data_ptr<T>();
+    // Column b of block a only ever writes column b of block a: split over a, or over b ranges.
+    auto run = [&](int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
+      for (int64_t a = a0; a < a1; ++a) {
+        T* oa = o + a * M * B;
+        for (int64_t j = 0; j < n; ++j) {
+          const T* srow = s + (a * n + j) * B;
+          const int64_t* ir = idx + (a * n + j) * B;
+          for (int64_t b = b0; b < b1; ++b) oa[ir[b] * B + b] += srow[b];
+        }
+      }
+    };
+    if (A > 1) parallel_range(A, A * n * B, [&](int64_t a0, int64_t a1) { run(a0, a1, 0, B); });
+    else parallel_range((B + 15) / 16, n * B, [&](int64_t c0, int64_t c1) { run(0, A, c0 * 16, std::min(B, c1 * 16)); });
+  });
+}
+
+}  // namespace ember::cpu
