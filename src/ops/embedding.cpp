@@ -36,7 +36,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
   if (needs)
     autograd::set_history(out, "EmbeddingBackward", {weight}, [idx, pad, V, D, n](const Tensor& g, const autograd::Node&) {
       Tensor rows = g.reshape({n, D});
-      if (pad >= 0 && GradMode::is_enabled()) rows = rows * ne(idx, pad).unsqueeze(1).to(g.dtype());  // (n, D)
+      if (pad >= 0 && GradMode::is_enabled()) rows = rows * ne(idx.reshape({n}), pad).unsqueeze(1).to(g.dtype());  // (n, D)
       Tensor gw = detail::index_add_zeros({V, D}, 0, idx, rows);  // repeated indices accumulate
       if (pad >= 0 && !GradMode::is_enabled()) gw.select(0, pad).zero_();  // only pad's own uses land there
       return std::vector<Tensor>{gw};
