@@ -324,3 +324,16 @@ TEST(Embedding, PaddingRowAndRepeatsLarge) {
   EXPECT_LT(max_abs_diff(fused, composite), 1e-6);
   EXPECT_EQ(max_abs_diff(fused.select(0, 1), zeros({3})), 0.0);
 }
+
+TEST(NNFunc, EmptyInputs) {
+  EXPECT_EQ(layer_norm(zeros({0, 4}), {4}, ones({4}), zeros({4})).shape(), (Shape{0, 4}));
+  EXPECT_EQ(batch_norm(zeros({2, 0, 3}), Tensor(), Tensor(), Tensor(), Tensor(), true).shape(), (Shape{2, 0, 3}));
+  EXPECT_EQ(batch_norm(zeros({0, 2}), zeros({2}), ones({2}), Tensor(), Tensor(), false).shape(), (Shape{0, 2}));
+  EXPECT_EQ(embedding(zeros({0}, kInt64), ones({3, 2})).shape(), (Shape{0, 2}));
+  EXPECT_EQ(one_hot(zeros({0}, kInt64), 3).shape(), (Shape{0, 3}));
+  EXPECT_EQ(dropout(zeros({0}), 0.5).shape(), (Shape{0}));
+  // Gradients through empty inputs are empty (or zero for the parameters).
+  Tensor w = ones({4}).requires_grad_();
+  layer_norm(zeros({0, 4}), {4}, w).backward(zeros({0, 4}));
+  EXPECT_EQ(w.grad().sum().item<float>(), 0.f);
+}

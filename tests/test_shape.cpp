@@ -174,3 +174,13 @@ TEST(Shape, TrilTriuPartition) {
   Tensor b = ones({2, 3}, kBool);
   EXPECT_EQ(tril(b).to_vector<bool>(), (std::vector<bool>{true, false, false, true, true, false}));
 }
+
+TEST(Shape, EmptyTensors) {
+  EXPECT_EQ(cat({zeros({2, 0}), zeros({2, 3})}, 1).shape(), (Shape{2, 3}));
+  EXPECT_EQ(cat({zeros({0, 3}), zeros({0, 3})}, 0).shape(), (Shape{0, 3}));
+  EXPECT_EQ(index_select(zeros({2, 3}), 1, zeros({0}, kInt64)).shape(), (Shape{2, 0}));
+  EXPECT_EQ(gather(zeros({2, 3}), 1, zeros({2, 0}, kInt64)).shape(), (Shape{2, 0}));
+  EXPECT_EQ(scatter_add(ones({2, 3}), 1, zeros({2, 0}, kInt64), zeros({2, 0})).sum().item<float>(), 6.f);
+  EXPECT_EQ(tril(zeros({0, 3})).shape(), (Shape{0, 3}));
+  EXPECT_EQ(split(zeros({2, 0}), 1, 1).size(), 1u);
+}

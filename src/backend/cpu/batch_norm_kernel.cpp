@@ -20,10 +20,7 @@ void batch_norm_stats(const Tensor& x, int64_t N, int64_t C, int64_t S, double* 
         for (int64_t c = c0; c < c1; ++c) {
           const T* row = px + (n * C + c) * S;
           const double k = shift[c - c0];
-          lane_sum2(S, [&](int64_t i, double& u, double& v) {
-            u = static_cast<double>(row[i]) - k;
-            v = u * u;
-          }, s1[c - c0], s2[c - c0]);
+          shifted_moments(row, S, k, s1[c - c0], s2[c - c0]);
         }
       const double m = static_cast<double>(N * S);
       for (int64_t c = c0; c < c1; ++c) {
@@ -63,11 +60,7 @@ void batch_norm_backward_reduce(const Tensor& g, const Tensor& x, int64_t N, int
         for (int64_t c = c0; c < c1; ++c) {
           const T* xr = px + (n * C + c) * S;
           const T* gr = pg + (n * C + c) * S;
-          const double m = mean[c];
-          lane_sum2(S, [&](int64_t i, double& u, double& v) {
-            u = static_cast<double>(gr[i]);
-            v = u * (static_cast<double>(xr[i]) - m);
-          }, sum_g[c], sum_gxc[c]);
+          sum_and_centered_dot<T>(gr, nullptr, xr, S, mean[c], sum_g[c], sum_gxc[c]);
         }
     });
   });

@@ -2,6 +2,7 @@
 // B = elements after it. Copies move raw bytes (any dtype); accumulating kernels dispatch on the
 // numeric type. Accumulation into one output location always happens in index order on one
 // thread, so results do not depend on the thread count.
+#include <algorithm>
 #include <cstring>
 
 #include "backend/cpu/parallel_range.h"
@@ -44,9 +45,10 @@ void index_select(const Tensor& out, const Tensor& src, const int64_t* idx, int6
     }
     // One memcpy per selected row of B elements.
     parallel_range(A * n, A * n * B, [&](int64_t r0, int64_t r1) {
+      int64_t a = r0 / n, j = r0 % n;
       for (int64_t r = r0; r < r1; ++r) {
-        int64_t a = r / n, j = r % n;
         std::memcpy(o + r * B, s + (a * M + idx[j]) * B, B * sizeof(U));
+        if (++j == n) j = 0, ++a;
       }
     });
   });
@@ -77,12 +79,26 @@ void gather(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t A,
   dispatch_bytes(out.element_size(), [&]<typename U>() {
     const U* s = static_cast<const U*>(src.raw_data());
     U* o = static_cast<U*>(out.raw_data());
+    // Rows r = (a, j) of B elements each; a chunk walks its rows with (a, j) counters.
     parallel_range(A * n, A * n * B, [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; ++r) {
-        const U* sa = s + (r / n) * M * B;  // the (M, B) block of row r's a
-        const int64_t* ir = idx + r * B;
-        U* orow = o + r * B;
-        for (int64_t b = 0; b < B; ++b) orow[b] = sa[ir[b] * B + b];
+      int64_t a = r0 / n, j = r0 % n;
+      for (int64_t r = r0; r < r1;) {
+        const U* sa = s + a * M * B;  // the (M, B) block of this a
+        const int64_t jend = std::min(n, j + (r1 - r));
+        if (B == 1) {
+          const int64_t* ir = idx + a * n;
+          U* oa = o + a * n;
+          for (int64_t jj = j; jj < jend; ++jj) oa[jj] = sa[ir[jj]];
+        } else {
+          for (int64_t jj = j; jj < jend; ++jj) {
+            const int64_t* ir = idx + (a * n + jj) * B;
+            U* orow = o + (a * n + jj) * B;
+            for (int64_t b = 0; b < B; ++b) orow[b] = sa[ir[b] * B + b];
+          }
+        }
+        r += jend - j;
+        j = 0;
+        ++a;
       }
     });
   });
@@ -97,9 +113,15 @@ void scatter_add(const Tensor& out, const Tensor& src, const int64_t* idx, int64
     auto run = [&](int64_t a0, int64_t a1, int64_t b0, int64_t b1) {
       for (int64_t a = a0; a < a1; ++a) {
         T* oa = o + a * M * B;
+        const T* sa = s + a * n * B;
+        const int64_t* ia = idx + a * n * B;
+        if (B == 1) {
+          for (int64_t j = 0; j < n; ++j) oa[ia[j]] += sa[j];
+          continue;
+        }
         for (int64_t j = 0; j < n; ++j) {
-          const T* srow = s + (a * n + j) * B;
-          const int64_t* ir = idx + (a * n + j) * B;
+          const T* srow = sa + j * B;
+          const int64_t* ir = ia + j * B;
           for (int64_t b = b0; b < b1; ++b) oa[ir[b] * B + b] += srow[b];
         }
       }

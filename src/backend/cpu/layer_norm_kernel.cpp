@@ -24,10 +24,7 @@ void layer_norm_forward(const Tensor& y, const Tensor& x, const Tensor& w, const
         T* __restrict yr = py + r * M;
         const double k = static_cast<double>(xr[0]);
         double s1 = 0, s2 = 0;
-        lane_sum2(M, [&](int64_t i, double& u, double& v) {
-          u = static_cast<double>(xr[i]) - k;
-          v = u * u;
-        }, s1, s2);
+        shifted_moments(xr, M, k, s1, s2);
         const double d = s1 / static_cast<double>(M);
         const double var = std::max(0.0, s2 / static_cast<double>(M) - d * d);
         mean[r] = k + d;
@@ -68,11 +65,9 @@ void layer_norm_backward(const Tensor& g, const Tensor& x, const Tensor& w, int6
           }
         if (!pdx) continue;
         // dx = rstd * (dxhat - mean(dxhat) - xhat * mean(dxhat * xhat)), dxhat = g * w
-        double a = 0, b = 0;
-        lane_sum2(M, [&](int64_t i, double& u, double& v) {
-          u = static_cast<double>(gr[i]) * (pw ? static_cast<double>(pw[i]) : 1.0);
-          v = u * (static_cast<double>(xr[i]) - m) * rs;
-        }, a, b);
+        double a = 0, b = 0;  // sum dxhat, sum dxhat * (x - mean)
+        sum_and_centered_dot(gr, pw, xr, M, m, a, b);
+        b *= rs;  // sum dxhat * xhat
         const T tm = static_cast<T>(m), k1 = static_cast<T>(rs),
                 k2 = static_cast<T>(-rs * rs * b / static_cast<double>(M)),
                 k3 = static_cast<T>(-rs * a / static_cast<double>(M));
