@@ -184,3 +184,26 @@ TEST(Shape, EmptyTensors) {
   EXPECT_EQ(tril(zeros({0, 3})).shape(), (Shape{0, 3}));
   EXPECT_EQ(split(zeros({2, 0}), 1, 1).size(), 1u);
 }
+
+TEST(ShapeErrors, BadIndexFoundInsideThreadedKernels) {
+  // gather/scatter_add check indices in the kernel's own pass: a bad value deep inside a large
+  // index (threaded path) or in a multi-column block must still be reported, never read through.
+  Tensor a = randn({512, 300});
+  Tensor gi = randint(0, 300, {512, 300});
+  {
+    NoGradGuard ng;
+    gi.select(0, 400).select(0, 7).fill_(300);
+  }
+  EXPECT_EMBER_ERROR(gather(a, 1, gi), "gather", "index 300", "dimension 1 with size 300");
+  EXPECT_EMBER_ERROR(scatter_add(zeros({512, 300}), 1, gi, a), "scatter_add", "index 300");
+  Tensor gi0 = randint(0, 512, {512, 300});
+  {
+    NoGradGuard ng;
+    gi0.select(0, 3).select(0, 299).fill_(-1);
+  }
+  EXPECT_EMBER_ERROR(gather(a, 0, gi0), "gather", "index -1", "dimension 0 with size 512");
+  EXPECT_EMBER_ERROR(scatter_add(zeros({512, 300}), 0, gi0, a), "scatter_add", "index -1");
+  Tensor small = idx({0, 1, 2, 0, 1, 5}, {1, 3, 2});
+  EXPECT_EMBER_ERROR(gather(randn({2, 3, 2}), 1, small), "gather", "index 5");
+  EXPECT_EMBER_ERROR(scatter_add(zeros({2, 3, 2}), 1, small, ones({1, 3, 2})), "scatter_add", "index 5");
+}

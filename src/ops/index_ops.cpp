@@ -1,6 +1,8 @@
 // Indexing: index_select, gather, scatter_add, and the internal index_add (index_select's gradient).
 // Each op sees its operands as (A, M, B) blocks around the indexed dim; kernels in
-// backend/cpu/index_kernels.cpp. Indices are checked up front so kernels never see a bad one.
+// backend/cpu/index_kernels.cpp. Indices are validated before anything reads through them: up front
+// for index_select, inside the kernel's single pass for gather/scatter_add (whose index is as large
+// as the data), which report the offending value here.
 #include "backend/cpu/shape_kernels.h"
 #include "core/internal.h"
 #include "ember/ops.h"
@@ -21,8 +23,11 @@ void check_index_range(const Tensor& index64, int64_t size, const char* op, cons
   for (int64_t i = 0; i < n; ++i) bad |= static_cast<int64_t>(static_cast<uint64_t>(p[i]) >= static_cast<uint64_t>(size));
   if (!bad) return;
   for (int64_t i = 0; i < n; ++i)
-    EMBER_CHECK(p[i] >= 0 && p[i] < size, op, "index ", p[i], " is out of range for ", where, " (valid: 0 to ",
-                size - 1, ")");
+    if (p[i] < 0 || p[i] >= size) index_out_of_range(p[i], size, op, where);
+}
+
+void index_out_of_range(int64_t value, int64_t size, const char* op, const std::string& where) {
+  EMBER_FAIL(op, "index ", value, " is out of range for ", where, " (valid: 0 to ", size - 1, ")");
 }
 
 Tensor leading_block(const Tensor& t, const Shape& sizes) {
@@ -122,8 +127,6 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   int64_t A, n, B, M = t.dim() == 0 ? 1 : t.shape()[dim];
   block_dims(index.shape(), dim, A, n, B);
   Tensor idx = index.contiguous();
-  detail::check_index_range(idx, M, op, detail::str_cat("dimension ", dim, " with size ", M, " (input shape ",
-                                                          shape_str(t.shape()), ")"));
   bool needs = autograd::any_requires_grad({&t});
   Tensor out = detail::make_tensor(index.shape(), t.dtype());
   {
@@ -132,7 +135,11 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
     Shape sizes = index.shape();
     if (t.dim() > 0) sizes[dim] = M;
     Tensor src = detail::leading_block(t, sizes).contiguous();
-    cpu::gather(out, src, idx.data_ptr<int64_t>(), A, M, n, B);  // (A, M, B) -> (A, n, B)
+    const int64_t* ip = idx.data_ptr<int64_t>();
+    int64_t bad = cpu::gather(out, src, ip, A, M, n, B);  // (A, M, B) -> (A, n, B), checking indices
+    if (bad >= 0)
+      detail::index_out_of_range(ip[bad], M, op, detail::str_cat("dimension ", dim, " with size ", M,
+                                                                 " (input shape ", shape_str(t.shape()), ")"));
   }
   if (needs)
     autograd::set_history(out, "GatherBackward", {t}, [shape = t.shape(), dim, idx](const Tensor& g, const autograd::Node&) {
@@ -155,8 +162,12 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   int64_t A, n, B, M = self.dim() == 0 ? 1 : self.shape()[dim];
   block_dims(index.shape(), dim, A, n, B);
   Tensor idx = index.contiguous();
-  detail::check_index_range(idx, M, op, detail::str_cat("dimension ", dim, " with size ", M, " (self shape ",
-                                                          shape_str(self.shape()), ")"));
+  const int64_t* ip = idx.data_ptr<int64_t>();
+  auto fail_if_bad = [&](int64_t bad) {
+    if (bad >= 0)
+      detail::index_out_of_range(ip[bad], M, op, detail::str_cat("dimension ", dim, " with size ", M,
+                                                                 " (self shape ", shape_str(self.shape()), ")"));
+  };
   bool needs = autograd::any_requires_grad({&self, &src});
   Tensor out = detail::make_tensor(self.shape(), self.dtype());
   {
@@ -168,11 +179,11 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
       Shape sizes = index.shape();
       if (self.dim() > 0) sizes[dim] = M;
       if (sizes == self.shape()) {
-        cpu::scatter_add(out, s, idx.data_ptr<int64_t>(), A, M, n, B);
+        fail_if_bad(cpu::scatter_add(out, s, ip, A, M, n, B));  // checks indices as it goes
       } else {
         // The index covers only a leading block of self: accumulate there, then add it in.
         Tensor part = zeros(sizes, self.dtype());
-        cpu::scatter_add(part, s, idx.data_ptr<int64_t>(), A, M, n, B);
+        fail_if_bad(cpu::scatter_add(part, s, ip, A, M, n, B));
         detail::leading_block(out, sizes).add_(part);
       }
     }
