@@ -207,3 +207,12 @@ TEST(ShapeErrors, BadIndexFoundInsideThreadedKernels) {
   EXPECT_EMBER_ERROR(gather(randn({2, 3, 2}), 1, small), "gather", "index 5");
   EXPECT_EMBER_ERROR(scatter_add(zeros({2, 3, 2}), 1, small, ones({1, 3, 2})), "scatter_add", "index 5");
 }
+
+TEST(Shape, LongIndexSelectOnOneDim) {
+  // One long index over a 1-D tensor: the element-copy path split across threads.
+  Tensor v = arange(0, 1000, 1, kFloat32);
+  Tensor ids = randint(0, 1000, {100000});
+  auto got = index_select(v, 0, ids).to_vector<float>();
+  auto want = ids.to_vector<int64_t>();
+  for (size_t i = 0; i < want.size(); ++i) ASSERT_EQ(got[i], static_cast<float>(want[i])) << i;
+}

@@ -43,12 +43,17 @@ void index_select(const Tensor& out, const Tensor& src, const int64_t* idx, int6
   dispatch_bytes(out.element_size(), [&]<typename U>() {
     const U* s = static_cast<const U*>(src.raw_data());
     U* o = static_cast<U*>(out.raw_data());
-    if (B == 1) {
-      parallel_range(A, A * n, [&](int64_t a0, int64_t a1) {
-        for (int64_t a = a0; a < a1; ++a) {
+    if (B == 1) {  // element copies; chunks walk (a, j) so one long index splits too
+      parallel_range(A * n, A * n, [&](int64_t r0, int64_t r1) {
+        int64_t a = r0 / n, j = r0 % n;
+        for (int64_t r = r0; r < r1;) {
+          const int64_t jend = std::min(n, j + (r1 - r));
           const U* sa = s + a * M;
           U* oa = o + a * n;
-          for (int64_t j = 0; j < n; ++j) oa[j] = sa[idx[j]];
+          for (int64_t jj = j; jj < jend; ++jj) oa[jj] = sa[idx[jj]];
+          r += jend - j;
+          j = 0;
+          ++a;
         }
       });
       return;
