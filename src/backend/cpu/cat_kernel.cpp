@@ -1,0 +1,53 @@
+// cat: each output row (the elements before `dim`, flattened) is the inputs' rows laid end to end,
+// so contiguous same-dtype inputs copy as one memcpy per (row, input).
+#include <cstring>
+
+#include "backend/cpu/kernels.h"
+#include "backend/cpu/parallel_range.h"
+#include "backend/cpu/shape_kernels.h"
+#include "core/internal.h"
+
+namespace ember::cpu {
+
+void cat(const Tensor& out, const std::vector<Tensor>& inputs, int64_t dim) {
+  const Shape& os = out.shape();
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < dim; ++d) outer *= os[d];
+  for (size_t d = dim + 1; d < os.size(); ++d) inner *= os[d];
+  const int64_t row = os[dim] * inner;  // elements per output row
+  const int64_t isz = static_cast<int64_t>(out.element_size());
+  char* dst = static_cast<char*>(out.raw_data());
+
+  struct Block {
+    const char* src;
+    int64_t off, len;  // position and length within an output row, in elements
+  };
+  std::vector<Block> blocks;
+  int64_t start = 0;  // along dim
+  for (const Tensor& t : inputs) {
+    int64_t len = t.shape()[dim] * inner;
+    if (len > 0 && outer > 0) {
+      if (t.dtype() == out.dtype() && t.is_contiguous()) {
+        blocks.push_back({static_cast<const char*>(t.raw_data()), start * inner, len});
+      } else {
+        // Strided or converting input: copy into the matching slab of out.
+        Shape s = os;
+        s[dim] = t.shape()[dim];
+        Tensor slab = detail::make_view(out, s, out.strides(), out.storage_offset() + start * out.strides()[dim]);
+        copy(slab, t);
+      }
+    }
+    start += t.shape()[dim];
+  }
+  if (blocks.empty()) return;
+  if (outer == 1) {
+    for (auto& b : blocks) parallel_memcpy(dst + b.off * isz, b.src, b.len * isz);
+    return;
+  }
+  parallel_range(outer, outer * row, [&](int64_t o0, int64_t o1) {
+    for (int64_t o = o0; o < o1; ++o)
+      for (auto& b : blocks) std::memcpy(dst + (o * row + b.off) * isz, b.src + o * b.len * isz, b.len * isz);
+  });
+}
+
+}  // namespace ember::cpu
