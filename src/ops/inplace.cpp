@@ -5,6 +5,7 @@
 #include "backend/cpu/kernels.h"
 #include "core/internal.h"
 #include "ember/ops.h"
+#include "ops/elementwise_internal.h"
 
 namespace ember {
 namespace detail {
@@ -43,21 +44,38 @@ Tensor& inplace_with_history(Tensor& self, const char* op, const std::function<T
 
 namespace {
 
-// self = f(self, other) for a broadcasting binary op, in place.
+// self = f(self, other) for a broadcasting binary op, in place. `kernel` (optional) lets the
+// no-history path write straight into self instead of through a temporary.
 Tensor& binary_inplace(Tensor& self, const Tensor& other, const char* op,
-                       const std::function<Tensor(const Tensor&, const Tensor&)>& f) {
+                       const std::function<Tensor(const Tensor&, const Tensor&)>& f,
+                       std::optional<detail::BinaryOp> kernel = std::nullopt, double alpha = 1.0) {
   EMBER_CHECK(broadcast_shapes(self.shape(), other.shape(), op) == self.shape(), op, "output with shape ",
               shape_str(self.shape()), " doesn't match the broadcast shape of ", shape_str(self.shape()), " and ",
               shape_str(other.shape()));
-  if (detail::inplace_needs_history(self, {&other}))
-    return detail::inplace_with_history(self, op, [&](const Tensor& s) { return f(s, other); });
+  if (detail::inplace_needs_history(self, {&other})) {
+    // When other is self (x.mul_(x)), the node must not save self itself: after the write self's
+    // grad_fn is that node, and the node holding it would be a reference cycle. An alias with the
+    // old history keeps the same storage (so the version check still fires) without the cycle.
+    Tensor alias;
+    if (other.is_same(self)) {
+      alias = detail::make_view(self, self.shape(), self.strides(), self.storage_offset());
+      alias.impl().grad_fn = self.impl().grad_fn;
+      alias.impl().requires_grad = self.requires_grad();
+    }
+    const Tensor& o = alias.defined() ? alias : other;
+    return detail::inplace_with_history(self, op, [&](const Tensor& s) { return f(s, o); });
+  }
+  if (kernel && is_compute_dtype(self.dtype()) && is_compute_dtype(other.dtype()) &&
+      result_type(self, other) == self.dtype() && !(self.dtype() == kBool && *kernel != detail::BinaryOp::Mul)) {
+    detail::binary_kernel(*kernel, self, other, self.dtype(), self, alpha);
+    detail::bump_version(self);
+    return self;
+  }
   Tensor r;
   {
     NoGradGuard ng;
     r = f(self, other);
   }
-  EMBER_CHECK(r.shape() == self.shape(), op, "output with shape ", shape_str(self.shape()),
-              " doesn't match the broadcast shape ", shape_str(r.shape()));
   EMBER_CHECK(promote_types(r.dtype(), self.dtype()) == self.dtype() || !is_floating(r.dtype()) ||
                   is_floating(self.dtype()),
               op, "result type ", dtype_name(r.dtype()), " can't be cast to the desired output type ",
@@ -70,19 +88,23 @@ Tensor& binary_inplace(Tensor& self, const Tensor& other, const char* op,
 }  // namespace
 
 Tensor& Tensor::add_(const Tensor& o, Scalar alpha) {
-  return binary_inplace(*this, o, "add_", [&](const Tensor& a, const Tensor& b) { return ember::add(a, b, alpha); });
+  return binary_inplace(*this, o, "add_", [&](const Tensor& a, const Tensor& b) { return ember::add(a, b, alpha); },
+                        detail::BinaryOp::Add, alpha.d);
 }
 Tensor& Tensor::add_(Scalar o) { return add_(detail::wrap_scalar(o)); }
 Tensor& Tensor::sub_(const Tensor& o, Scalar alpha) {
-  return binary_inplace(*this, o, "sub_", [&](const Tensor& a, const Tensor& b) { return ember::sub(a, b, alpha); });
+  return binary_inplace(*this, o, "sub_", [&](const Tensor& a, const Tensor& b) { return ember::sub(a, b, alpha); },
+                        detail::BinaryOp::Sub, alpha.d);
 }
 Tensor& Tensor::sub_(Scalar o) { return sub_(detail::wrap_scalar(o)); }
 Tensor& Tensor::mul_(const Tensor& o) {
-  return binary_inplace(*this, o, "mul_", [](const Tensor& a, const Tensor& b) { return ember::mul(a, b); });
+  return binary_inplace(*this, o, "mul_", [](const Tensor& a, const Tensor& b) { return ember::mul(a, b); },
+                        detail::BinaryOp::Mul);
 }
 Tensor& Tensor::mul_(Scalar o) { return mul_(detail::wrap_scalar(o)); }
 Tensor& Tensor::div_(const Tensor& o) {
-  return binary_inplace(*this, o, "div_", [](const Tensor& a, const Tensor& b) { return ember::div(a, b); });
+  return binary_inplace(*this, o, "div_", [](const Tensor& a, const Tensor& b) { return ember::div(a, b); },
+                        detail::BinaryOp::Div);
 }
 Tensor& Tensor::div_(Scalar o) { return div_(detail::wrap_scalar(o)); }
 
