@@ -5,6 +5,7 @@
 
 #include "core/internal.h"
 #include "ember/ops.h"
+#include "ops/reduce_common.h"
 #include "ops/reduce_plan.h"
 #include "backend/cpu/loops.h"
 #include "ember/parallel.h"
@@ -135,7 +136,7 @@ Tensor sum_impl(const Tensor& a, const Shape& wrapped, bool keepdim, bool mean, 
 
 Tensor sum_or_mean(const Tensor& a, const Shape& dims, bool keepdim, bool mean) {
   const char* op = mean ? "mean" : "sum";
-  Shape wrapped = detail::wrap_dims(dims, a.dim(), op);
+  Shape wrapped = detail::reduce_dims(a, dims, op);  // a 0-dim tensor has no dim to reduce
   Tensor out = sum_impl(a, wrapped, keepdim, mean, op);
   if (autograd::any_requires_grad({&a})) {
     auto plan_keep = [&] {
