@@ -117,11 +117,20 @@ double row_expsum_avx(const float* x, float* e, int64_t n, float m) {
   for (int64_t b = 0; b < n; b += kFlush) {
     int64_t end = std::min(n, b + kFlush), i = b;
     __m256 s0 = _mm256_setzero_ps(), s1 = s0;
-    for (; i + 16 <= end; i += 16) {
+    for (; i + 32 <= end; i += 32) {
+      __m256 e0 = _mm256_sub_ps(_mm256_loadu_ps(x + i), mv), e1 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 8), mv);
+      __m256 e2 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 16), mv), e3 = _mm256_sub_ps(_mm256_loadu_ps(x + i + 24), mv);
+      vec::exp8x4(e0, e1, e2, e3);
+      if constexpr (store) {
+        _mm256_storeu_ps(e + i, e0), _mm256_storeu_ps(e + i + 8, e1);
+        _mm256_storeu_ps(e + i + 16, e2), _mm256_storeu_ps(e + i + 24, e3);
+      }
+      s0 = _mm256_add_ps(s0, _mm256_add_ps(e0, e1)), s1 = _mm256_add_ps(s1, _mm256_add_ps(e2, e3));
+    }
+    for (; i + 8 <= end; i += 8) {
       __m256 e0 = vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i), mv));
-      __m256 e1 = vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(x + i + 8), mv));
-      if constexpr (store) _mm256_storeu_ps(e + i, e0), _mm256_storeu_ps(e + i + 8, e1);
-      s0 = _mm256_add_ps(s0, e0), s1 = _mm256_add_ps(s1, e1);
+      if constexpr (store) _mm256_storeu_ps(e + i, e0);
+      s0 = _mm256_add_ps(s0, e0);
     }
     float part = vec::hsum8(_mm256_add_ps(s0, s1));
     for (; i < end; ++i) {

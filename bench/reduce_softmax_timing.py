@@ -1,0 +1,38 @@
+"""PyTorch side of bench/reduce_softmax_timing.cpp. Run: /usr/bin/python3 bench/reduce_softmax_timing.py"""
+import statistics
+import time
+
+import torch
+
+
+def median_us(f, iters, reps=9):
+    for _ in range(iters // 10 + 1):
+        f()
+    t = []
+    for _ in range(reps):
+        a = time.perf_counter()
+        for _ in range(iters):
+            f()
+        t.append((time.perf_counter() - a) / iters * 1e6)
+    return statistics.median(t)
+
+
+torch.manual_seed(0)
+x = torch.randn(64, 1000)
+g = torch.randn(64, 1000)
+big = torch.randn(10_000_000)
+xr = x.clone().requires_grad_()
+
+
+def fwd_bwd():
+    out = torch.log_softmax(xr, 1)
+    out.backward(g)
+    xr.grad = None
+
+
+for nt in (1, 2):
+    torch.set_num_threads(nt)
+    print(f"threads={nt} log_softmax(64,1000) {median_us(lambda: torch.log_softmax(x, 1), 2000):.1f} us")
+    print(f"threads={nt} softmax(64,1000) {median_us(lambda: torch.softmax(x, 1), 2000):.1f} us")
+    print(f"threads={nt} log_softmax fwd+bwd(64,1000) {median_us(fwd_bwd, 1000):.1f} us")
+    print(f"threads={nt} sum(10M) {median_us(lambda: big.sum(), 20):.1f} us")
