@@ -57,13 +57,13 @@ void check_blas_size(int64_t v, const char* what) {
 
 template <typename T>
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
-          int64_t ldb, T beta, T* C, int64_t ldc) {
+          int64_t ldb, T beta, T* C, int64_t ldc, GemmLib lib) {
   if (M == 0 || N == 0) return;
   if (K == 0) return scale_rows(M, N, beta, C, ldc);
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
     bool nested = omp_in_parallel();
     if constexpr (std::is_same_v<T, float>) {
-      if (nested) {
+      if (nested || lib == GemmLib::OneDNN) {
         dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         if (st != dnnl_success) gemm_loop(ta, tb, 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         return;
@@ -91,13 +91,13 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A
 }
 
 template void gemm<float>(bool, bool, int64_t, int64_t, int64_t, float, const float*, int64_t, const float*, int64_t,
-                          float, float*, int64_t);
+                          float, float*, int64_t, GemmLib);
 template void gemm<double>(bool, bool, int64_t, int64_t, int64_t, double, const double*, int64_t, const double*,
-                           int64_t, double, double*, int64_t);
+                           int64_t, double, double*, int64_t, GemmLib);
 template void gemm<int32_t>(bool, bool, int64_t, int64_t, int64_t, int32_t, const int32_t*, int64_t, const int32_t*,
-                            int64_t, int32_t, int32_t*, int64_t);
+                            int64_t, int32_t, int32_t*, int64_t, GemmLib);
 template void gemm<int64_t>(bool, bool, int64_t, int64_t, int64_t, int64_t, const int64_t*, int64_t, const int64_t*,
-                            int64_t, int64_t, int64_t*, int64_t);
+                            int64_t, int64_t, int64_t*, int64_t, GemmLib);
 
 MatLayout mat_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
   // A size-1 dim's stride is irrelevant; BLAS only needs ld >= the other extent.
