@@ -2,6 +2,7 @@
 // bad-input errors, the threaded per-sample path against a direct reference, and double backward.
 #include <gtest/gtest.h>
 
+#include "backend/cpu/winograd.h"
 #include "gradgrad.h"
 #include "op_registry.h"
 
@@ -170,6 +171,38 @@ TEST(Conv, GradientsAreDeterministicAndMatchFloat64) {
   for (size_t k = 0; k < a.size(); ++k) {
     EXPECT_EQ(a[k], b2[k]) << "gradient " << k << " differs between identical runs";
     for (size_t i = 0; i < a[k].size(); ++i) ASSERT_NEAR(a[k][i], ref[k][i], 1e-3 * (1 + std::abs(ref[k][i])));
+  }
+}
+
+// The Winograd backward (float32, 3x3, stride 1, >= 32 channels, both gradients) against float64
+// im2col, at one and two threads, with padding and odd output sizes (partial edge tiles).
+TEST(Conv, WinogradBackwardMatchesFloat64) {
+  manual_seed(12);
+  struct Case { int64_t N, C, Co, H, W, ph, pw; };
+  for (Case c : {Case{4, 32, 32, 6, 6, 1, 1}, Case{3, 32, 40, 5, 8, 0, 0}, Case{1, 48, 32, 4, 5, 2, 1},
+                 Case{2, 32, 36, 7, 7, 0, 2}}) {
+    cpu::ConvGeom geom;
+    geom.C = c.C, geom.Co = c.Co, geom.kh = geom.kw = 3, geom.OH = geom.OW = 1;
+    ASSERT_TRUE(cpu::winograd_backward_applicable(geom)) << "the case does not exercise Winograd";
+    Tensor x = randn({c.N, c.C, c.H, c.W}), w = randn({c.Co, c.C, 3, 3}), b = randn({c.Co});
+    Tensor go = randn({c.N, c.Co, c.H + 2 * c.ph - 2, c.W + 2 * c.pw - 2});
+    auto run = [&](DType dt) {
+      Tensor xx = x.to(dt).clone().requires_grad_(), ww = w.to(dt).clone().requires_grad_();
+      ember::conv2d(xx, ww, b.to(dt), {1, 1}, {c.ph, c.pw}).backward(go.to(dt));
+      return std::vector<Tensor>{xx.grad().to(kFloat64), ww.grad().to(kFloat64)};
+    };
+    auto ref = run(kFloat64);
+    for (int threads : {1, 2}) {
+      set_num_threads(threads);
+      auto got = run(kFloat32);
+      for (int k = 0; k < 2; ++k) {
+        auto gv = got[k].to_vector<double>(), rv = ref[k].to_vector<double>();
+        double scale = 0;
+        for (double v : rv) scale = std::max(scale, std::abs(v));
+        for (size_t i = 0; i < gv.size(); ++i)
+          ASSERT_NEAR(gv[i], rv[i], 1e-5 * scale + 1e-5 * std::abs(rv[i])) << (k ? "weight" : "input") << " grad at " << i;
+      }
+    }
   }
 }
 

@@ -80,6 +80,8 @@ TEST(LinalgErrors, LinearAndAddmm) {
   EXPECT_EMBER_ERROR(ember::linear(ones({4, 3}), ones({3})), "linear", "[3]", "2-D");
   EXPECT_EMBER_ERROR(ember::linear(ones({4, 3}), ones({5, 3}), ones({4})), "linear", "bias", "[4]", "[5, 3]");
   EXPECT_EMBER_ERROR(ember::linear(scalar_tensor(1.0), ones({5, 3})), "linear", "scalar");
+  EXPECT_EMBER_ERROR(ember::linear(ones({4, 3}), ones({5, 3}), ones({5}, kFloat64)), "linear", "bias", "float64");
+  EXPECT_EMBER_ERROR(ember::linear(ones({4, 3}), ones({5, 3}, kFloat64)), "linear", "float32", "float64");
   EXPECT_EMBER_ERROR(ember::addmm(ones({3}), ones({2, 4}), ones({4, 5})), "addmm", "[3]", "[2, 5]");
   EXPECT_EMBER_ERROR(ember::addmm(ones({5}), ones({2, 4}), ones({3, 5})), "addmm", "2x4 and 3x5");
   EXPECT_EMBER_ERROR(ember::addmm(ones({5}, kFloat64), ones({2, 4}), ones({4, 5})), "addmm", "float64", "float32");

@@ -43,6 +43,17 @@ Tensor bias_grad(const Tensor& g) {
 Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const Tensor& bias, const ConvGeom& g, const char* node);
 Tensor conv_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom& g);
 
+// Input and weight gradients in one kernel pass (first-order backward only: no history).
+std::pair<Tensor, Tensor> conv_both_grads(const Tensor& x, const Tensor& gy, const Tensor& w, const ConvGeom& g) {
+  Tensor xc = kernel_input(x), gc = kernel_input(gy), wc = kernel_input(w);
+  Tensor gx = detail::make_tensor({g.N, g.C, g.H, g.W}, x.dtype());
+  Tensor gw = detail::make_tensor({g.Co, g.Cg(), g.kh, g.kw}, x.dtype());
+  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d_backward", [&]<typename T>() {
+    cpu::conv2d_backward<T>(xc.data_ptr<T>(), gc.data_ptr<T>(), wc.data_ptr<T>(), gx.data_ptr<T>(), gw.data_ptr<T>(), g);
+  });
+  return {gx, gw};
+}
+
 // F(x, w) + bias: x (N, C, H, W), w (Co, C/groups, kh, kw) -> (N, Co, OH, OW).
 Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g) {
   Tensor xc = kernel_input(x), wc = kernel_input(w), bc = kernel_input(bias);
@@ -55,6 +66,10 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const 
                           [sx = w.requires_grad() ? SavedTensor(x) : SavedTensor(),
                            sw = x.requires_grad() ? SavedTensor(w) : SavedTensor(), g](const Tensor& gy, const autograd::Node& n) {
                             const char* name = "ConvolutionBackward";
+                            if (!GradMode::is_enabled() && n.needs_grad(0) && n.needs_grad(1)) {
+                              auto [gx, gw] = conv_both_grads(sx.get(name), gy, sw.get(name), g);
+                              return std::vector<Tensor>{gx, gw, n.needs_grad(2) ? bias_grad(gy) : Tensor()};
+                            }
                             return std::vector<Tensor>{
                                 n.needs_grad(0) ? conv_input_grad(gy, sw.get(name), Tensor(), g, "ConvolutionBackwardBackward") : Tensor(),
                                 n.needs_grad(1) ? conv_weight_grad(sx.get(name), gy, g) : Tensor(),

@@ -211,11 +211,14 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   EMBER_CHECK(x.shape().back() == weight.shape()[1], "linear", "input of shape ", shape_str(x.shape()),
               " has ", x.shape().back(), " features but weight of shape ", shape_str(weight.shape()), " expects ",
               weight.shape()[1], " (in_features)");
-  if (bias.defined())
+  check_operands(x, weight, "linear");
+  if (bias.defined()) {
     EMBER_CHECK(bias.dim() == 1 && bias.shape()[0] == weight.shape()[0], "linear", "bias must have shape [",
                 weight.shape()[0], "] (out_features of weight ", shape_str(weight.shape()), "), got ",
                 shape_str(bias.shape()));
-  check_operands(x, weight, "linear");
+    EMBER_CHECK(bias.dtype() == x.dtype(), "linear", "bias has dtype ", dtype_name(bias.dtype()), " but input and weight have ",
+                dtype_name(x.dtype()), "; convert with .to()");
+  }
   if (x.dim() == 1) return linear(x.unsqueeze(0), weight, bias).squeeze(0);  // (in) -> (out)
   Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, x.shape().back()});         // (*, in) -> (B, in)
   Tensor wt = weight.t();                                                     // (in, out), no copy

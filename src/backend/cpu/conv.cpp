@@ -10,6 +10,7 @@
 
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/loops.h"
+#include "backend/cpu/winograd.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
@@ -98,12 +99,9 @@ void over_channels(int64_t C, int64_t work, bool threads, F&& fn) {
   }
 }
 
-// Threads over samples (float32 only: its GEMM is safe to call inside a parallel region) when the
-// batch splits evenly enough; otherwise samples run in order and each GEMM threads internally.
 template <typename T>
-bool parallel_over_samples(int64_t N) {
-  int nt = get_num_threads();
-  return std::is_same_v<T, float> && nt > 1 && !omp_in_parallel() && N >= nt && (N % nt == 0 || N >= 4 * nt);
+bool samples_in_parallel(int64_t N) {
+  return cpu::parallel_over_samples(N, std::is_same_v<T, float>, get_num_threads(), omp_in_parallel());
 }
 
 // Calls fn(n, scratch, worker) for every sample n; each worker owns a scratch buffer of
@@ -129,7 +127,7 @@ void for_each_sample(int64_t N, int64_t scratch_elems, bool par, F&& fn) {
 template <typename T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeom& g) {
   const int64_t P = g.P(), Kg = g.Kg(), Cog = g.Cog(), CHW = g.C * g.H * g.W, Kall = g.C * g.kh * g.kw;
-  const bool direct = g.pointwise(), par = parallel_over_samples<T>(g.N);
+  const bool direct = g.pointwise(), par = samples_in_parallel<T>(g.N);
   for_each_sample<T>(g.N, direct ? 0 : Kall * P, par, [&](int64_t n, T* col, int) {
     const T* xn = x + n * CHW;  // (C, H, W)
     T* yn = y + n * g.Co * P;   // (Co, P)
@@ -149,7 +147,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeom&
 template <typename T>
 void conv2d_backward_input(const T* gy, const T* w, T* gx, const ConvGeom& g) {
   const int64_t P = g.P(), Kg = g.Kg(), Cog = g.Cog(), CHW = g.C * g.H * g.W, Kall = g.C * g.kh * g.kw;
-  const bool direct = g.pointwise(), par = parallel_over_samples<T>(g.N);
+  const bool direct = g.pointwise(), par = samples_in_parallel<T>(g.N);
   for_each_sample<T>(g.N, direct ? 0 : Kall * P, par, [&](int64_t n, T* col, int) {
     const T* gyn = gy + n * g.Co * P;  // (Co, P)
     T* gxn = gx + n * CHW;             // (C, H, W)
@@ -165,7 +163,7 @@ template <typename T>
 void conv2d_backward_weight(const T* x, const T* gy, T* gw, const ConvGeom& g) {
   const int64_t P = g.P(), Kg = g.Kg(), Cog = g.Cog(), CHW = g.C * g.H * g.W, Kall = g.C * g.kh * g.kw;
   const int64_t wsize = g.Co * Kg;
-  const bool direct = g.pointwise(), par = parallel_over_samples<T>(g.N);
+  const bool direct = g.pointwise(), par = samples_in_parallel<T>(g.N);
   // Worker 0 accumulates into gw; the others into private buffers summed in worker order.
   int nt = par ? get_num_threads() : 1;
   std::vector<std::unique_ptr<T[]>> acc(nt);
@@ -190,6 +188,14 @@ void conv2d_backward_weight(const T* x, const T* gy, T* gw, const ConvGeom& g) {
   for (int t = 1; t < nt; ++t)
     if (used[t])
       for (int64_t i = 0; i < wsize; ++i) gw[i] += acc[t][i];
+}
+
+template <typename T>
+void conv2d_backward(const T* x, const T* gy, const T* w, T* gx, T* gw, const ConvGeom& g) {
+  if constexpr (std::is_same_v<T, float>)
+    if (gx && gw && winograd_backward_applicable(g)) return winograd_backward(x, gy, w, gx, gw, g);
+  if (gx) conv2d_backward_input(gy, w, gx, g);
+  if (gw) conv2d_backward_weight(x, gy, gw, g);
 }
 
 template <typename T>
@@ -231,6 +237,7 @@ void add_channel_bias(T* y, const T* bias, int64_t N, int64_t C, int64_t P) {
   template void conv2d_forward<T>(const T*, const T*, const T*, T*, const ConvGeom&);            \
   template void conv2d_backward_input<T>(const T*, const T*, T*, const ConvGeom&);               \
   template void conv2d_backward_weight<T>(const T*, const T*, T*, const ConvGeom&);              \
+  template void conv2d_backward<T>(const T*, const T*, const T*, T*, T*, const ConvGeom&);       \
   template void channel_sum<T>(const T*, T*, int64_t, int64_t, int64_t);                         \
   template void add_channel_bias<T>(T*, const T*, int64_t, int64_t, int64_t);
 EMBER_CONV_INSTANTIATE(float)

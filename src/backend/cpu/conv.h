@@ -21,6 +21,13 @@ struct ConvGeom {
   bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && ph == 0 && pw == 0; }
 };
 
+// Threads over samples (float32 only: its GEMM is safe to call inside a parallel region) when the
+// batch splits evenly enough over `threads`; otherwise samples run in order and each GEMM threads
+// internally.
+inline bool parallel_over_samples(int64_t N, bool float32, int threads, bool nested) {
+  return float32 && threads > 1 && !nested && N >= threads && (N % threads == 0 || N >= 4 * threads);
+}
+
 // y = conv(x, w) + bias (bias may be null).
 template <typename T>
 void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeom& g);
@@ -30,6 +37,10 @@ void conv2d_backward_input(const T* gy, const T* w, T* gx, const ConvGeom& g);
 // gw = the weight gradient for input x and output gradient gy; gw is overwritten.
 template <typename T>
 void conv2d_backward_weight(const T* x, const T* gy, T* gw, const ConvGeom& g);
+// Both gradients in one pass where that saves work (Winograd shares the transformed output
+// gradient); either pointer may be null.
+template <typename T>
+void conv2d_backward(const T* x, const T* gy, const T* w, T* gx, T* gw, const ConvGeom& g);
 // gb[c] = sum over n and p of gy (N, C, P).
 template <typename T>
 void channel_sum(const T* gy, T* gb, int64_t N, int64_t C, int64_t P);
