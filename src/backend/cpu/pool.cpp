@@ -1,0 +1,124 @@
+// Max and average pooling kernels (see pool.h).
+#include "backend/cpu/pool.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "backend/cpu/loops.h"
+#include "ember/parallel.h"
+
+namespace ember::cpu {
+
+namespace {
+
+// Runs fn(plane) for every plane, threaded when the work is large.
+template <typename F>
+void over_planes(int64_t planes, int64_t work, F&& fn) {
+  int nt = get_num_threads();
+  bool par = nt > 1 && planes > 1 && work >= 2 * kGrain && !omp_in_parallel();
+#pragma omp parallel for num_threads(nt) schedule(static) if (par)
+  for (int64_t p = 0; p < planes; ++p) fn(p);
+}
+
+}  // namespace
+
+template <typename T>
+void max_pool2d_forward(const T* x, T* y, int64_t* idx, const MaxPoolGeom& g) {
+  const int64_t HW = g.H * g.W, P = g.OH * g.OW;
+  over_planes(g.planes, g.planes * P * g.kh * g.kw, [&](int64_t pl) {
+    const T* xp = x + pl * HW;
+    T* yp = y + pl * P;
+    int64_t* ip = idx + pl * P;
+    for (int64_t oh = 0; oh < g.OH; ++oh) {
+      int64_t h0 = oh * g.sh - g.ph;
+      const int64_t h1 = std::min(h0 + (g.kh - 1) * g.dh + 1, g.H);
+      while (h0 < 0) h0 += g.dh;
+      for (int64_t ow = 0; ow < g.OW; ++ow) {
+        int64_t w0 = ow * g.sw - g.pw;
+        const int64_t w1 = std::min(w0 + (g.kw - 1) * g.dw + 1, g.W);
+        while (w0 < 0) w0 += g.dw;
+        // Starts at the first in-bounds element so an all -inf window still names a real input.
+        int64_t best_i = h0 * g.W + w0;
+        T best = -std::numeric_limits<T>::infinity();
+        for (int64_t h = h0; h < h1; h += g.dh)
+          for (int64_t w = w0; w < w1; w += g.dw) {
+            T v = xp[h * g.W + w];
+            if (v > best || std::isnan(v)) {  // NaN propagates (the last NaN wins), as in PyTorch
+              best = v;
+              best_i = h * g.W + w;
+            }
+          }
+        yp[oh * g.OW + ow] = best;
+        ip[oh * g.OW + ow] = best_i;
+      }
+    }
+  });
+}
+
+template <typename T>
+void max_pool2d_backward(const T* gy, const int64_t* idx, T* gx, int64_t planes, int64_t HW, int64_t P) {
+  over_planes(planes, planes * (HW + P), [&](int64_t pl) {
+    T* gp = gx + pl * HW;
+    std::fill(gp, gp + HW, T(0));
+    const T* g = gy + pl * P;
+    const int64_t* ip = idx + pl * P;
+    for (int64_t p = 0; p < P; ++p) gp[ip[p]] += g[p];
+  });
+}
+
+template <typename T>
+void gather_planes(const T* gx, const int64_t* idx, T* gy, int64_t planes, int64_t HW, int64_t P) {
+  over_planes(planes, planes * P, [&](int64_t pl) {
+    const T* gp = gx + pl * HW;
+    const int64_t* ip = idx + pl * P;
+    T* o = gy + pl * P;
+    for (int64_t p = 0; p < P; ++p) o[p] = gp[ip[p]];
+  });
+}
+
+template <typename T>
+void avg_pool2d_forward(const T* x, T* y, const AvgWindows& g) {
+  const int64_t HW = g.H * g.W, OH = g.OH(), OW = g.OW(), P = OH * OW;
+  over_planes(g.planes, g.planes * HW, [&](int64_t pl) {
+    const T* xp = x + pl * HW;
+    T* yp = y + pl * P;
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        T s = 0;
+        for (int64_t h = g.h0[oh]; h < g.h1[oh]; ++h)
+          for (int64_t w = g.w0[ow]; w < g.w1[ow]; ++w) s += xp[h * g.W + w];
+        yp[oh * OW + ow] = s / static_cast<T>(g.hdiv[oh] * g.wdiv[ow]);
+      }
+  });
+}
+
+template <typename T>
+void avg_pool2d_backward(const T* gy, T* gx, const AvgWindows& g) {
+  const int64_t HW = g.H * g.W, OH = g.OH(), OW = g.OW(), P = OH * OW;
+  over_planes(g.planes, g.planes * HW, [&](int64_t pl) {
+    T* gp = gx + pl * HW;
+    std::fill(gp, gp + HW, T(0));
+    const T* yp = gy + pl * P;
+    for (int64_t oh = 0; oh < OH; ++oh)
+      for (int64_t ow = 0; ow < OW; ++ow) {
+        T v = yp[oh * OW + ow] / static_cast<T>(g.hdiv[oh] * g.wdiv[ow]);
+        for (int64_t h = g.h0[oh]; h < g.h1[oh]; ++h)
+          for (int64_t w = g.w0[ow]; w < g.w1[ow]; ++w) gp[h * g.W + w] += v;
+      }
+  });
+}
+
+#define EMBER_POOL_INSTANTIATE(T)                                                                   \
+  template void max_pool2d_forward<T>(const T*, T*, int64_t*, const MaxPoolGeom&);                \
+  template void max_pool2d_backward<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t);  \
+  template void gather_planes<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t);        \
+  template void avg_pool2d_forward<T>(const T*, T*, const AvgWindows&);                           \
+  template void avg_pool2d_backward<T>(const T*, T*, const AvgWindows&);
+EMBER_POOL_INSTANTIATE(float)
+EMBER_POOL_INSTANTIATE(double)
+#undef EMBER_POOL_INSTANTIATE
+
+}  // namespace ember::cpu
