@@ -46,7 +46,7 @@ std::string resolve_data_root(const std::string& explicit_root) {
   std::error_code ec;
   std::vector<fs::path> starts;
   if (fs::path cwd = fs::current_path(ec); !ec) starts.push_back(cwd);
-  if (fs::path exe = executable_dir(); !exe.empty()) starts.push_back(exe);
+  if (fs::path exe = executable_dir(); !exe.empty() && (starts.empty() || exe != starts[0])) starts.push_back(exe);
   std::string looked;
   for (const fs::path& start : starts) {
     looked += "\n  above " + start.string();
