@@ -48,6 +48,11 @@ Normalize::Normalize(std::vector<double> mean, std::vector<double> std) : mean_(
               mean_.size(), " values but std has ", std_.size(), "; give one per channel (or one for all)");
   for (size_t i = 0; i < std_.size(); ++i)
     EMBER_CHECK(std_[i] != 0.0, "Normalize", "std[", i, "] is 0, which would divide by zero");
+  auto per_channel = [](const std::vector<double>& v, DType dt) {  // (len) -> (len, 1, 1)
+    return tensor(v, {static_cast<int64_t>(v.size()), 1, 1}, dt);
+  };
+  mean32_ = per_channel(mean_, kFloat32), std32_ = per_channel(std_, kFloat32);
+  mean64_ = per_channel(mean_, kFloat64), std64_ = per_channel(std_, kFloat64);
 }
 
 Tensor Normalize::operator()(const Tensor& image, Generator&) const {
@@ -57,12 +62,9 @@ Tensor Normalize::operator()(const Tensor& image, Generator&) const {
     EMBER_CHECK(v->size() == 1 || static_cast<int64_t>(v->size()) == C, "Normalize", "image has ", C,
                 " channels (shape ", shape_str(image.shape()), ") but ", v == &mean_ ? "mean" : "std", " has ",
                 v->size(), " values");
-  auto per_channel = [&](const std::vector<double>& v) {  // (C or 1) -> (C, 1, 1)
-    Tensor t = tensor(v, {static_cast<int64_t>(v.size()), 1, 1}, image.dtype());
-    return t;
-  };
+  const bool f32 = image.dtype() == kFloat32;
   NoGradGuard no_grad;
-  return (image - per_channel(mean_)) / per_channel(std_);  // (C, H, W)
+  return (image - (f32 ? mean32_ : mean64_)) / (f32 ? std32_ : std64_);  // (C, H, W) with (C, 1, 1)
 }
 
 Tensor crop_padded(const Tensor& image, int64_t top, int64_t left, int64_t height, int64_t width, int64_t padding) {

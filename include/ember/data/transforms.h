@@ -31,6 +31,7 @@ class Normalize {
 
  private:
   std::vector<double> mean_, std_;
+  Tensor mean32_, std32_, mean64_, std64_;  // (len, 1, 1), built once: read-only, shared by threads
 };
 
 // Pads every side with `padding` zeros, then crops a (height, width) window at a uniform
