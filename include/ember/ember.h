@@ -1,6 +1,7 @@
 #pragma once
 // Everything in Ember's public API.
 #include "ember/autograd.h"
+#include "ember/data/data.h"
 #include "ember/dtype.h"
 #include "ember/error.h"
 #include "ember/ops.h"
