@@ -71,7 +71,7 @@ void Optimizer::add_param_group(ParamGroup group) {
       if (own.is_set(n)) merged->set(n, v);
   }
   merged->validate(name_);
-  EMBER_CHECK(!group.params().empty(), name_, "param group ", gi, " has no parameters");
+  EMBER_CHECK(!group.params().empty(), name_, "param group ", gi, " has an empty parameter list; pass at least one parameter");
 
   std::unordered_set<const TensorImpl*> seen;
   for (auto& g : groups_)

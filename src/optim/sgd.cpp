@@ -11,7 +11,15 @@ using detail::check_nonnegative;
 void GDOptions::validate(const std::string& optimizer) const { check_nonnegative(optimizer, "lr", lr_); }
 
 GD::GD(std::vector<Tensor> params, const GDOptions& options) : GD(std::vector<ParamGroup>{ParamGroup(std::move(params))}, options) {}
-GD::GD(std::vector<ParamGroup> groups, const GDOptions& defaults) : Optimizer("GD", std::move(groups), defaults) {}
+namespace {
+const OptimizerOptions& require_lr(const OptimizerOptions& o, const char* optimizer, const char* options) {
+  EMBER_CHECK(o.is_set("lr"), optimizer, "lr is required and has no default; pass it as ", options, "(lr)");
+  return o;
+}
+}  // namespace
+
+GD::GD(std::vector<ParamGroup> groups, const GDOptions& defaults)
+    : Optimizer("GD", std::move(groups), require_lr(defaults, "GD", "GDOptions")) {}
 
 void GD::update_group(ParamGroup& group) {
   const auto& o = group.options_as<GDOptions>();
@@ -36,7 +44,8 @@ void SGDOptions::validate(const std::string& optimizer) const {
 
 SGD::SGD(std::vector<Tensor> params, const SGDOptions& options)
     : SGD(std::vector<ParamGroup>{ParamGroup(std::move(params))}, options) {}
-SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& defaults) : Optimizer("SGD", std::move(groups), defaults) {}
+SGD::SGD(std::vector<ParamGroup> groups, const SGDOptions& defaults)
+    : Optimizer("SGD", std::move(groups), require_lr(defaults, "SGD", "SGDOptions")) {}
 
 void SGD::update_group(ParamGroup& group) {
   const auto& o = group.options_as<SGDOptions>();

@@ -8,6 +8,7 @@ namespace ember::optim {
 // decay, kept as its own name for full-batch training.
 class GDOptions : public OptionsBase<GDOptions> {
  public:
+  GDOptions() = default;  // for param-group overrides; the optimizer's defaults must set lr
   explicit GDOptions(double lr) : lr_(lr) { mark_set("lr"); }
   EMBER_OPTIM_ARG(double, lr, 0.0)
   template <class F> void visit(F&& f) { f("lr", lr_); }
@@ -26,9 +27,10 @@ class GD : public Optimizer {
 
 // torch.optim.SGD: with weight decay g += wd * p (L2 added to the gradient); with momentum the
 // buffer is b = g on the first step and b = momentum * b + (1 - dampening) * g afterwards; the step
-// uses g + momentum * b (nesterov) or b. maximize ascends instead.
+// uses g + momentum * b (nesterov) or b. maximize ascends instead. lr has no default (as in PyTorch).
 class SGDOptions : public OptionsBase<SGDOptions> {
  public:
+  SGDOptions() = default;  // for param-group overrides; the optimizer's defaults must set lr
   explicit SGDOptions(double lr) : lr_(lr) { mark_set("lr"); }
   EMBER_OPTIM_ARG(double, lr, 0.0)
   EMBER_OPTIM_ARG(double, momentum, 0.0)
