@@ -71,22 +71,19 @@ std::vector<double> per_group(const SchedulerState& s, const std::string& who, c
 // ---- base ----
 
 LRScheduler::LRScheduler(std::string name, Optimizer& optimizer, int64_t last_epoch)
-    : optimizer_(optimizer), name_(std::move(name)), last_epoch_(last_epoch) {
-  EMBER_CHECK(last_epoch >= -1, name_, "last_epoch must be >= -1, got ", last_epoch);
-  auto& groups = optimizer_.param_groups();
-  for (size_t i = 0; i < groups.size(); ++i) {
-    if (last_epoch == -1) {
-      if (!groups[i].initial_lr) groups[i].initial_lr = groups[i].lr();
-    } else {
-      EMBER_CHECK(groups[i].initial_lr.has_value(), name_, "param group ", i,
-                  " has no initial_lr, which resuming (last_epoch = ", last_epoch,
-                  ") needs; load the optimizer's state dict first or pass last_epoch = -1");
-    }
-    base_lrs_.push_back(*groups[i].initial_lr);
-  }
-}
+    : optimizer_(optimizer), name_(std::move(name)), last_epoch_(last_epoch) {}
 
 void LRScheduler::initial_step() {
+  EMBER_CHECK(last_epoch_ >= -1, name_, "last_epoch must be >= -1, got ", last_epoch_);
+  auto& groups = optimizer_.param_groups();
+  for (size_t i = 0; i < groups.size(); ++i)
+    EMBER_CHECK(last_epoch_ == -1 || groups[i].initial_lr.has_value(), name_, "param group ", i,
+                " has no initial_lr, which resuming (last_epoch = ", last_epoch_,
+                ") needs; load the optimizer's state dict first or pass last_epoch = -1");
+  for (auto& g : groups) {
+    if (!g.initial_lr) g.initial_lr = g.lr();
+    base_lrs_.push_back(*g.initial_lr);
+  }
   step_count_ = 0;
   step();
 }

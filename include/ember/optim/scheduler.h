@@ -47,7 +47,9 @@ class LRScheduler {
   // last_epoch = -1 starts fresh and records each group's lr as its initial_lr; any other value
   // resumes, and requires initial_lr in every group.
   LRScheduler(std::string name, Optimizer& optimizer, int64_t last_epoch);
-  // Derived constructors call this last: the base constructor cannot reach get_lr().
+  // Derived constructors call this last, after checking their arguments (so a rejected scheduler
+  // leaves the optimizer untouched): records initial_lr/base_lrs and takes the first step, which
+  // the base constructor cannot do since it cannot reach get_lr().
   void initial_step();
   virtual std::vector<double> get_lr() = 0;
   // The derived class's hyperparameters, for the state dict.
@@ -148,7 +150,7 @@ struct ReduceLROnPlateauOptions {
   std::string threshold_mode = "rel";  // "rel": best * (1 -/+ threshold); "abs": best -/+ threshold
   int64_t cooldown = 0;                // epochs to wait after a reduction before counting again
   double min_lr = 0.0;                 // for every group, unless min_lrs is given
-  std::vector<double> min_lrs;         // one per param group
+  std::vector<double> min_lrs = {};    // one per param group
   double eps = 1e-8;                   // reductions smaller than eps are skipped
 };
 
