@@ -63,7 +63,8 @@ io::NamedTensors sample() {
           {"h", randn({3}, {}, &gen).to(kFloat16)},
           {"bf", randn({2, 2}, {}, &gen).to(kBFloat16)},
           {"scalar", scalar_tensor(2.5)},
-          {"empty", zeros({0, 4})}};
+          {"empty", zeros({0, 4})},
+          {"another_empty", zeros({0}, kInt64)}};  // same offset as "empty": order must still hold
 }
 
 TEST_F(Safetensors, RoundTripsEveryDtypeInOrder) {

@@ -137,10 +137,10 @@ SafetensorsFile load_safetensors(const std::string& path) {
   std::string text(n, '\0');
   EMBER_CHECK(read_at(f.fd, text.data(), n, 8), op, "cannot read the header: ", std::strerror(errno));
 
-  nlohmann::json header;
+  nlohmann::ordered_json header;  // keeps the header's order, which breaks ties between empty tensors
   try {
-    header = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
+    header = nlohmann::ordered_json::parse(text);
+  } catch (const nlohmann::ordered_json::exception& e) {
     EMBER_FAIL(op, "the header is not valid JSON: ", e.what());
   }
   EMBER_CHECK(header.is_object(), op, "the header should be a JSON object, got ", header.type_name());
@@ -191,8 +191,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
                 e.end - e.begin, " bytes but shape ", v["shape"].dump(), " of ", dt, " needs ", nbytes);
     entries.push_back(std::move(e));
   }
-  std::sort(entries.begin(), entries.end(),
-            [](const Entry& a, const Entry& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
+  std::stable_sort(entries.begin(), entries.end(),
+                   [](const Entry& a, const Entry& b) { return a.begin != b.begin ? a.begin < b.begin : a.end < b.end; });
   uint64_t covered = 0;
   std::string prev = "the start of the data section";
   for (auto& e : entries) {

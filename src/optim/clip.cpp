@@ -20,22 +20,31 @@ template <typename T> double accumulate_norm(const T* x, int64_t n, double p) {
   constexpr int64_t kBlock = 16384;
   const int64_t blocks = (n + kBlock - 1) / kBlock;
   const bool inf = std::isinf(p);
+  // Eight independent accumulators (combined in a fixed order) let the compiler vectorize the
+  // sum without reassociating it.
   auto block = [&](int64_t b) {
     const int64_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
-    double acc = 0;
+    double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = lo;
+    auto sweep = [&](auto term) {
+      for (; i + 8 <= hi; i += 8)
+        for (int k = 0; k < 8; ++k) lane[k] += term(static_cast<double>(x[i + k]));
+      for (int k = 0; i < hi; ++i, ++k) lane[k] += term(static_cast<double>(x[i]));
+      double acc = 0;
+      for (double v : lane) acc += v;
+      return acc;
+    };
     if (inf) {
-      for (int64_t i = lo; i < hi; ++i) {
+      double acc = 0;
+      for (; i < hi; ++i) {
         double a = std::abs(static_cast<double>(x[i]));
         if (!(a <= acc)) acc = a;  // NaN wins, as torch's max
       }
-    } else if (p == 2.0) {
-      for (int64_t i = lo; i < hi; ++i) acc += static_cast<double>(x[i]) * static_cast<double>(x[i]);
-    } else if (p == 1.0) {
-      for (int64_t i = lo; i < hi; ++i) acc += std::abs(static_cast<double>(x[i]));
-    } else {
-      for (int64_t i = lo; i < hi; ++i) acc += std::pow(std::abs(static_cast<double>(x[i])), p);
+      return acc;
     }
-    return acc;
+    if (p == 2.0) return sweep([](double v) { return v * v; });
+    if (p == 1.0) return sweep([](double v) { return std::abs(v); });
+    return sweep([p](double v) { return std::pow(std::abs(v), p); });
   };
   std::vector<double> partial(blocks);
   const int nt = get_num_threads();
