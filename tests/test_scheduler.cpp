@@ -165,6 +165,13 @@ TEST(SchedulerErrors, BadArguments) {
   EXPECT_EMBER_ERROR(optim::ReduceLROnPlateau(*f.opt, {.min_lrs = {0.1}}), "ReduceLROnPlateau", "min_lrs", "2");
 }
 
+TEST(SchedulerErrors, GroupAddedAfterConstruction) {
+  Fixture f({0.1, 0.05});
+  optim::CosineAnnealingLR cos(*f.opt, 5);
+  f.opt->add_param_group(optim::ParamGroup({zeros({1}).requires_grad_()}));
+  EXPECT_EMBER_ERROR(cos.step(), "CosineAnnealingLR", "3 param groups", "built for 2");
+}
+
 TEST(SchedulerErrors, LoadStateDictMismatch) {
   Fixture f({0.1, 0.05});
   optim::StepLR step(*f.opt, 2);

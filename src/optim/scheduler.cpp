@@ -95,12 +95,13 @@ std::vector<double> LRScheduler::group_lrs() const {
 }
 
 void LRScheduler::step() {
+  auto& groups = optimizer_.param_groups();
+  EMBER_CHECK(base_lrs_.size() == groups.size(), name_, "the optimizer has ", groups.size(),
+              " param groups but the scheduler was built for ", base_lrs_.size(),
+              "; create the scheduler after adding all param groups");
   ++step_count_;
   ++last_epoch_;
   std::vector<double> lrs = get_lr();
-  auto& groups = optimizer_.param_groups();
-  EMBER_CHECK(lrs.size() == groups.size(), name_, "the optimizer has ", groups.size(), " param groups but the scheduler was built for ",
-              lrs.size(), "; create the scheduler after adding all param groups");
   for (size_t i = 0; i < groups.size(); ++i) groups[i].set_lr(lrs[i]);
   last_lr_ = std::move(lrs);
 }
