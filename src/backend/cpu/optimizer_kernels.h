@@ -1,0 +1,232 @@
+#pragma once
+// Fused optimizer updates over contiguous parameter, gradient and state buffers: one pass per
+// parameter instead of a chain of in-place tensor ops, and no temporaries. Each loop performs the
+// same float operations in the same order as PyTorch's single-tensor path (scalars rounded to the
+// parameter's type first, as ATen does), so results agree to rounding.
+//
+// Speed: option flags become template parameters (with_flags), so every inner loop is
+// branch-free and vectorizes; square roots go through sqrt_block, because std::sqrt does not
+// vectorize while it may set errno (and -fno-math-errno is not a project-wide flag).
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+#if defined(__AVX__)
+#include <immintrin.h>
+#endif
+
+#include "ember/parallel.h"
+
+namespace ember::cpu {
+
+// Calls f(std::bool_constant<b>...) with the runtime flags turned into compile-time ones.
+template <class F> void with_flags(F&& f) { f(); }
+template <class F, class... B> void with_flags(F&& f, bool b, B... rest) {
+  if (b) with_flags([&](auto... c) { f(std::true_type{}, c...); }, rest...);
+  else with_flags([&](auto... c) { f(std::false_type{}, c...); }, rest...);
+}
+
+// Calls f(begin, end) over [0, n): serially for small n, otherwise in fixed static chunks.
+// Every element is computed independently, so the result never depends on the thread count.
+template <class F> void parallel_chunks(int64_t n, F&& f) {
+  constexpr int64_t kGrain = 32768;
+  int nt = get_num_threads();
+  if (n < 2 * kGrain || nt == 1) {
+    f(int64_t{0}, n);
+    return;
+  }
+  int64_t chunks = std::min<int64_t>(nt, (n + kGrain - 1) / kGrain);
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t c = 0; c < chunks; ++c) f(n * c / chunks, n * (c + 1) / chunks);
+}
+
+// x = sqrt(x) in place; IEEE square roots, so identical to std::sqrt element by element.
+template <typename T> inline void sqrt_block(T* x, int64_t n) {
+  int64_t i = 0;
+#if defined(__AVX__)
+  if constexpr (std::is_same_v<T, float>)
+    for (; i + 8 <= n; i += 8) _mm256_storeu_ps(x + i, _mm256_sqrt_ps(_mm256_loadu_ps(x + i)));
+  else
+    for (; i + 4 <= n; i += 4) _mm256_storeu_pd(x + i, _mm256_sqrt_pd(_mm256_loadu_pd(x + i)));
+#endif
+  for (; i < n; ++i) x[i] = std::sqrt(x[i]);
+}
+
+// Elements per block in the kernels that take square roots: the roots go through a buffer on the
+// stack, between a loop that produces their arguments and one that consumes them.
+constexpr int64_t kSqrtBlock = 256;
+
+template <typename T> struct SGDArgs {
+  T lr, momentum, dampening, weight_decay;
+  bool nesterov, maximize, first_step;  // first_step: the momentum buffer starts as the gradient
+};
+
+// buf may be null when momentum == 0.
+template <typename T> void sgd_update(T* p, const T* g, T* buf, int64_t n, const SGDArgs<T>& a) {
+  const T neg_lr = -a.lr, one_minus_damp = T(1) - a.dampening, mom = a.momentum, wd = a.weight_decay;
+  with_flags(
+      [&](auto has_buf, auto first, auto nesterov, auto maximize, auto l2) {
+        parallel_chunks(n, [&](int64_t b, int64_t e) {
+          T* __restrict P = p;
+          const T* __restrict G = g;
+          T* __restrict B = buf;
+          for (int64_t i = b; i < e; ++i) {
+            T d = G[i];
+            if constexpr (decltype(maximize)::value) d = -d;
+            if constexpr (decltype(l2)::value) d = d + wd * P[i];  // torch: grad.add(param, alpha=wd)
+            if constexpr (decltype(has_buf)::value) {
+              T m;
+              if constexpr (decltype(first)::value) m = d;
+              else m = B[i] * mom + one_minus_damp * d;
+              B[i] = m;
+              if constexpr (decltype(nesterov)::value) d = d + mom * m;
+              else d = m;
+            }
+            P[i] = P[i] + neg_lr * d;
+          }
+        });
+      },
+      buf != nullptr, a.first_step, a.nesterov, a.maximize, a.weight_decay != T(0));
+}
+
+template <typename T> struct AdamArgs {
+  T beta1, beta2, one_minus_beta1, one_minus_beta2, eps, weight_decay;  // weight_decay: L2 (Adam)
+  T decay_factor;      // AdamW's 1 - lr * wd (1 for Adam)
+  T bias_correction2_sqrt, neg_step_size;
+  bool maximize;
+};
+
+// vmax may be null (no amsgrad).
+template <typename T> void adam_update(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamArgs<T>& a) {
+  with_flags(
+      [&](auto maximize, auto l2, auto decoupled, auto amsgrad) {
+        parallel_chunks(n, [&](int64_t b, int64_t e) {
+          alignas(64) T root[kSqrtBlock];
+          for (int64_t s = b; s < e; s += kSqrtBlock) {
+            const int64_t len = std::min(kSqrtBlock, e - s);
+            T* __restrict P = p + s;
+            const T* __restrict G = g + s;
+            T* __restrict M = m + s;
+            T* __restrict V = v + s;
+            T* __restrict VM = amsgrad ? vmax + s : nullptr;
+            T* __restrict R = root;
+            for (int64_t i = 0; i < len; ++i) {
+              T d = G[i];
+              if constexpr (decltype(maximize)::value) d = -d;
+              if constexpr (decltype(l2)::value) d = d + a.weight_decay * P[i];
+              M[i] = M[i] * a.beta1 + a.one_minus_beta1 * d;      // exp_avg.mul_(b1).add_(g, alpha=1-b1)
+              T vi = V[i] * a.beta2 + a.one_minus_beta2 * d * d;  // exp_avg_sq.mul_(b2).addcmul_(g, g, value=1-b2)
+              V[i] = vi;
+              if constexpr (decltype(amsgrad)::value) {
+                T x = VM[i];
+                vi = (x >= vi || x != x) ? x : vi;  // torch.maximum: NaN propagates
+                VM[i] = vi;
+              }
+              R[i] = vi;
+            }
+            sqrt_block(root, len);
+            for (int64_t i = 0; i < len; ++i) {
+              T pi = P[i];
+              if constexpr (decltype(decoupled)::value) pi = pi * a.decay_factor;  // param.mul_(1 - lr*wd)
+              T denom = R[i] / a.bias_correction2_sqrt + a.eps;
+              P[i] = pi + a.neg_step_size * M[i] / denom;  // param.addcdiv_(exp_avg, denom, value=-step_size)
+            }
+          }
+        });
+      },
+      a.maximize, a.weight_decay != T(0), a.decay_factor != T(1), vmax != nullptr);
+}
+
+template <typename T> struct RMSpropArgs {
+  T neg_lr, alpha, one_minus_alpha, eps, weight_decay, momentum;
+  bool centered, maximize;
+};
+
+// grad_avg may be null (not centered), buf may be null (momentum == 0).
+template <typename T>
+void rmsprop_update(T* p, const T* g, T* sq, T* grad_avg, T* buf, int64_t n, const RMSpropArgs<T>& a) {
+  with_flags(
+      [&](auto maximize, auto l2, auto centered, auto has_buf) {
+        parallel_chunks(n, [&](int64_t b, int64_t e) {
+          alignas(64) T root[kSqrtBlock];
+          for (int64_t s = b; s < e; s += kSqrtBlock) {
+            const int64_t len = std::min(kSqrtBlock, e - s);
+            T* __restrict P = p + s;
+            const T* __restrict G = g + s;
+            T* __restrict SQ = sq + s;
+            T* __restrict GA = centered ? grad_avg + s : nullptr;
+            T* __restrict B = has_buf ? buf + s : nullptr;
+            T* __restrict R = root;
+            for (int64_t i = 0; i < len; ++i) {
+              T d = G[i];
+              if constexpr (decltype(maximize)::value) d = -d;
+              if constexpr (decltype(l2)::value) d = d + a.weight_decay * P[i];
+              T sv = SQ[i] * a.alpha + a.one_minus_alpha * d * d;
+              SQ[i] = sv;
+              if constexpr (decltype(centered)::value) {
+                T ga = GA[i] * a.alpha + a.one_minus_alpha * d;
+                GA[i] = ga;
+                sv = sv + T(-1) * ga * ga;  // square_avg.addcmul(grad_avg, grad_avg, value=-1)
+              }
+              R[i] = sv;
+            }
+            sqrt_block(root, len);
+            for (int64_t i = 0; i < len; ++i) {
+              T d = G[i];
+              if constexpr (decltype(maximize)::value) d = -d;
+              if constexpr (decltype(l2)::value) d = d + a.weight_decay * P[i];
+              T avg = R[i] + a.eps;
+              if constexpr (decltype(has_buf)::value) {
+                T bi = B[i] * a.momentum + d / avg;  // buf.mul_(momentum).addcdiv_(grad, avg)
+                B[i] = bi;
+                P[i] = P[i] + a.neg_lr * bi;
+              } else {
+                P[i] = P[i] + a.neg_lr * d / avg;
+              }
+            }
+          }
+        });
+      },
+      a.maximize, a.weight_decay != T(0), grad_avg != nullptr, buf != nullptr);
+}
+
+template <typename T> struct AdagradArgs {
+  T neg_clr, eps, weight_decay;
+  bool maximize;
+};
+
+template <typename T> void adagrad_update(T* p, const T* g, T* sum, int64_t n, const AdagradArgs<T>& a) {
+  with_flags(
+      [&](auto maximize, auto l2) {
+        parallel_chunks(n, [&](int64_t b, int64_t e) {
+          alignas(64) T root[kSqrtBlock];
+          for (int64_t s = b; s < e; s += kSqrtBlock) {
+            const int64_t len = std::min(kSqrtBlock, e - s);
+            T* __restrict P = p + s;
+            const T* __restrict G = g + s;
+            T* __restrict S = sum + s;
+            T* __restrict R = root;
+            for (int64_t i = 0; i < len; ++i) {
+              T d = G[i];
+              if constexpr (decltype(maximize)::value) d = -d;
+              if constexpr (decltype(l2)::value) d = d + a.weight_decay * P[i];
+              T sv = S[i] + T(1) * d * d;  // state_sum.addcmul_(grad, grad, value=1)
+              S[i] = sv;
+              R[i] = sv;
+            }
+            sqrt_block(root, len);
+            for (int64_t i = 0; i < len; ++i) {
+              T d = G[i];
+              if constexpr (decltype(maximize)::value) d = -d;
+              if constexpr (decltype(l2)::value) d = d + a.weight_decay * P[i];
+              P[i] = P[i] + a.neg_clr * d / (R[i] + a.eps);  // param.addcdiv_(grad, std, value=-clr)
+            }
+          }
+        });
+      },
+      a.maximize, a.weight_decay != T(0));
+}
+
+}  // namespace ember::cpu

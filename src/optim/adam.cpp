@@ -1,0 +1,74 @@
+// Adam and AdamW.
+#include "ember/optim/adam.h"
+
+#include <cmath>
+
+#include "backend/cpu/optimizer_kernels.h"
+#include "optim/update_util.h"
+
+namespace ember::optim {
+
+using detail::check_nonnegative;
+
+template <class Derived> void AdamOptionsBase<Derived>::validate(const std::string& optimizer) const {
+  check_nonnegative(optimizer, "lr", lr_);
+  check_nonnegative(optimizer, "eps", eps_);
+  EMBER_CHECK(beta1_ >= 0.0 && beta1_ < 1.0, optimizer, "invalid beta1 ", beta1_, "; betas must be in [0, 1)");
+  EMBER_CHECK(beta2_ >= 0.0 && beta2_ < 1.0, optimizer, "invalid beta2 ", beta2_, "; betas must be in [0, 1)");
+  check_nonnegative(optimizer, "weight_decay", weight_decay_);
+}
+template class AdamOptionsBase<AdamOptions>;
+template class AdamOptionsBase<AdamWOptions>;
+
+namespace {
+
+// decoupled: AdamW's weight decay (p *= 1 - lr * wd) instead of Adam's L2 term in the gradient.
+template <class Options>
+void adam_group(Optimizer& opt, ParamGroup& group, bool decoupled,
+                const std::function<ParamState&(const Tensor&)>& state_of) {
+  const auto& o = group.options_as<Options>();
+  for (auto& p : group.params()) {
+    Tensor grad = p.grad();
+    if (!grad.defined()) continue;
+    ParamState& st = state_of(p);
+    const double step = detail::increment_step(st);
+    const double bias_correction1 = 1 - std::pow(o.beta1(), step);
+    const double bias_correction2 = 1 - std::pow(o.beta2(), step);
+    const double step_size = o.lr() / bias_correction1;
+    detail::update_param(opt.name(), p, grad, [&](auto* pd, const auto* gd, int64_t n) {
+      using T = std::remove_pointer_t<decltype(pd)>;
+      T* m = detail::state_buffer<T>(st, "exp_avg", p, 0.0);
+      T* v = detail::state_buffer<T>(st, "exp_avg_sq", p, 0.0);
+      T* vmax = o.amsgrad() ? detail::state_buffer<T>(st, "max_exp_avg_sq", p, 0.0) : nullptr;
+      cpu::AdamArgs<T> a{};
+      a.beta1 = T(o.beta1()), a.beta2 = T(o.beta2());
+      a.one_minus_beta1 = T(1 - o.beta1()), a.one_minus_beta2 = T(1 - o.beta2());
+      a.eps = T(o.eps());
+      a.weight_decay = decoupled ? T(0) : T(o.weight_decay());
+      a.decay_factor = decoupled ? T(1 - o.lr() * o.weight_decay()) : T(1);
+      a.bias_correction2_sqrt = T(std::sqrt(bias_correction2));
+      a.neg_step_size = T(-step_size);
+      a.maximize = o.maximize();
+      cpu::adam_update<T>(pd, gd, m, v, vmax, n, a);
+    });
+  }
+}
+
+}  // namespace
+
+Adam::Adam(std::vector<Tensor> params, const AdamOptions& options)
+    : Adam(std::vector<ParamGroup>{ParamGroup(std::move(params))}, options) {}
+Adam::Adam(std::vector<ParamGroup> groups, const AdamOptions& defaults) : Optimizer("Adam", std::move(groups), defaults) {}
+void Adam::update_group(ParamGroup& group) {
+  adam_group<AdamOptions>(*this, group, false, [this](const Tensor& p) -> ParamState& { return state_of(p); });
+}
+
+AdamW::AdamW(std::vector<Tensor> params, const AdamWOptions& options)
+    : AdamW(std::vector<ParamGroup>{ParamGroup(std::move(params))}, options) {}
+AdamW::AdamW(std::vector<ParamGroup> groups, const AdamWOptions& defaults)
+    : Optimizer("AdamW", std::move(groups), defaults) {}
+void AdamW::update_group(ParamGroup& group) {
+  adam_group<AdamWOptions>(*this, group, true, [this](const Tensor& p) -> ParamState& { return state_of(p); });
+}
+
+}  // namespace ember::optim
