@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
 
 #include "backend/cpu/loops.h"
 #include "backend/cpu/vec_math.h"
@@ -22,11 +21,6 @@ namespace {
 // 2 * kGrain elements, at most one thread per kGrain elements. A fork/join costs a few us on an
 // idle machine but can cost a whole scheduler time slice when the cores are shared, so small
 // softmaxes (a (64, 1000) batch runs in ~30 us) stay on one thread.
-// Partial sums in float are flushed to double every this many elements per row, which keeps the
-// float part's error far below the 1e-5 tolerance even for very long rows.
-constexpr int64_t kFlush = 2048;
-constexpr int64_t kStrip = 256;  // columns per strip in the inner > 1 case
-
 template <typename F>
 void parallel_items(int64_t items, int64_t work, F f) {
   int nt = get_num_threads();
@@ -38,6 +32,11 @@ void parallel_items(int64_t items, int64_t work, F f) {
 #pragma omp parallel for num_threads(t) schedule(static)
   for (int64_t i = 0; i < items; ++i) f(i);
 }
+
+// Partial sums in float are flushed to double every this many elements per row, which keeps the
+// float part's error far below the 1e-5 tolerance even for very long rows.
+constexpr int64_t kFlush = 2048;
+constexpr int64_t kStrip = 256;  // columns per strip in the inner > 1 case
 
 // ---------------- rows (inner == 1), generic ----------------
 
