@@ -1,5 +1,7 @@
 // sum, mean and sum_to (the gradient of broadcasting), on the shared reduction plan.
+#if defined(__AVX2__)
 #include <immintrin.h>
+#endif
 #include <omp.h>
 
 #include <numeric>
@@ -18,7 +20,8 @@ ReducePlan plan_reduce(const Tensor& a, const Shape& dims, bool keepdim) {
   ReducePlan p;
   int64_t nd = a.dim();
   std::vector<bool> red(nd, false);
-  for (auto d : dims) red[d] = true;
+  for (auto d : dims)
+    if (d < nd) red[d] = true;  // a 0-dim tensor's dim 0 names nothing to reduce
   for (int64_t d = 0; d < nd; ++d) {
     if (red[d]) {
       p.R *= a.shape()[d];

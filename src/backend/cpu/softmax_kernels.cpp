@@ -8,8 +8,8 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
-#include <vector>
 
+#include "backend/cpu/loops.h"
 #include "backend/cpu/vec_math.h"
 #include "ember/parallel.h"
 
@@ -17,25 +17,26 @@ namespace ember::cpu {
 
 namespace {
 
-// Exponentials are costly: split across threads above this many elements (a row of ~1000
-// floats takes ~1 us, far above OpenMP's fork cost).
-constexpr int64_t kSoftmaxGrain = 16384;
+// Threads split rows (or column strips) with the project's grain rule (loops.h): serial below
+// 2 * kGrain elements, at most one thread per kGrain elements. A fork/join costs a few us on an
+// idle machine but can cost a whole scheduler time slice when the cores are shared, so small
+// softmaxes (a (64, 1000) batch runs in ~30 us) stay on one thread.
+template <typename F>
+void parallel_items(int64_t items, int64_t work, F f) {
+  int nt = get_num_threads();
+  if (nt <= 1 || work < 2 * kGrain || items < 2) {
+    for (int64_t i = 0; i < items; ++i) f(i);
+    return;
+  }
+  int t = static_cast<int>(std::min<int64_t>({nt, items, work / kGrain}));
+#pragma omp parallel for num_threads(t) schedule(static)
+  for (int64_t i = 0; i < items; ++i) f(i);
+}
+
 // Partial sums in float are flushed to double every this many elements per row, which keeps the
 // float part's error far below the 1e-5 tolerance even for very long rows.
 constexpr int64_t kFlush = 2048;
 constexpr int64_t kStrip = 256;  // columns per strip in the inner > 1 case
-
-template <typename F>
-void parallel_items(int64_t items, int64_t work, F f) {
-  int nt = get_num_threads();
-  if (nt <= 1 || work < kSoftmaxGrain || items < 2) {
-    for (int64_t i = 0; i < items; ++i) f(i);
-    return;
-  }
-  int t = static_cast<int>(std::min<int64_t>(nt, items));
-#pragma omp parallel for num_threads(t) schedule(static)
-  for (int64_t i = 0; i < items; ++i) f(i);
-}
 
 // ---------------- rows (inner == 1), generic ----------------
 
