@@ -1,0 +1,63 @@
+#include "ember/train/checkpoint.h"
+
+#include "ember/io/safetensors.h"
+
+namespace ember::train {
+
+int64_t Checkpoint::epoch() const {
+  auto it = metadata.find("epoch");
+  if (it == metadata.end()) return 0;
+  return std::stoll(it->second);
+}
+
+std::string to_hex(const std::vector<uint8_t>& bytes) {
+  static const char* d = "0123456789abcdef";
+  std::string s;
+  s.reserve(bytes.size() * 2);
+  for (uint8_t b : bytes) s += d[b >> 4], s += d[b & 15];
+  return s;
+}
+
+std::vector<uint8_t> from_hex(const std::string& hex, const std::string& what) {
+  EMBER_CHECK(hex.size() % 2 == 0, "checkpoint", what, " is not valid hex (odd length)");
+  auto val = [&](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    EMBER_FAIL("checkpoint", what, " is not valid hex (character '", c, "')");
+  };
+  std::vector<uint8_t> out(hex.size() / 2);
+  for (size_t i = 0; i < out.size(); ++i) out[i] = static_cast<uint8_t>(val(hex[2 * i]) * 16 + val(hex[2 * i + 1]));
+  return out;
+}
+
+void save_checkpoint(const std::string& path, const nn::Module& model, const optim::Optimizer* optimizer,
+                     const std::map<std::string, std::string>& metadata) {
+  io::NamedTensors all;
+  for (auto& [k, v] : model.state_dict()) all.emplace_back("model." + k, v);
+  if (optimizer)
+    for (auto& kv : optim::flatten_state_dict(optimizer->state_dict(), "optimizer.")) all.push_back(kv);
+  io::save_safetensors(path, all, metadata);
+}
+
+Checkpoint load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer* optimizer,
+                           const std::string& expected_recipe) {
+  io::SafetensorsFile f = io::load_safetensors(path);
+  if (!expected_recipe.empty()) {
+    auto it = f.metadata.find("recipe");
+    EMBER_CHECK(it != f.metadata.end() && it->second == expected_recipe, "load_checkpoint", "'", path,
+                "' is a checkpoint of recipe '", it == f.metadata.end() ? std::string("(none)") : it->second,
+                "', not '", expected_recipe, "'");
+  }
+  nn::NamedTensors model_state;
+  for (auto& [k, v] : f.tensors)
+    if (k.rfind("model.", 0) == 0) model_state.emplace_back(k.substr(6), v);
+  try {
+    model.load_state_dict(model_state);
+    if (optimizer) optimizer->load_state_dict(optim::unflatten_state_dict(f.tensors, "optimizer."));
+  } catch (const Error& e) {
+    throw Error("load_checkpoint: '" + path + "': " + e.what());
+  }
+  return Checkpoint{f.metadata};
+}
+
+}  // namespace ember::train

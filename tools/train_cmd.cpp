@@ -1,0 +1,114 @@
+#include "train_cmd.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+namespace ember::cli {
+
+namespace {
+
+void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
+  c->add_option("--epochs", cfg.epochs, "Passes over the training set")->check(CLI::PositiveNumber);
+  c->add_option("--batch-size", cfg.batch_size, "Images per step")->check(CLI::PositiveNumber);
+  c->add_option("--optimizer", cfg.optimizer, "sgd, nesterov, gd, adam, adamw, rmsprop or adagrad")
+      ->check(CLI::IsMember({"sgd", "nesterov", "gd", "adam", "adamw", "rmsprop", "adagrad"}));
+  c->add_option("--weight-decay", cfg.weight_decay, "L2 penalty (decoupled for adamw)")->check(CLI::NonNegativeNumber);
+  c->add_option("--l1", cfg.l1, "L1 penalty added to the loss")->check(CLI::NonNegativeNumber);
+  c->add_option("--dropout", cfg.dropout, "Dropout after the pool and after fc1")->check(CLI::Range(0.0, 0.99));
+  c->add_flag("--augment", cfg.augment, "Random shifts and rotations of the training images");
+  c->add_option("--threads", cfg.threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")
+      ->check(CLI::PositiveNumber);
+  c->add_option("--seed", cfg.seed, "Random seed (same seed and threads: identical results)");
+  c->add_option("--data", cfg.data_root, "Data root holding mnist/ (default: EMBER_DATA or ../shared/data)");
+  c->add_option("--workers", cfg.num_workers, "Data loader threads")->check(CLI::NonNegativeNumber);
+  c->add_option("--max-steps", cfg.max_steps_per_epoch, "Stop each epoch after this many steps (0: whole epoch)")
+      ->check(CLI::NonNegativeNumber);
+  c->add_option("--train-limit", cfg.train_limit, "Train on the first N images only (0: all)")
+      ->check(CLI::NonNegativeNumber);
+}
+
+int run_tune(TrainCommands& tc) {
+  // Candidate values; grid takes every combination, random samples `trials` of them.
+  const std::vector<double> lrs = {0.003, 0.01, 0.03, 0.1}, moms = {0.0, 0.5, 0.9}, wds = {0.0, 1e-4, 1e-3};
+  std::vector<std::array<double, 3>> cands;
+  for (double lr : lrs)
+    for (double m : moms)
+      for (double wd : wds) cands.push_back({lr, m, wd});
+  if (tc.search == "random") {
+    std::mt19937_64 rng(tc.cfg.seed);
+    std::shuffle(cands.begin(), cands.end(), rng);
+    cands.resize(std::min<size_t>(cands.size(), static_cast<size_t>(tc.trials)));
+  }
+  struct Row {
+    double lr, momentum, wd, acc, loss;
+  };
+  std::vector<Row> rows;
+  int trial = 0;
+  for (auto& c : cands) {
+    recipes::MnistCnnConfig cfg = tc.cfg;
+    cfg.lr = c[0], cfg.momentum = c[1], cfg.weight_decay = c[2];
+    std::printf("trial %d/%zu: lr=%g momentum=%g weight_decay=%g\n", ++trial, cands.size(), c[0], c[1], c[2]);
+    std::fflush(stdout);
+    auto r = recipes::train_mnist_cnn(cfg, std::cout);
+    rows.push_back({c[0], c[1], c[2], r.test_accuracy, r.test_loss});
+  }
+  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.acc > b.acc || (a.acc == b.acc && a.loss < b.loss); });
+  std::printf("\n%4s %8s %9s %13s %9s %9s\n", "rank", "lr", "momentum", "weight_decay", "val_acc", "val_loss");
+  for (size_t i = 0; i < rows.size(); ++i)
+    std::printf("%4zu %8g %9g %13g %8.2f%% %9.4f\n", i + 1, rows[i].lr, rows[i].momentum, rows[i].wd, 100 * rows[i].acc,
+                rows[i].loss);
+  return 0;
+}
+
+}  // namespace
+
+void add_train_commands(CLI::App& app, TrainCommands& tc) {
+  auto& cfg = tc.cfg;
+  tc.train = app.add_subcommand("train", "Train a recipe: mnist-cnn (the seed's CNN on MNIST)");
+  tc.train->add_option("recipe", tc.recipe, "Recipe name")->required()->check(CLI::IsMember({"mnist-cnn"}));
+  add_common(tc.train, cfg);
+  tc.train->add_option("--lr", cfg.lr, "Learning rate")->check(CLI::PositiveNumber);
+  tc.train->add_option("--momentum", cfg.momentum, "Momentum (sgd, nesterov, rmsprop)")->check(CLI::Range(0.0, 0.999999));
+  tc.train->add_option("--checkpoint-dir", cfg.checkpoint_dir, "Write last.safetensors, metrics.csv and curves.png here");
+  tc.train->add_option("--resume", cfg.resume, "Resume from a checkpoint file, or 'auto' (last one in --checkpoint-dir)");
+  tc.train->add_option("--metrics", cfg.metrics_path, "Per-epoch metrics file (.csv or .jsonl)");
+  tc.train->add_option("--plot", cfg.plot_path, "PNG of the loss and accuracy curves");
+  tc.train->add_flag("!--no-progress", cfg.progress, "No progress bar");
+
+  tc.eval = app.add_subcommand("eval", "Evaluate a mnist-cnn checkpoint on the MNIST test set");
+  tc.eval->add_option("checkpoint", tc.checkpoint, "A .safetensors checkpoint written by ember train")->required();
+  tc.eval->add_option("--data", cfg.data_root, "Data root holding mnist/");
+  tc.eval->add_option("--batch-size", tc.eval_batch, "Images per batch")->check(CLI::PositiveNumber);
+
+  tc.tune = app.add_subcommand("tune", "Search lr, momentum and weight decay on a validation split");
+  tc.tune->add_option("recipe", tc.recipe, "Recipe name")->required()->check(CLI::IsMember({"mnist-cnn"}));
+  add_common(tc.tune, cfg);
+  tc.tune->add_option("--search", tc.search, "grid or random")->check(CLI::IsMember({"grid", "random"}));
+  tc.tune->add_option("--trials", tc.trials, "Random-search trials")->check(CLI::PositiveNumber);
+  tc.tune->add_option("--validation-size", cfg.validation_size, "Training images held out for validation");
+}
+
+int run_train_commands(TrainCommands& tc) {
+  if (*tc.train) {
+    auto r = recipes::train_mnist_cnn(tc.cfg, std::cout);
+    std::printf("Test accuracy: %.2f%%\n", 100 * r.test_accuracy);
+    return 0;
+  }
+  if (*tc.eval) {
+    auto r = recipes::evaluate_mnist_cnn_checkpoint(tc.checkpoint, tc.cfg.data_root, tc.eval_batch);
+    std::cout << r.report;
+    std::printf("Test accuracy: %.2f%%, test loss %.4f\n", 100 * r.accuracy, r.loss);
+    return 0;
+  }
+  if (*tc.tune) {
+    if (tc.cfg.validation_size == 0) tc.cfg.validation_size = 5000;
+    if (!tc.tune->count("--epochs")) tc.cfg.epochs = 1;
+    tc.cfg.progress = false;
+    return run_tune(tc);
+  }
+  return -1;
+}
+
+}  // namespace ember::cli
