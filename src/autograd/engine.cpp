@@ -1,6 +1,12 @@
 // The backward engine: finds the nodes reachable from the outputs, counts how many gradients each
 // is waiting for, and runs each once all of them have arrived (latest-created first among the ready).
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <map>
+#include <mutex>
 #include <queue>
 #include <unordered_map>
 
@@ -103,6 +109,31 @@ std::vector<Tensor> AccumulateGrad::apply(const Tensor& grad) {
 
 namespace {
 
+// EMBER_PROFILE_BACKWARD=1: total time per node type, printed at exit (a coarse profiler).
+bool profiling() {
+  static const bool on = std::getenv("EMBER_PROFILE_BACKWARD") != nullptr;
+  return on;
+}
+struct Profile {
+  std::mutex mu;
+  std::map<std::string, std::pair<double, int64_t>> by_name;
+  ~Profile() {
+    std::vector<std::pair<double, std::string>> rows;
+    for (auto& [k, v] : by_name) rows.emplace_back(v.first, k);
+    std::sort(rows.rbegin(), rows.rend());
+    for (auto& [t, k] : rows)
+      std::fprintf(stderr, "backward %-28s %10.3f ms total %8lld calls\n", k.c_str(), t * 1e3,
+                   static_cast<long long>(by_name[k].second));
+  }
+};
+void record_profile(const char* name, std::chrono::steady_clock::duration d) {
+  static Profile p;
+  std::lock_guard<std::mutex> lock(p.mu);
+  auto& e = p.by_name[name];
+  e.first += std::chrono::duration<double>(d).count();
+  ++e.second;
+}
+
 // Runs the graph. When `capture` is given (autograd::grad), gradients arriving at those nodes are
 // stored there, and only nodes with a captured node downstream run: other branches (and every
 // AccumulateGrad) are skipped.
@@ -182,7 +213,9 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       if (it != capture->end()) it->second = g;
       if (!must_run[n]) continue;  // nothing requested lies past n (AccumulateGrad never runs here)
     }
+    auto t0 = profiling() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     std::vector<Tensor> in_grads = n->apply(g);
+    if (profiling()) record_profile(n->name(), std::chrono::steady_clock::now() - t0);
     g = Tensor();
     for (size_t i = 0; i < n->next.size(); ++i) {
       Node* next = n->next[i].fn.get();

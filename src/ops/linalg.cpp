@@ -222,7 +222,23 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (x.dim() == 1) return linear(x.unsqueeze(0), weight, bias).squeeze(0);  // (in) -> (out)
   Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, x.shape().back()});         // (*, in) -> (B, in)
   Tensor wt = weight.t();                                                     // (in, out), no copy
-  Tensor y = bias.defined() ? addmm(bias, x2, wt) : mm(x2, wt);              // (B, out)
+  Tensor y;
+  {
+    NoGradGuard ng;
+    y = bias.defined() ? addmm(bias, x2, wt) : mm(x2, wt);                   // (B, out)
+  }
+  if (autograd::any_requires_grad({&x2, &weight, &bias})) {
+    // Its own node rather than addmm's on weight.t(): that would hand weight a transposed
+    // (non-contiguous) gradient, which AccumulateGrad then has to copy.
+    autograd::set_history(y, "LinearBackward", {x2, weight, bias},
+                          [sx = SavedTensor(x2), sw = SavedTensor(weight)](const Tensor& g, const autograd::Node& n) {
+                            Tensor gx, gw, gb;
+                            if (n.needs_grad(0)) gx = mm(g, sw.get("linear"));             // (B, out) @ (out, in)
+                            if (n.needs_grad(1)) gw = mm(g.t(), sx.get("linear"));         // (out, B) @ (B, in)
+                            if (n.needs_grad(2)) gb = sum(g, {0});                          // (out)
+                            return std::vector<Tensor>{gx, gw, gb};
+                          });
+  }
   if (x.dim() == 2) return y;
   Shape out_shape(x.shape().begin(), x.shape().end() - 1);
   out_shape.push_back(weight.shape()[0]);

@@ -25,9 +25,40 @@ void over_planes(int64_t planes, int64_t work, F&& fn) {
 
 }  // namespace
 
+// The common 2x2, stride-2, unpadded window (every CNN's pool): branch-free selects in PyTorch's
+// scan order (row-major, NaN wins), so the compiler can vectorize the row loop.
+template <typename T>
+void max_pool_2x2(const T* xp, T* yp, int64_t* ip, int64_t W, int64_t OH, int64_t OW) {
+  for (int64_t oh = 0; oh < OH; ++oh) {
+    const T* r0 = xp + 2 * oh * W;
+    const T* r1 = r0 + W;
+    T* yr = yp + oh * OW;
+    int64_t* ir = ip + oh * OW;
+    const int64_t base = 2 * oh * W;
+    for (int64_t ow = 0; ow < OW; ++ow) {
+      T a = r0[2 * ow], b = r0[2 * ow + 1], c = r1[2 * ow], d = r1[2 * ow + 1];
+      int64_t i = 0;
+      T best = a;
+      bool tb = b > best || b != b;
+      best = tb ? b : best, i = tb ? 1 : i;
+      bool tc = c > best || c != c;
+      best = tc ? c : best, i = tc ? W : i;
+      bool td = d > best || d != d;
+      best = td ? d : best, i = td ? W + 1 : i;
+      yr[ow] = best;
+      ir[ow] = base + 2 * ow + i;
+    }
+  }
+}
+
 template <typename T>
 void max_pool2d_forward(const T* x, T* y, int64_t* idx, const MaxPoolGeom& g) {
   const int64_t HW = g.H * g.W, P = g.OH * g.OW;
+  if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
+      2 * g.OH <= g.H && 2 * g.OW <= g.W) {
+    over_planes(g.planes, g.planes * P * 4, [&](int64_t pl) { max_pool_2x2(x + pl * HW, y + pl * P, idx + pl * P, g.W, g.OH, g.OW); });
+    return;
+  }
   over_planes(g.planes, g.planes * P * g.kh * g.kw, [&](int64_t pl) {
     const T* xp = x + pl * HW;
     T* yp = y + pl * P;
