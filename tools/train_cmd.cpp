@@ -1,6 +1,7 @@
 #include "train_cmd.h"
 
 #include <algorithm>
+#include <cstdlib>
 #include <cstdio>
 #include <iostream>
 #include <random>
@@ -9,24 +10,39 @@ namespace ember::cli {
 
 namespace {
 
+// CLI11's PositiveNumber prints its range as 0 to 1.8e308; these say it plainly.
+CLI::Validator number_check(bool allow_zero) {
+  return CLI::Validator(
+      [allow_zero](std::string& v) -> std::string {
+        char* end = nullptr;
+        double d = std::strtod(v.c_str(), &end);
+        if (end == v.c_str() || *end != '\0') return "expected a number, got '" + v + "'";
+        if (d < 0 || (!allow_zero && d == 0)) return std::string("must be ") + (allow_zero ? "non-negative" : "positive") + ", got " + v;
+        return "";
+      },
+      allow_zero ? "NON-NEGATIVE" : "POSITIVE");
+}
+const CLI::Validator kPositive = number_check(false);
+const CLI::Validator kNonNegative = number_check(true);
+
 void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
-  c->add_option("--epochs", cfg.epochs, "Passes over the training set")->check(CLI::PositiveNumber);
-  c->add_option("--batch-size", cfg.batch_size, "Images per step")->check(CLI::PositiveNumber);
+  c->add_option("--epochs", cfg.epochs, "Passes over the training set")->check(kPositive);
+  c->add_option("--batch-size", cfg.batch_size, "Images per step")->check(kPositive);
   c->add_option("--optimizer", cfg.optimizer, "sgd, nesterov, gd, adam, adamw, rmsprop or adagrad")
       ->check(CLI::IsMember({"sgd", "nesterov", "gd", "adam", "adamw", "rmsprop", "adagrad"}));
-  c->add_option("--weight-decay", cfg.weight_decay, "L2 penalty (decoupled for adamw)")->check(CLI::NonNegativeNumber);
-  c->add_option("--l1", cfg.l1, "L1 penalty added to the loss")->check(CLI::NonNegativeNumber);
+  c->add_option("--weight-decay", cfg.weight_decay, "L2 penalty (decoupled for adamw)")->check(kNonNegative);
+  c->add_option("--l1", cfg.l1, "L1 penalty added to the loss")->check(kNonNegative);
   c->add_option("--dropout", cfg.dropout, "Dropout after the pool and after fc1")->check(CLI::Range(0.0, 0.99));
   c->add_flag("--augment", cfg.augment, "Random shifts and rotations of the training images");
   c->add_option("--threads", cfg.threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")
-      ->check(CLI::PositiveNumber);
+      ->check(kPositive);
   c->add_option("--seed", cfg.seed, "Random seed (same seed and threads: identical results)");
   c->add_option("--data", cfg.data_root, "Data root holding mnist/ (default: EMBER_DATA or ../shared/data)");
-  c->add_option("--workers", cfg.num_workers, "Data loader threads")->check(CLI::NonNegativeNumber);
+  c->add_option("--workers", cfg.num_workers, "Data loader threads")->check(kNonNegative);
   c->add_option("--max-steps", cfg.max_steps_per_epoch, "Stop each epoch after this many steps (0: whole epoch)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
   c->add_option("--train-limit", cfg.train_limit, "Train on the first N images only (0: all)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(kNonNegative);
 }
 
 int run_tune(TrainCommands& tc) {
@@ -69,7 +85,7 @@ void add_train_commands(CLI::App& app, TrainCommands& tc) {
   tc.train = app.add_subcommand("train", "Train a recipe: mnist-cnn (the seed's CNN on MNIST)");
   tc.train->add_option("recipe", tc.recipe, "Recipe name")->required()->check(CLI::IsMember({"mnist-cnn"}));
   add_common(tc.train, cfg);
-  tc.train->add_option("--lr", cfg.lr, "Learning rate")->check(CLI::PositiveNumber);
+  tc.train->add_option("--lr", cfg.lr, "Learning rate")->check(kPositive);
   tc.train->add_option("--momentum", cfg.momentum, "Momentum (sgd, nesterov, rmsprop)")->check(CLI::Range(0.0, 0.999999));
   tc.train->add_option("--checkpoint-dir", cfg.checkpoint_dir, "Write last.safetensors, metrics.csv and curves.png here");
   tc.train->add_option("--resume", cfg.resume, "Resume from a checkpoint file, or 'auto' (last one in --checkpoint-dir)");
@@ -80,13 +96,13 @@ void add_train_commands(CLI::App& app, TrainCommands& tc) {
   tc.eval = app.add_subcommand("eval", "Evaluate a mnist-cnn checkpoint on the MNIST test set");
   tc.eval->add_option("checkpoint", tc.checkpoint, "A .safetensors checkpoint written by ember train")->required();
   tc.eval->add_option("--data", cfg.data_root, "Data root holding mnist/");
-  tc.eval->add_option("--batch-size", tc.eval_batch, "Images per batch")->check(CLI::PositiveNumber);
+  tc.eval->add_option("--batch-size", tc.eval_batch, "Images per batch")->check(kPositive);
 
   tc.tune = app.add_subcommand("tune", "Search lr, momentum and weight decay on a validation split");
   tc.tune->add_option("recipe", tc.recipe, "Recipe name")->required()->check(CLI::IsMember({"mnist-cnn"}));
   add_common(tc.tune, cfg);
   tc.tune->add_option("--search", tc.search, "grid or random")->check(CLI::IsMember({"grid", "random"}));
-  tc.tune->add_option("--trials", tc.trials, "Random-search trials")->check(CLI::PositiveNumber);
+  tc.tune->add_option("--trials", tc.trials, "Random-search trials")->check(kPositive);
   tc.tune->add_option("--validation-size", cfg.validation_size, "Training images held out for validation");
 }
 

@@ -1,8 +1,11 @@
-# Runs EXE with the single argument ARG (if given) and passes only when it exits non-zero and its
+# Runs EXE with the single argument ARG, or the comma-separated ARGS (if given), and passes only when it exits non-zero and its
 # output (stdout + stderr) matches the regular expression EXPECT. CTest's PASS_REGULAR_EXPRESSION
 # ignores the exit code, hence this script. Usage:
 #   cmake -DEXE=path -DARG=--bogus -DEXPECT=regex -P expect_failure.cmake
-if(DEFINED ARG)
+if(DEFINED ARGS)  # several arguments, comma-separated
+  string(REPLACE "," ";" arg_list "${ARGS}")
+  execute_process(COMMAND "${EXE}" ${arg_list} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+elseif(DEFINED ARG)
   execute_process(COMMAND "${EXE}" "${ARG}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 else()
   execute_process(COMMAND "${EXE}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)

@@ -1,0 +1,117 @@
+// End-to-end: the seed's recipe trains for real on MNIST (shortened), resumes exactly from a
+// checkpoint, and rejects checkpoints of other models or damaged files. Slow: labelled
+// "training" in CTest and left out of the sanitizer run.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "ember/io/safetensors.h"
+#include "ember/nn/layers.h"
+#include "ember/recipes/mnist_cnn.h"
+#include "ember/train/checkpoint.h"
+#include "op_registry.h"
+#include "temp_dir.h"
+
+using namespace ember;
+
+namespace {
+recipes::MnistCnnConfig small_config() {
+  recipes::MnistCnnConfig c;
+  c.progress = false;
+  c.num_workers = 1;
+  return c;
+}
+}  // namespace
+
+TEST(MnistTraining, OneEpochReachesAtLeast97Percent) {
+  recipes::MnistCnnConfig c = small_config();
+  c.epochs = 1;
+  std::ostringstream log;
+  auto r = recipes::train_mnist_cnn(c, log);
+  std::cout << log.str();
+  EXPECT_GE(r.test_accuracy, 0.97) << log.str();
+  ASSERT_EQ(r.history.size(), 1u);
+  EXPECT_NE(log.str().find("Epoch 1, Loss: "), std::string::npos);
+  EXPECT_LT(r.history[0].get("train_loss"), 0.5);
+}
+
+TEST(MnistTraining, ResumeReproducesTheUninterruptedLosses) {
+  test::TempDir a, b;
+  recipes::MnistCnnConfig c = small_config();
+  c.train_limit = 640;  // 10 steps an epoch
+  c.evaluate_test = false;
+  c.dropout = 0.25;     // exercises the saved RNG state
+  c.augment = true;     // exercises per-sample transform randomness
+  c.epochs = 3;
+  c.checkpoint_dir = a.path();
+  std::ostringstream log;
+  auto full = recipes::train_mnist_cnn(c, log);
+  ASSERT_EQ(full.step_losses.size(), 30u);
+
+  c.checkpoint_dir = b.path();
+  c.epochs = 1;
+  recipes::train_mnist_cnn(c, log);
+  c.epochs = 3;
+  c.resume = "auto";
+  auto resumed = recipes::train_mnist_cnn(c, log);
+  ASSERT_EQ(resumed.step_losses.size(), 20u);
+  for (size_t i = 0; i < 20; ++i) EXPECT_EQ(resumed.step_losses[i], full.step_losses[10 + i]) << "step " << 10 + i;
+  ASSERT_EQ(resumed.history.size(), 3u);  // the history travels in the checkpoint
+  EXPECT_TRUE(std::filesystem::exists(b.file("metrics.csv")));
+  EXPECT_TRUE(std::filesystem::exists(b.file("curves.png")));
+}
+
+TEST(MnistTraining, CheckpointOfAnotherModelIsRejected) {
+  test::TempDir d;
+  nn::Linear other(4, 2);
+  train::save_checkpoint(d.file("other.safetensors"), other, nullptr, {{"recipe", "mnist-cnn"}, {"epoch", "1"}});
+  EXPECT_EMBER_ERROR(recipes::evaluate_mnist_cnn_checkpoint(d.file("other.safetensors"), ""), "other.safetensors",
+                     "missing key(s)", "conv1.weight");
+  train::save_checkpoint(d.file("wrong_recipe.safetensors"), other, nullptr, {{"recipe", "imdb-lstm"}});
+  EXPECT_EMBER_ERROR(recipes::evaluate_mnist_cnn_checkpoint(d.file("wrong_recipe.safetensors"), ""), "imdb-lstm",
+                     "mnist-cnn");
+}
+
+TEST(MnistTraining, DamagedCheckpointIsRejectedAndNeverHalfWritten) {
+  test::TempDir d;
+  recipes::MnistCnnConfig c = small_config();
+  c.train_limit = 128;
+  c.evaluate_test = false;
+  c.epochs = 1;
+  c.checkpoint_dir = d.path();
+  std::ostringstream log;
+  recipes::train_mnist_cnn(c, log);
+  std::string path = d.file("last.safetensors");
+  auto size = std::filesystem::file_size(path);
+  EXPECT_NO_THROW(recipes::evaluate_mnist_cnn_checkpoint(path, ""));
+  // No temporary files are left beside it.
+  for (auto& e : std::filesystem::directory_iterator(d.path()))
+    EXPECT_EQ(e.path().filename().string().find(".tmp"), std::string::npos) << e.path();
+  std::filesystem::copy_file(path, d.file("cut.safetensors"));
+  std::filesystem::resize_file(d.file("cut.safetensors"), size / 2);
+  EXPECT_EMBER_ERROR(recipes::evaluate_mnist_cnn_checkpoint(d.file("cut.safetensors"), ""), "cut.safetensors");
+  {
+    std::ofstream f(d.file("garbage.safetensors"), std::ios::binary);
+    f << "this is not a checkpoint at all";
+  }
+  EXPECT_EMBER_ERROR(recipes::evaluate_mnist_cnn_checkpoint(d.file("garbage.safetensors"), ""), "garbage.safetensors");
+  EXPECT_EMBER_ERROR(recipes::evaluate_mnist_cnn_checkpoint(d.file("missing.safetensors"), ""), "missing.safetensors");
+}
+
+TEST(MnistTraining, BadConfigurationsNameTheFlag) {
+  std::ostringstream log;
+  recipes::MnistCnnConfig c = small_config();
+  c.epochs = 0;
+  EXPECT_EMBER_ERROR(recipes::train_mnist_cnn(c, log), "--epochs");
+  c = small_config();
+  c.optimizer = "sgdd";
+  EXPECT_EMBER_ERROR(recipes::train_mnist_cnn(c, log), "--optimizer", "sgdd");
+  c = small_config();
+  c.data_root = "/nonexistent/data";
+  EXPECT_EMBER_ERROR(recipes::train_mnist_cnn(c, log), "/nonexistent/data");
+  c = small_config();
+  c.resume = "auto";
+  EXPECT_EMBER_ERROR(recipes::train_mnist_cnn(c, log), "--resume", "--checkpoint-dir");
+}
