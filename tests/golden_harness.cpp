@@ -112,6 +112,9 @@ void expect_close(const Tensor& got, const nlohmann::json& want, double rtol, do
   }
 }
 
+// Names the case in failure messages (instead of GoogleTest's byte dump of the struct).
+void PrintTo(const GoldenCase& c, std::ostream* os) { *os << c.file << ":" << c.j.at("name").get<std::string>(); }
+
 class Golden : public ::testing::TestWithParam<GoldenCase> {};
 
 TEST_P(Golden, MatchesPyTorch) {

@@ -83,6 +83,8 @@ std::pair<double, double> evaluate(models::MnistCNN& net, data::DataLoader& load
   return {m.count() ? loss_sum / m.count() : 0.0, m.accuracy()};
 }
 
+data::Transform mnist_normalize() { return data::Normalize({0.1307}, {0.3081}); }
+
 std::string latest_checkpoint(const std::string& dir) {
   fs::path p = fs::path(dir) / "last.safetensors";
   return fs::exists(p) ? p.string() : std::string();
@@ -96,8 +98,10 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
   manual_seed(cfg.seed);
   std::string root = data::resolve_data_root(cfg.data_root);
 
-  data::Transform train_tf;
-  if (cfg.augment) train_tf = data::RandomAffine({-10.0, 10.0}, {0.1, 0.1});
+  // Inputs are standardized with MNIST's mean and std, as PyTorch's MNIST example does.
+  data::Transform norm = mnist_normalize();
+  data::Transform train_tf = norm;
+  if (cfg.augment) train_tf = data::Compose({data::RandomAffine({-10.0, 10.0}, {0.1, 0.1}), norm});
   auto full_train = std::make_shared<data::MNIST>(root, true, train_tf);
   std::shared_ptr<const data::Dataset> train_set = full_train;
   std::shared_ptr<const data::Dataset> eval_set;
@@ -105,13 +109,13 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
     EMBER_CHECK(cfg.validation_size < full_train->size(), "--validation-size", "must be below the ",
                 full_train->size(), " training images, got ", cfg.validation_size);
     // A fixed split: the last validation_size images validate (no augmentation there).
-    auto plain = std::make_shared<data::MNIST>(root, true);
+    auto plain = std::make_shared<data::MNIST>(root, true, norm);
     std::vector<int64_t> tr, va;
     for (int64_t i = 0; i < full_train->size(); ++i) (i < full_train->size() - cfg.validation_size ? tr : va).push_back(i);
     train_set = std::make_shared<data::Subset>(full_train, tr);
     eval_set = std::make_shared<data::Subset>(plain, va);
   } else if (cfg.evaluate_test) {
-    eval_set = std::make_shared<data::MNIST>(root, false);
+    eval_set = std::make_shared<data::MNIST>(root, false, norm);
   }
   if (cfg.train_limit > 0 && cfg.train_limit < train_set->size()) {
     std::vector<int64_t> idx(static_cast<size_t>(cfg.train_limit));
@@ -246,7 +250,7 @@ MnistEvalResult evaluate_mnist_cnn_checkpoint(const std::string& checkpoint, con
   EMBER_CHECK(batch_size > 0, "--batch-size", "must be positive, got ", batch_size);
   models::MnistCNN net;
   train::load_checkpoint(checkpoint, net, nullptr, kRecipe);
-  data::MNIST test(data::resolve_data_root(data_root), false);
+  data::MNIST test(data::resolve_data_root(data_root), false, mnist_normalize());
   data::DataLoader loader(test, {.batch_size = batch_size});
   NoGradGuard ng;
   net.eval();
