@@ -92,6 +92,10 @@ void add_train_commands(CLI::App& app, TrainCommands& tc) {
   tc.train->add_option("--metrics", cfg.metrics_path, "Per-epoch metrics file (.csv or .jsonl)");
   tc.train->add_option("--plot", cfg.plot_path, "PNG of the loss and accuracy curves");
   tc.train->add_flag("!--no-progress", cfg.progress, "No progress bar");
+  tc.train->add_option("--early-stopping", cfg.early_stopping_patience,
+                       "Stop after this many epochs without a better test loss (0: off)")->check(kNonNegative);
+  tc.train->add_option("--min-delta", cfg.early_stopping_min_delta, "Smallest loss decrease that counts as better")
+      ->check(kNonNegative);
 
   tc.eval = app.add_subcommand("eval", "Evaluate a mnist-cnn checkpoint on the MNIST test set");
   tc.eval->add_option("checkpoint", tc.checkpoint, "A .safetensors checkpoint written by ember train")->required();

@@ -56,6 +56,9 @@ void validate(const MnistCnnConfig& c) {
   EMBER_CHECK(c.dropout >= 0 && c.dropout < 1, "--dropout", "must be in [0, 1), got ", c.dropout);
   EMBER_CHECK(c.threads >= 0, "--threads", "must be positive, got ", c.threads);
   EMBER_CHECK(c.num_workers >= 0, "--workers", "must be non-negative, got ", c.num_workers);
+  EMBER_CHECK(c.early_stopping_patience >= 0, "--early-stopping", "must be non-negative, got ", c.early_stopping_patience);
+  EMBER_CHECK(c.early_stopping_patience == 0 || c.evaluate_test || c.validation_size > 0, "--early-stopping",
+              "needs an evaluation set (test or validation) to watch");
   EMBER_CHECK(c.resume.empty() || c.resume != "auto" || !c.checkpoint_dir.empty(), "--resume",
               "'auto' needs --checkpoint-dir to look in");
 }
@@ -85,6 +88,20 @@ std::pair<double, double> evaluate(models::MnistCNN& net, data::DataLoader& load
 }
 
 data::Transform mnist_normalize() { return data::Normalize({0.1307}, {0.3081}); }
+
+// Epochs since the best evaluation loss in `history` (0 when the last epoch is the best).
+int64_t epochs_without_improvement(const std::vector<train::EpochRecord>& history, double min_delta) {
+  double best = INFINITY;
+  int64_t since = 0;
+  for (auto& r : history) {
+    double l = r.get("val_loss");
+    if (std::isnan(l)) l = r.get("test_loss");
+    if (std::isnan(l)) continue;
+    if (l < best - min_delta) best = l, since = 0;
+    else ++since;
+  }
+  return since;
+}
 
 std::string latest_checkpoint(const std::string& dir) {
   fs::path p = fs::path(dir) / "last.safetensors";
@@ -240,6 +257,14 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
                                                  {"config", config_string(cfg)},
                                                  {"history", hist.str()}};
       train::save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, opt.get(), meta);
+    }
+    if (cfg.early_stopping_patience > 0 &&
+        epochs_without_improvement(result.history, cfg.early_stopping_min_delta) >= cfg.early_stopping_patience) {
+      out << "Early stopping after epoch " << epoch + 1 << ": no improvement of the "
+          << (cfg.validation_size > 0 ? "validation" : "test") << " loss for " << cfg.early_stopping_patience
+          << " epoch(s)\n";
+      result.stopped_early = true;
+      break;
     }
   }
   result.images_per_second = total_seconds > 0 ? total_images / total_seconds : 0.0;

@@ -115,3 +115,19 @@ TEST(MnistTraining, BadConfigurationsNameTheFlag) {
   c.resume = "auto";
   EXPECT_EMBER_ERROR(recipes::train_mnist_cnn(c, log), "--resume", "--checkpoint-dir");
 }
+
+TEST(MnistTraining, EarlyStoppingWhenTheTestLossStalls) {
+  recipes::MnistCnnConfig c = small_config();
+  c.train_limit = 64;
+  c.epochs = 6;
+  c.lr = 1e-9;  // the loss cannot move by min_delta
+  c.early_stopping_patience = 2;
+  c.early_stopping_min_delta = 1e-3;
+  std::ostringstream log;
+  auto r = recipes::train_mnist_cnn(c, log);
+  EXPECT_TRUE(r.stopped_early) << log.str();
+  EXPECT_EQ(r.history.size(), 3u) << log.str();  // epoch 1 sets the best, 2 and 3 do not improve
+  EXPECT_NE(log.str().find("Early stopping after epoch 3"), std::string::npos) << log.str();
+  c.early_stopping_patience = -1;
+  EXPECT_EMBER_ERROR(recipes::train_mnist_cnn(c, log), "--early-stopping");
+}

@@ -32,6 +32,10 @@ struct MnistCnnConfig {
   bool progress = true;           // a progress bar when stdout is a terminal
   int64_t validation_size = 0;    // hold out this many training images for validation (tune)
   bool evaluate_test = true;
+  // Stop when the test (or validation) loss has not improved by more than min_delta for this many
+  // epochs (0: never). Derived from the history, so it carries across --resume.
+  int64_t early_stopping_patience = 0;
+  double early_stopping_min_delta = 0.0;
 };
 
 struct MnistCnnResult {
@@ -40,6 +44,7 @@ struct MnistCnnResult {
   double test_loss = 0;
   double images_per_second = 0;   // training throughput over all epochs run
   std::vector<double> step_losses;  // every training step's loss (for exact-resume tests)
+  bool stopped_early = false;
 };
 
 MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out);
