@@ -29,6 +29,9 @@ int main(int argc, char** argv) {
   } catch (const ember::Error& e) {
     std::cerr << "error: " << e.what() << "\n";
     return 1;
+  } catch (const std::exception& e) {  // e.g. a malformed number in a checkpoint's metadata
+    std::cerr << "error: " << e.what() << "\n";
+    return 1;
   }
   return 0;
 }

@@ -168,7 +168,12 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
         ls >> r.epoch;
         while (ls >> tok) {
           auto eq = tok.find('=');
-          if (eq != std::string::npos) r.values.emplace_back(tok.substr(0, eq), std::stod(tok.substr(eq + 1)));
+          if (eq == std::string::npos) continue;
+          try {
+            r.values.emplace_back(tok.substr(0, eq), std::stod(tok.substr(eq + 1)));
+          } catch (const std::exception&) {
+            EMBER_FAIL("--resume", "checkpoint '", resume, "' has a malformed history entry '", tok, "'");
+          }
         }
         result.history.push_back(r);
       }
