@@ -112,7 +112,6 @@ class Tensor {
   Tensor& set_requires_grad(bool r) { return requires_grad_(r); }
   Tensor grad() const;
   void set_grad(const Tensor& g);
-  Tensor& mutable_grad() const;  // not supported: use grad()/set_grad
   bool is_leaf() const;
   const std::shared_ptr<autograd::Node>& grad_fn() const { return impl().grad_fn; }
   void retain_grad();

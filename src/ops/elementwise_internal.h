@@ -11,7 +11,4 @@ enum class BinaryOp { Add, Sub, Mul, Div, Pow, Maximum, Minimum, Eq, Ne, Lt, Le,
 Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, Tensor out = Tensor(),
                      double alpha = 1.0);
 
-// out = f(a) elementwise in a's dtype (float32 or float64), for fused backward formulas.
-Tensor map_float(const Tensor& a, const char* op, float (*ff)(float), double (*fd)(double));
-
 }  // namespace ember::detail
