@@ -11,8 +11,27 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("ember ") + EMBER_VERSION);
   app.require_subcommand(0, 1);
   auto* info = app.add_subcommand("info", "Print build and runtime information");
-  ember::cli::TrainCommands train;
-  ember::cli::add_train_commands(app, train);
+  auto* train = app.add_subcommand("train", "Train a recipe (ember train <recipe> --help lists its flags)");
+  train->require_subcommand(1);
+  ember::cli::Commands commands;
+  ember::cli::add_mnist_cnn_commands(app, *train, commands);
+  // `ember train <recipe>`: name the unknown recipe and the known ones (CLI11 would only say
+  // that a subcommand is required).
+  auto find = [](CLI::App* parent, const std::string& name) -> CLI::App* {
+    for (auto* c : parent->get_subcommands({}))
+      if (c->get_name() == name) return c;
+    return nullptr;
+  };
+  if (argc > 2 && argv[2][0] != '-') {
+    CLI::App* group = find(&app, argv[1]);
+    if (group && !group->get_subcommands({}).empty() && !find(group, argv[2])) {
+      std::string names;
+      for (auto* c : group->get_subcommands({})) names += (names.empty() ? "" : ", ") + c->get_name();
+      std::cerr << "error: unknown recipe '" << argv[2] << "' for 'ember " << argv[1] << "'; choose one of: " << names
+                << "\n";
+      return 2;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -23,8 +42,8 @@ int main(int argc, char** argv) {
       ember::cli::print_info(std::cout);
       return 0;
     }
-    int rc = ember::cli::run_train_commands(train);
-    if (rc >= 0) return rc;
+    for (auto& c : commands)
+      if (*c.app) return c.run();
     std::cout << app.help();
   } catch (const ember::Error& e) {
     std::cerr << "error: " << e.what() << "\n";

@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <random>
 
 namespace ember::cli {
@@ -22,8 +23,12 @@ CLI::Validator number_check(bool allow_zero) {
       },
       allow_zero ? "NON-NEGATIVE" : "POSITIVE");
 }
+}  // namespace
+
 const CLI::Validator kPositive = number_check(false);
 const CLI::Validator kNonNegative = number_check(true);
+
+namespace {
 
 void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
   c->add_option("--epochs", cfg.epochs, "Passes over the training set")->check(kPositive);
@@ -80,55 +85,52 @@ int run_tune(TrainCommands& tc) {
 
 }  // namespace
 
-void add_train_commands(CLI::App& app, TrainCommands& tc) {
-  auto& cfg = tc.cfg;
-  tc.train = app.add_subcommand("train", "Train a recipe: mnist-cnn (the seed's CNN on MNIST)");
-  tc.train->add_option("recipe", tc.recipe, "Recipe name")->required()->check(CLI::IsMember({"mnist-cnn"}));
-  add_common(tc.train, cfg);
-  tc.train->add_option("--lr", cfg.lr, "Learning rate")->check(kPositive);
-  tc.train->add_option("--momentum", cfg.momentum, "Momentum (sgd, nesterov, rmsprop)")->check(CLI::Range(0.0, 0.999999));
-  tc.train->add_option("--checkpoint-dir", cfg.checkpoint_dir, "Write last.safetensors, metrics.csv and curves.png here");
-  tc.train->add_option("--resume", cfg.resume, "Resume from a checkpoint file, or 'auto' (last one in --checkpoint-dir)");
-  tc.train->add_option("--metrics", cfg.metrics_path, "Per-epoch metrics file (.csv or .jsonl)");
-  tc.train->add_option("--plot", cfg.plot_path, "PNG of the loss and accuracy curves");
-  tc.train->add_flag("!--no-progress", cfg.progress, "No progress bar");
-  tc.train->add_option("--early-stopping", cfg.early_stopping_patience,
-                       "Stop after this many epochs without a better test loss (0: off)")->check(kNonNegative);
-  tc.train->add_option("--min-delta", cfg.early_stopping_min_delta, "Smallest loss decrease that counts as better")
+void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, Commands& out) {
+  auto tc = std::make_shared<TrainCommands>();
+  auto& cfg = tc->cfg;
+  CLI::App* t = train.add_subcommand("mnist-cnn", "The seed's CNN on MNIST");
+  add_common(t, cfg);
+  t->add_option("--lr", cfg.lr, "Learning rate")->check(kPositive);
+  t->add_option("--momentum", cfg.momentum, "Momentum (sgd, nesterov, rmsprop)")->check(CLI::Range(0.0, 0.999999));
+  t->add_option("--checkpoint-dir", cfg.checkpoint_dir, "Write last.safetensors, metrics.csv and curves.png here");
+  t->add_option("--resume", cfg.resume, "Resume from a checkpoint file, or 'auto' (last one in --checkpoint-dir)");
+  t->add_option("--metrics", cfg.metrics_path, "Per-epoch metrics file (.csv or .jsonl)");
+  t->add_option("--plot", cfg.plot_path, "PNG of the loss and accuracy curves");
+  t->add_flag("!--no-progress", cfg.progress, "No progress bar");
+  t->add_option("--early-stopping", cfg.early_stopping_patience,
+                "Stop after this many epochs without a better test loss (0: off)")->check(kNonNegative);
+  t->add_option("--min-delta", cfg.early_stopping_min_delta, "Smallest loss decrease that counts as better")
       ->check(kNonNegative);
+  out.push_back({t, [tc] {
+                   auto r = recipes::train_mnist_cnn(tc->cfg, std::cout);
+                   std::printf("Test accuracy: %.2f%%\n", 100 * r.test_accuracy);
+                   return 0;
+                 }});
 
-  tc.eval = app.add_subcommand("eval", "Evaluate a mnist-cnn checkpoint on the MNIST test set");
-  tc.eval->add_option("checkpoint", tc.checkpoint, "A .safetensors checkpoint written by ember train")->required();
-  tc.eval->add_option("--data", cfg.data_root, "Data root holding mnist/");
-  tc.eval->add_option("--batch-size", tc.eval_batch, "Images per batch")->check(kPositive);
+  CLI::App* e = app.add_subcommand("eval", "Evaluate a mnist-cnn checkpoint on the MNIST test set");
+  e->add_option("checkpoint", tc->checkpoint, "A .safetensors checkpoint written by ember train")->required();
+  e->add_option("--data", cfg.data_root, "Data root holding mnist/");
+  e->add_option("--batch-size", tc->eval_batch, "Images per batch")->check(kPositive);
+  out.push_back({e, [tc] {
+                   auto r = recipes::evaluate_mnist_cnn_checkpoint(tc->checkpoint, tc->cfg.data_root, tc->eval_batch);
+                   std::cout << r.report;
+                   std::printf("Test accuracy: %.2f%%, test loss %.4f\n", 100 * r.accuracy, r.loss);
+                   return 0;
+                 }});
 
-  tc.tune = app.add_subcommand("tune", "Search lr, momentum and weight decay on a validation split");
-  tc.tune->add_option("recipe", tc.recipe, "Recipe name")->required()->check(CLI::IsMember({"mnist-cnn"}));
-  add_common(tc.tune, cfg);
-  tc.tune->add_option("--search", tc.search, "grid or random")->check(CLI::IsMember({"grid", "random"}));
-  tc.tune->add_option("--trials", tc.trials, "Random-search trials")->check(kPositive);
-  tc.tune->add_option("--validation-size", cfg.validation_size, "Training images held out for validation");
-}
-
-int run_train_commands(TrainCommands& tc) {
-  if (*tc.train) {
-    auto r = recipes::train_mnist_cnn(tc.cfg, std::cout);
-    std::printf("Test accuracy: %.2f%%\n", 100 * r.test_accuracy);
-    return 0;
-  }
-  if (*tc.eval) {
-    auto r = recipes::evaluate_mnist_cnn_checkpoint(tc.checkpoint, tc.cfg.data_root, tc.eval_batch);
-    std::cout << r.report;
-    std::printf("Test accuracy: %.2f%%, test loss %.4f\n", 100 * r.accuracy, r.loss);
-    return 0;
-  }
-  if (*tc.tune) {
-    if (tc.cfg.validation_size == 0) tc.cfg.validation_size = 5000;
-    if (!tc.tune->count("--epochs")) tc.cfg.epochs = 1;
-    tc.cfg.progress = false;
-    return run_tune(tc);
-  }
-  return -1;
+  CLI::App* tune = app.add_subcommand("tune", "Search lr, momentum and weight decay on a validation split");
+  tune->require_subcommand(1);
+  CLI::App* tm = tune->add_subcommand("mnist-cnn", "The seed's CNN on MNIST");
+  add_common(tm, cfg);
+  tm->add_option("--search", tc->search, "grid or random")->check(CLI::IsMember({"grid", "random"}));
+  tm->add_option("--trials", tc->trials, "Random-search trials")->check(kPositive);
+  tm->add_option("--validation-size", cfg.validation_size, "Training images held out for validation");
+  out.push_back({tm, [tc, tm] {
+                   if (tc->cfg.validation_size == 0) tc->cfg.validation_size = 5000;
+                   if (!tm->count("--epochs")) tc->cfg.epochs = 1;
+                   tc->cfg.progress = false;
+                   return run_tune(*tc);
+                 }});
 }
 
 }  // namespace ember::cli

@@ -1,4 +1,5 @@
 #pragma once
+#include "ember/ops/attention.h"
 #include "ember/ops/conv.h"
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
