@@ -68,11 +68,13 @@ std::vector<uint64_t> draw_keep_bits(int64_t n, double p, Generator* gen) {
   std::vector<uint64_t> bits((n + 63) / 64, 0);
   const uint64_t threshold = static_cast<uint64_t>((1.0 - p) * 4294967296.0);
   auto& engine = g.engine();
-  for (int64_t i = 0; i < n; i += 2) {
+  // Branch-free: the outcomes are random, so branches would mispredict.
+  for (int64_t i = 0; i + 1 < n; i += 2) {
     const uint64_t r = engine();
-    if ((r & 0xffffffffu) < threshold) bits[i >> 6] |= uint64_t{1} << (i & 63);
-    if (i + 1 < n && (r >> 32) < threshold) bits[(i + 1) >> 6] |= uint64_t{1} << ((i + 1) & 63);
+    const uint64_t pair = uint64_t{(r & 0xffffffffu) < threshold} | uint64_t{(r >> 32) < threshold} << 1;
+    bits[i >> 6] |= pair << (i & 63);  // i is even, so the pair never straddles a word
   }
+  if (n % 2) bits[(n - 1) >> 6] |= uint64_t{(engine() & 0xffffffffu) < threshold} << ((n - 1) & 63);
   return bits;
 }
 

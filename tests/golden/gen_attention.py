@@ -72,4 +72,20 @@ case("float64", r(2, 3, 4).double(), r(2, 4, 4).double(), r(2, 4, 3).double(), i
 # A query row with every key masked out: NaN, as PyTorch's reference composite gives.
 all_masked = torch.tensor([[True, True, False], [False, False, False]])
 case("fully_masked_row_nan", r(2, 3), r(3, 3), r(3, 2), all_masked, grad=False)
+
+
+# nn::sinusoidal_positional_encoding: the table of "Attention Is All You Need", as the PyTorch
+# tutorial's PositionalEncoding computes it (float64, then float32); odd d_model drops the last cos.
+def sinusoidal(max_len, d_model):
+    pos = torch.arange(max_len, dtype=torch.float64).unsqueeze(1)
+    div = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float64) * (-math.log(10000.0) / d_model))
+    pe = torch.zeros(max_len, d_model, dtype=torch.float64)
+    pe[:, 0::2] = torch.sin(pos * div)
+    pe[:, 1::2] = torch.cos(pos * div)[:, :d_model // 2]
+    return pe.float()
+
+
+for max_len, d_model in [(6, 8), (50, 16), (4, 5)]:
+    g.case(f"sinusoidal_{max_len}x{d_model}", "sinusoidal_positional_encoding", lambda: sinusoidal(max_len, d_model), [],
+           {"max_len": max_len, "d_model": d_model}, grad=False)
 g.write()

@@ -30,6 +30,63 @@ void tile_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, c
   gemm<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, GemmLib::OneDNN);
 }
 
+// Row helpers, vectorized by hand (AVX2) because the compiler keeps float reductions in order.
+float row_max(const float* x, int64_t n) {
+  int64_t c = 0;
+  float mx = kNegInf;
+#if EMBER_HAVE_AVX2
+  if (n >= 16) {
+    __m256 m0 = _mm256_set1_ps(kNegInf), m1 = m0;
+    for (; c + 16 <= n; c += 16) {
+      m0 = _mm256_max_ps(m0, _mm256_loadu_ps(x + c));
+      m1 = _mm256_max_ps(m1, _mm256_loadu_ps(x + c + 8));
+    }
+    mx = vec::hmax8(_mm256_max_ps(m0, m1));
+  }
+#endif
+  for (; c < n; ++c) mx = std::max(mx, x[c]);
+  return mx;
+}
+
+// x = exp(x - shift) in place; returns the sum of the results when `sum`.
+template <bool sum>
+float exp_shifted(float* x, int64_t n, float shift) {
+  int64_t c = 0;
+  float total = 0.0f;
+#if EMBER_HAVE_AVX2
+  const __m256 sv = _mm256_set1_ps(shift);
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+  for (; c + 16 <= n; c += 16) {
+    __m256 a = vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(x + c), sv));
+    __m256 b = vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(x + c + 8), sv));
+    _mm256_storeu_ps(x + c, a);
+    _mm256_storeu_ps(x + c + 8, b);
+    if constexpr (sum) s0 = _mm256_add_ps(s0, a), s1 = _mm256_add_ps(s1, b);
+  }
+  if constexpr (sum) total = vec::hsum8(_mm256_add_ps(s0, s1));
+#endif
+  for (; c < n; ++c) {
+    x[c] = vec::exp_scalar(x[c] - shift);
+    if constexpr (sum) total += x[c];
+  }
+  return total;
+}
+
+float dot(const float* a, const float* b, int64_t n) {
+  int64_t c = 0;
+  float total = 0.0f;
+#if EMBER_HAVE_AVX2
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+  for (; c + 16 <= n; c += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + c), _mm256_loadu_ps(b + c), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + c + 8), _mm256_loadu_ps(b + c + 8), s1);
+  }
+  total = vec::hsum8(_mm256_add_ps(s0, s1));
+#endif
+  for (; c < n; ++c) total += a[c] * b[c];
+  return total;
+}
+
 // Keys visible to query rows [i0, i0 + nr): all S, or j <= i under the causal mask.
 int64_t key_end(const AttnProblem& p, int64_t i0, int64_t nr) {
   return p.causal ? std::min(p.S, i0 + nr) : p.S;
@@ -43,11 +100,12 @@ void mask_causal(float* s, int64_t nr, int64_t nc, int64_t i0, int64_t j0) {
   }
 }
 
-// x[c] *= keep_scale where the keep bit of column c is set, else 0.
+// x[c] *= keep_scale where the keep bit of column c is set, else *= 0: a multiplication, as the
+// composite's x * mask (so inf/NaN propagate the same way), and branch-free.
 void apply_keep(float* x, int64_t nc, const uint64_t* bits, int64_t bit0, float keep_scale) {
   for (int64_t c = 0; c < nc; ++c) {
-    int64_t b = bit0 + c;
-    x[c] = (bits[b >> 6] >> (b & 63)) & 1 ? x[c] * keep_scale : 0.0f;
+    const int64_t b = bit0 + c;
+    x[c] *= static_cast<float>((bits[b >> 6] >> (b & 63)) & 1) * keep_scale;
   }
 }
 
@@ -71,17 +129,12 @@ void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const 
       if (p.causal && j0 + nc > i0 + 1) mask_causal(st, nr, nc, i0, j0);
       for (int64_t r = 0; r < nr; ++r) {
         float* row = st + r * nc;
-        float mx = kNegInf;
-        for (int64_t c = 0; c < nc; ++c) mx = std::max(mx, row[c]);
-        const float mnew = std::max(m[r], mx);
+        const float mnew = std::max(m[r], row_max(row, nc));
         if (mnew == kNegInf) {  // every key so far masked: contributes nothing yet
           std::fill(row, row + nc, 0.0f);
           continue;
         }
-        for (int64_t c = 0; c < nc; ++c) row[c] -= mnew;
-        vec::exp_array(row, row, nc);
-        float sum = 0.0f;
-        for (int64_t c = 0; c < nc; ++c) sum += row[c];
+        const float sum = exp_shifted<true>(row, nc, mnew);
         const float corr = m[r] == kNegInf ? 0.0f : std::exp(m[r] - mnew);
         if (corr != 1.0f) {
           float* orow = ot + r * Ev;
@@ -121,22 +174,14 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
     const float* lt = lse + bh * L + i0;
     float* gqt = gq + (bh * L + i0) * E;
     std::fill(gqt, gqt + nr * E, 0.0f);
-    for (int64_t r = 0; r < nr; ++r) {  // D = rowsum(do * o)
-      float d = 0.0f;
-      for (int64_t e = 0; e < Ev; ++e) d += got[r * Ev + e] * ot[r * Ev + e];
-      D[r] = d;
-    }
+    for (int64_t r = 0; r < nr; ++r) D[r] = dot(got + r * Ev, ot + r * Ev, Ev);  // D = rowsum(do * o)
     const int64_t kend = key_end(p, i0, nr);
     for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
       const int64_t nc = std::min(kTileK, kend - j0);
       float* st = s.data();
       tile_gemm(false, true, nr, nc, E, p.scale, qt, q.ld, kb + j0 * k.ld, k.ld, 0.0f, st, nc);  // (nr, nc)
       if (p.causal && j0 + nc > i0 + 1) mask_causal(st, nr, nc, i0, j0);
-      for (int64_t r = 0; r < nr; ++r) {  // probabilities from the saved logsumexp
-        float* row = st + r * nc;
-        for (int64_t c = 0; c < nc; ++c) row[c] -= lt[r];
-        vec::exp_array(row, row, nc);
-      }
+      for (int64_t r = 0; r < nr; ++r) exp_shifted<false>(st + r * nc, nc, lt[r]);  // probabilities from lse
       const float* pv = st;  // the probabilities that multiplied v (after dropout)
       if (p.keep_bits) {
         std::copy(st, st + nr * nc, pz.begin());
@@ -160,10 +205,16 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
   }
 }
 
+// Threads for the heads loop: serial when the scores are fewer than ~32K (threads cost more).
+int thread_count(const AttnProblem& p) {
+  if (p.BH * p.L * p.S < 32768) return 1;
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), p.BH)));
+}
+
 }  // namespace
 
 void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, float* out, float* lse) {
-  const int nt = std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), p.BH));
+  const int nt = thread_count(p);
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> s(kTileQ * kTileK), m(kTileQ), l(kTileQ);
@@ -174,7 +225,7 @@ void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnO
 
 void attention_backward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, const float* out,
                         const float* lse, const float* gout, float* gq, float* gk, float* gv) {
-  const int nt = std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), p.BH));
+  const int nt = thread_count(p);
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> s(kTileQ * kTileK), pz(p.keep_bits ? kTileQ * kTileK : 0), dp(kTileQ * kTileK), D(kTileQ);
