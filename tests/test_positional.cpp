@@ -4,7 +4,9 @@
 
 #include "ember/nn/positional.h"
 #include "ember/optim.h"
+#include "ember/train/checkpoint.h"
 #include "op_registry.h"
+#include "temp_dir.h"
 
 using namespace ember;
 using json = nlohmann::json;
@@ -97,6 +99,20 @@ TEST(WeightTying, SharedParameterListedOnceAndGetsBothGradients) {
   nn::Linear wrong(4, 6, false);
   nn::Embedding emb(7, 4);
   EXPECT_EMBER_ERROR(nn::tie_weights(wrong, emb), "tie_weights", "[6, 4]", "[7, 4]", "Linear(embedding_dim=4, num_embeddings=7)");
+}
+
+TEST(WeightTying, CheckpointRoundTripKeepsTheTie) {
+  TiedLM m(6, 3);
+  optim::Adam opt(m.parameters(), optim::AdamOptions(0.01));
+  m.forward(tensor(std::vector<int64_t>{0, 5}, {2})).sum().backward();
+  opt.step();
+  test::TempDir dir;
+  train::save_checkpoint(dir.file("tied.safetensors"), m, &opt, {});
+  TiedLM back(6, 3);
+  optim::Adam opt2(back.parameters(), optim::AdamOptions(0.01));
+  train::load_checkpoint(dir.file("tied.safetensors"), back, &opt2);
+  EXPECT_EQ(max_abs_diff(back.wte->weight, m.wte->weight), 0.0);
+  EXPECT_TRUE(back.lm_head->weight.is_same(back.wte->weight));
 }
 
 TEST(ModuleTo, ConvertsInPlaceKeepingIdentityAndTies) {
