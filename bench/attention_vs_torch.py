@@ -84,7 +84,7 @@ def main():
     ap.add_argument("--rounds", type=int, default=2)
     args = ap.parse_args()
     print(f"torch {torch.__version__}; ms: median wall / best CPU; medians over {args.rounds} alternating rounds")
-    print(f"{'work':<44} {'th':>2} {'ember fused':>16} {'ember composite':>16} {'torch composite':>16} "
+    print(f"{'work':<52} {'th':>2} {'ember fused':>16} {'ember composite':>16} {'torch composite':>16} "
           f"{'torch/fused':>12} {'comp/fused':>11}")
     for nt in args.threads:
         e_rounds, t_rounds = [], []
@@ -99,7 +99,7 @@ def main():
                 comp = [med(e_rounds, (sname, wname, nt, "composite"), i) for i in (0, 1)]
                 tor = [med(t_rounds, (sname, wname, nt), i) for i in (0, 1)]
                 cell = lambda x: f"{x[0]:7.2f} /{x[1]:7.2f}"
-                print(f"{sname + ', ' + wname:<44} {nt:>2} {cell(fused):>16} {cell(comp):>16} {cell(tor):>16} "
+                print(f"{sname + ', ' + wname:<52} {nt:>2} {cell(fused):>16} {cell(comp):>16} {cell(tor):>16} "
                       f"{tor[0] / fused[0]:5.2f}/{tor[1] / fused[1]:5.2f} {comp[0] / fused[0]:5.2f}/{comp[1] / fused[1]:5.2f}",
                       flush=True)
 

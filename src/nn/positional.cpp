@@ -12,18 +12,13 @@ Tensor sinusoidal_positional_encoding(int64_t max_len, int64_t d_model, DType dt
   EMBER_CHECK(max_len >= 0 && d_model > 0, op, "max_len must be non-negative and d_model positive, got max_len=",
               max_len, " and d_model=", d_model);
   EMBER_CHECK(is_floating(dtype), op, "dtype must be floating, got ", dtype_name(dtype));
-  Tensor pe = empty({max_len, d_model}, kFloat64);  // (max_len, d_model)
-  double* p = pe.data_ptr<double>();
-  for (int64_t i = 0; i < d_model; i += 2) {
-    // 1 / 10000^(i / d_model), the frequency of the column pair (i, i + 1)
-    const double freq = std::exp(-std::log(10000.0) * static_cast<double>(i) / static_cast<double>(d_model));
-    for (int64_t pos = 0; pos < max_len; ++pos) {
-      const double a = static_cast<double>(pos) * freq;
-      p[pos * d_model + i] = std::sin(a);
-      if (i + 1 < d_model) p[pos * d_model + i + 1] = std::cos(a);
-    }
-  }
-  return pe.to(dtype);
+  const int64_t pairs = (d_model + 1) / 2;
+  Tensor pos = arange(0, max_len, 1, kFloat64).unsqueeze(1);                                     // (max_len, 1)
+  Tensor freq = exp(arange(0, 2 * pairs, 2, kFloat64) * (-std::log(10000.0) / static_cast<double>(d_model)));  // (pairs)
+  Tensor angle = pos * freq;                                                                      // (max_len, pairs)
+  // Interleave sin and cos columns; an odd d_model drops the last cos.
+  Tensor pe = stack({sin(angle), cos(angle)}, -1).reshape({max_len, 2 * pairs}).narrow(1, 0, d_model);
+  return pe.to(dtype).contiguous();
 }
 
 Tensor LearnedPositionalEmbedding::forward(const Tensor& positions) {

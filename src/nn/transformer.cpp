@@ -152,7 +152,10 @@ TransformerEncoder::TransformerEncoder(const TransformerEncoderLayer& proto, int
 }
 
 std::shared_ptr<TransformerEncoderLayer> TransformerEncoder::layer(size_t i) const {
-  return std::static_pointer_cast<TransformerEncoderLayer>((*layers)[i]);
+  auto l = std::dynamic_pointer_cast<TransformerEncoderLayer>((*layers)[i]);
+  EMBER_CHECK(l != nullptr, "TransformerEncoder", "layers.", i, " is a ", (*layers)[i]->name(),
+              ", not a TransformerEncoderLayer");
+  return l;
 }
 
 Tensor TransformerEncoder::forward(const Tensor& src, const Tensor& mask, const Tensor& kpm, bool is_causal) {
@@ -170,7 +173,10 @@ TransformerDecoder::TransformerDecoder(const TransformerDecoderLayer& proto, int
 }
 
 std::shared_ptr<TransformerDecoderLayer> TransformerDecoder::layer(size_t i) const {
-  return std::static_pointer_cast<TransformerDecoderLayer>((*layers)[i]);
+  auto l = std::dynamic_pointer_cast<TransformerDecoderLayer>((*layers)[i]);
+  EMBER_CHECK(l != nullptr, "TransformerDecoder", "layers.", i, " is a ", (*layers)[i]->name(),
+              ", not a TransformerDecoderLayer");
+  return l;
 }
 
 Tensor TransformerDecoder::forward(const Tensor& tgt, const Tensor& memory, const Tensor& tgt_mask,
