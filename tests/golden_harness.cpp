@@ -29,7 +29,10 @@ Tensor from_json(const nlohmann::json& j, bool noncontig) {
   Shape shape = j.at("shape").get<Shape>();
   DType dt = parse_dtype(j.at("dtype").get<std::string>());
   std::vector<double> data;
-  for (auto& v : j.at("data")) data.push_back(v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>());
+  for (auto& v : j.at("data")) {
+    if (v.is_string()) data.push_back(std::stod(v.get<std::string>()));  // "inf", "-inf", "nan"
+    else data.push_back(v.is_boolean() ? (v.get<bool>() ? 1.0 : 0.0) : v.get<double>());
+  }
   Tensor t = tensor(data, shape.empty() ? Shape{} : shape).to(dt);
   if (shape.empty()) t = t.reshape({});
   if (noncontig && !shape.empty()) {

@@ -1,7 +1,9 @@
 #include "ember/nn/module.h"
 
 #include <algorithm>
+#include <functional>
 #include <ostream>
+#include <set>
 #include <sstream>
 
 #include "ember/autograd.h"
@@ -73,6 +75,9 @@ NamedTensors Module::named_parameters(bool recurse) const {
   if (recurse)
     for (auto& [n, m] : children_)
       for (auto& [k, v] : m->named_parameters(true)) out.emplace_back(n + "." + k, v);
+  // Tied parameters: keep the first name only, so optimizers update a shared tensor once.
+  std::set<const TensorImpl*> seen;
+  std::erase_if(out, [&](const auto& p) { return !seen.insert(&p.second.impl()).second; });
   return out;
 }
 
@@ -96,6 +101,35 @@ std::vector<Tensor> Module::buffers(bool recurse) const {
   std::vector<Tensor> out;
   for (auto& [k, v] : named_buffers(recurse)) out.push_back(v);
   return out;
+}
+
+Module& Module::to(DType dtype) {
+  EMBER_CHECK(is_floating(dtype), name(), ".to: expected a floating dtype, got ", dtype_name(dtype));
+  std::set<const TensorImpl*> done;  // a tied tensor is converted once
+  auto convert = [&](Tensor& t) {
+    if (!t.defined() || !t.is_floating_point() || t.dtype() == dtype || !done.insert(&t.impl()).second) return;
+    Tensor c;
+    {
+      NoGradGuard ng;
+      c = t.detach().to(dtype).contiguous();
+    }
+    TensorImpl& impl = t.impl();
+    impl.storage = c.impl().storage;
+    impl.shape = c.shape();
+    impl.strides = c.strides();
+    impl.offset = c.storage_offset();
+    impl.dtype = dtype;
+    impl.is_view = false;
+    impl.grad.reset();
+  };
+  // Walks children_ directly: named_modules() needs shared_from_this, and `this` may live on the stack.
+  std::function<void(Module&)> visit = [&](Module& m) {
+    for (auto& p : m.params_) convert(p.second);
+    for (auto& b : m.buffers_) convert(b.second);
+    for (auto& [n, c] : m.children_) visit(*c);
+  };
+  visit(*this);
+  return *this;
 }
 
 void Module::train(bool on) {

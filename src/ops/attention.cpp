@@ -1,61 +1,238 @@
-// scaled_dot_product_attention as a composite of matmul, softmax and dropout, so its gradient
-// (and double backward) comes from those ops. A fused kernel may replace the forward where a
-// benchmark shows it pays; this composite stays as the reference it is tested against.
+// scaled_dot_product_attention: argument checks, then the fused float32 kernel where it applies
+// (no mask or causal; see bench/attention_bench.cpp for why) and otherwise the composite of matmul,
+// softmax and dropout, whose gradient (and double backward) comes from those ops. The composite
+// stays the reference the fused kernel is tested against (tests/test_attention.cpp).
 #include <cmath>
+#include <cstdlib>
+#include <cstring>
 
+#include "backend/cpu/attention_kernel.h"
 #include "core/internal.h"
 #include "ember/ops.h"
+#include "ops/attention_internal.h"
 
 namespace ember {
 
 namespace {
 
+const char* kOp = "scaled_dot_product_attention";
+
 std::string shape_str(const Tensor& t) { return ember::shape_str(t.shape()); }
+
+Shape batch_of(const Tensor& t) { return Shape(t.shape().begin(), t.shape().end() - 2); }
+
+// EMBER_SDPA_FUSED=0 keeps every call on the composite (for comparisons).
+bool fused_enabled() {
+  static const bool on = [] {
+    const char* e = std::getenv("EMBER_SDPA_FUSED");
+    return !(e && std::strcmp(e, "0") == 0);
+  }();
+  return on;
+}
+
+// Row layout of a (*, rows, cols) operand for the kernel: per-matrix offsets, leading dimension.
+struct Layout {
+  std::vector<int64_t> offset;
+  int64_t ld = 0;
+};
+
+Layout layout_of(const Tensor& t) {
+  const int64_t nd = t.dim(), rows = t.size(-2), cols = t.size(-1);
+  Layout lay;
+  lay.ld = rows == 1 ? cols : t.stride(-2);
+  Shape batch = batch_of(t);
+  const int64_t count = detail::shape_numel(batch);
+  lay.offset.resize(count);
+  Shape idx(batch.size(), 0);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t o = t.storage_offset();
+    for (int64_t d = 0; d < nd - 2; ++d) o += idx[d] * t.strides()[d];
+    lay.offset[i] = o;
+    for (int64_t d = nd - 3; d >= 0; --d) {
+      if (++idx[d] < batch[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return lay;
+}
+
+cpu::AttnOperand operand(const Tensor& t, const Layout& lay) {
+  // Offsets count from the storage base, since the views' own offsets differ.
+  return {static_cast<const float*>(t.impl().storage->data), lay.offset.data(), lay.ld};
+}
+
+// The keep/drop decisions the composite's dropout(weights) would draw for n weights: one 64-bit
+// draw per pair of elements, low half first (src/ops/dropout.cpp); bit set = kept.
+std::vector<uint64_t> draw_keep_bits(int64_t n, double p, Generator* gen) {
+  Generator& g = gen ? *gen : default_generator();
+  std::vector<uint64_t> bits((n + 63) / 64, 0);
+  const uint64_t threshold = static_cast<uint64_t>((1.0 - p) * 4294967296.0);
+  auto& engine = g.engine();
+  // Branch-free: the outcomes are random, so branches would mispredict.
+  for (int64_t i = 0; i + 1 < n; i += 2) {
+    const uint64_t r = engine();
+    const uint64_t pair = uint64_t{(r & 0xffffffffu) < threshold} | uint64_t{(r >> 32) < threshold} << 1;
+    bits[i >> 6] |= pair << (i & 63);  // i is even, so the pair never straddles a word
+  }
+  if (n % 2) bits[(n - 1) >> 6] |= uint64_t{(engine() & 0xffffffffu) < threshold} << ((n - 1) & 63);
+  return bits;
+}
+
+// The dropout multipliers (0 or keep_scale) as a (*, L, S) tensor, for the double-backward formula.
+Tensor keep_tensor(const std::vector<uint64_t>& bits, const Shape& shape, float keep_scale) {
+  Tensor z = detail::make_tensor(shape, kFloat32);
+  float* pz = z.data_ptr<float>();
+  for (int64_t i = 0; i < z.numel(); ++i) pz[i] = (bits[i >> 6] >> (i & 63)) & 1 ? keep_scale : 0.0f;
+  return z;
+}
+
+Tensor causal_keep(int64_t L, int64_t S) { return tril(ones({L, S}, DType::Bool)); }  // (L, S)
+
+// Gradients of softmax(q k^T * scale [causal]) * z @ v in Ember ops, so that they are themselves
+// differentiable (create_graph through the fused node).
+std::vector<Tensor> composite_grads(const Tensor& g, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& z,
+                                    bool is_causal, double scale) {
+  const int64_t L = q.size(-2), S = k.size(-2);
+  Tensor scores = matmul(q, k.transpose(-2, -1)) * scale;  // (*, L, S)
+  if (is_causal) scores = masked_fill(scores, logical_not(causal_keep(L, S)), -INFINITY);
+  Tensor p = softmax(scores, -1);
+  Tensor pz = z.defined() ? p * z : p;
+  Tensor gv = matmul(pz.transpose(-2, -1), g);  // (*, S, L) @ (*, L, Ev) -> (*, S, Ev)
+  Tensor dp = matmul(g, v.transpose(-2, -1));   // (*, L, Ev) @ (*, Ev, S) -> (*, L, S)
+  if (z.defined()) dp = dp * z;
+  Tensor ds = p * (dp - sum(dp * p, {-1}, true)) * scale;  // (*, L, S)
+  return {matmul(ds, k), matmul(ds.transpose(-2, -1), q), gv};
+}
 
 }  // namespace
 
-Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask,
-                                    double dropout_p, bool is_causal, std::optional<double> scale, Generator* gen) {
-  const char* op = "scaled_dot_product_attention";
-  EMBER_CHECK(q.defined() && k.defined() && v.defined(), op, "query, key and value must be defined tensors");
-  EMBER_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, op, "query, key and value need at least 2 dims (*, L, E), got ",
-              shape_str(q), ", ", shape_str(k), " and ", shape_str(v));
-  detail::check_floating(q, op);
-  EMBER_CHECK(q.dtype() == k.dtype() && q.dtype() == v.dtype(), op, "query, key and value must share a dtype, got ",
-              dtype_name(q.dtype()), ", ", dtype_name(k.dtype()), " and ", dtype_name(v.dtype()));
-  const int64_t L = q.shape()[q.dim() - 2], E = q.shape()[q.dim() - 1];
-  const int64_t S = k.shape()[k.dim() - 2];
-  EMBER_CHECK(k.shape()[k.dim() - 1] == E, op, "query (*, L, E) and key (*, S, E) must share E, got query ",
-              shape_str(q), " and key ", shape_str(k));
-  EMBER_CHECK(v.shape()[v.dim() - 2] == S, op, "key (*, S, E) and value (*, S, Ev) must share S, got key ", shape_str(k),
-              " and value ", shape_str(v));
-  EMBER_CHECK(dropout_p >= 0.0 && dropout_p <= 1.0, op, "dropout_p must be in [0, 1], got ", dropout_p);
-  EMBER_CHECK(!(is_causal && attn_mask.defined()), op,
-              "give either attn_mask or is_causal=true, not both (fold the causal mask into attn_mask)");
-  EMBER_CHECK(!scale || std::isfinite(*scale), op, "scale must be finite, got ", *scale);
-  const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(E));
+namespace detail {
 
-  Tensor scores = matmul(q, k.transpose(-2, -1)) * s;  // (*, L, E) @ (*, E, S) -> (*, L, S)
+Tensor sdpa_composite(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask, double dropout_p,
+                      bool is_causal, double scale, Generator* gen) {
+  const int64_t L = q.size(-2), S = k.size(-2);
+  Tensor scores = matmul(q, k.transpose(-2, -1)) * scale;  // (*, L, E) @ (*, E, S) -> (*, L, S)
   if (is_causal) {
-    Tensor keep = tril(ones({L, S}, DType::Bool));  // (L, S), true on and below the diagonal
-    scores = masked_fill(scores, logical_not(keep), -INFINITY);
+    scores = masked_fill(scores, logical_not(causal_keep(L, S)), -INFINITY);
   } else if (attn_mask.defined()) {
-    EMBER_CHECK(attn_mask.dim() >= 2, op, "attn_mask must broadcast to (*, L, S) = (*, ", L, ", ", S, "), got ",
-                shape_str(attn_mask));
-    Shape tail(attn_mask.shape().end() - 2, attn_mask.shape().end());
-    EMBER_CHECK((tail[0] == L || tail[0] == 1) && (tail[1] == S || tail[1] == 1), op,
-                "attn_mask must broadcast to (*, L, S) = (*, ", L, ", ", S, "), got ", shape_str(attn_mask));
-    if (attn_mask.dtype() == DType::Bool) {
-      scores = masked_fill(scores, logical_not(attn_mask), -INFINITY);
-    } else {
-      EMBER_CHECK(attn_mask.dtype() == q.dtype(), op, "a floating attn_mask must have the query's dtype ",
-                  dtype_name(q.dtype()), ", got ", dtype_name(attn_mask.dtype()), " (or pass a bool mask)");
-      scores = scores + attn_mask;
-    }
+    if (attn_mask.dtype() == DType::Bool) scores = masked_fill(scores, logical_not(attn_mask), -INFINITY);
+    else scores = scores + attn_mask;
   }
   Tensor weights = softmax(scores, -1);  // (*, L, S)
   if (dropout_p > 0.0) weights = dropout(weights, dropout_p, true, gen);
   return matmul(weights, v);  // (*, L, S) @ (*, S, Ev) -> (*, L, Ev)
+}
+
+bool sdpa_fused_supported(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask) {
+  if (attn_mask.defined() || q.dtype() != kFloat32) return false;
+  if (q.dim() != k.dim() || q.dim() != v.dim()) return false;
+  if (batch_of(q) != batch_of(k) || batch_of(q) != batch_of(v)) return false;
+  for (const Tensor* t : {&q, &k, &v}) {
+    if (t->numel() == 0) return false;
+    const int64_t rows = t->size(-2), cols = t->size(-1);
+    if (cols > 1 && t->stride(-1) != 1) return false;
+    if (rows > 1 && t->stride(-2) < cols) return false;
+  }
+  return true;
+}
+
+Tensor sdpa_fused(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p, bool is_causal, double scale,
+                  Generator* gen) {
+  const Shape batch = batch_of(q);
+  cpu::AttnProblem p;
+  p.BH = shape_numel(batch);
+  p.L = q.size(-2), p.S = k.size(-2), p.E = q.size(-1), p.Ev = v.size(-1);
+  p.scale = static_cast<float>(scale);
+  p.causal = is_causal;
+  auto bits = std::make_shared<std::vector<uint64_t>>();
+  if (dropout_p > 0.0) {
+    *bits = draw_keep_bits(p.BH * p.L * p.S, dropout_p, gen);
+    p.keep_bits = bits->data();
+    p.keep_scale = dropout_p == 1.0 ? 0.0f : static_cast<float>(1.0 / (1.0 - dropout_p));
+  }
+  Shape out_shape = batch, lse_shape = batch;
+  out_shape.insert(out_shape.end(), {p.L, p.Ev});
+  lse_shape.push_back(p.L);
+  Tensor out = make_tensor(out_shape, kFloat32);  // (*, L, Ev)
+  Tensor lse = make_tensor(lse_shape, kFloat32);  // (*, L)
+  const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v);
+  cpu::attention_forward(p, operand(q, lq), operand(k, lk), operand(v, lv), out.data_ptr<float>(), lse.data_ptr<float>());
+
+  if (autograd::any_requires_grad({&q, &k, &v})) {
+    using autograd::SavedTensor;
+    autograd::set_history(
+        out, "ScaledDotProductAttentionBackward", {q, k, v},
+        [sq = SavedTensor(q), sk = SavedTensor(k), sv = SavedTensor(v), so = SavedTensor(out.detach()),
+         slse = SavedTensor(lse), bits, p, dropout_p, is_causal, scale](const Tensor& g, const autograd::Node& n) {
+          const Tensor &q = sq.get(kOp), &k = sk.get(kOp), &v = sv.get(kOp);
+          std::vector<Tensor> grads;
+          if (GradMode::is_enabled()) {  // create_graph: the same gradients from differentiable ops
+            Shape w_shape = batch_of(q);
+            w_shape.insert(w_shape.end(), {p.L, p.S});
+            Tensor z = dropout_p > 0.0 ? keep_tensor(*bits, w_shape, p.keep_scale) : Tensor();
+            grads = composite_grads(g, q, k, v, z, is_causal, scale);
+          } else {
+            Tensor gc = g.contiguous();
+            Tensor gq = make_tensor(q.shape(), kFloat32), gk = make_tensor(k.shape(), kFloat32),
+                   gv = make_tensor(v.shape(), kFloat32);
+            const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v);
+            cpu::attention_backward(p, operand(q, lq), operand(k, lk), operand(v, lv), so.get(kOp).data_ptr<float>(),
+                                    slse.get(kOp).data_ptr<float>(), gc.data_ptr<float>(), gq.data_ptr<float>(),
+                                    gk.data_ptr<float>(), gv.data_ptr<float>());
+            grads = {gq, gk, gv};
+          }
+          for (size_t i = 0; i < 3; ++i)
+            if (!n.needs_grad(i)) grads[i] = Tensor();
+          return grads;
+        });
+  }
+  return out;
+}
+
+}  // namespace detail
+
+Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask,
+                                    double dropout_p, bool is_causal, std::optional<double> scale, Generator* gen) {
+  EMBER_CHECK(q.defined() && k.defined() && v.defined(), kOp, "query, key and value must be defined tensors");
+  EMBER_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, kOp, "query, key and value need at least 2 dims (*, L, E), got ",
+              shape_str(q), ", ", shape_str(k), " and ", shape_str(v));
+  detail::check_floating(q, kOp);
+  EMBER_CHECK(q.dtype() == k.dtype() && q.dtype() == v.dtype(), kOp, "query, key and value must share a dtype, got ",
+              dtype_name(q.dtype()), ", ", dtype_name(k.dtype()), " and ", dtype_name(v.dtype()));
+  const int64_t L = q.size(-2), E = q.size(-1), S = k.size(-2);
+  EMBER_CHECK(k.size(-1) == E, kOp, "query (*, L, E) and key (*, S, E) must share E, got query ", shape_str(q),
+              " and key ", shape_str(k));
+  EMBER_CHECK(v.size(-2) == S, kOp, "key (*, S, E) and value (*, S, Ev) must share S, got key ", shape_str(k),
+              " and value ", shape_str(v));
+  Shape batch;
+  try {
+    batch = broadcast_shapes(broadcast_shapes(batch_of(q), batch_of(k)), batch_of(v));
+  } catch (const Error&) {
+    EMBER_FAIL(kOp, "the batch dims (*) of query ", shape_str(q), ", key ", shape_str(k), " and value ", shape_str(v),
+               " do not broadcast together");
+  }
+  EMBER_CHECK(dropout_p >= 0.0 && dropout_p <= 1.0, kOp, "dropout_p must be in [0, 1], got ", dropout_p);
+  EMBER_CHECK(!(is_causal && attn_mask.defined()), kOp,
+              "give either attn_mask or is_causal=true, not both (fold the causal mask into attn_mask)");
+  EMBER_CHECK(!scale || std::isfinite(*scale), kOp, "scale must be finite, got ", *scale);
+  if (attn_mask.defined()) {
+    Shape want = batch;
+    want.insert(want.end(), {L, S});
+    bool ok = attn_mask.dim() >= 2 && attn_mask.dim() <= static_cast<int64_t>(want.size());
+    for (int64_t d = 1; ok && d <= attn_mask.dim(); ++d) {
+      const int64_t m = attn_mask.size(-d), w = want[want.size() - d];
+      ok = m == w || m == 1;
+    }
+    EMBER_CHECK(ok, kOp, "attn_mask must broadcast to (*, L, S) = ", ember::shape_str(want), ", got ",
+                shape_str(attn_mask));
+    EMBER_CHECK(attn_mask.dtype() == DType::Bool || attn_mask.dtype() == q.dtype(), kOp,
+                "attn_mask must be bool (true = may attend) or have the query's dtype ", dtype_name(q.dtype()),
+                ", got ", dtype_name(attn_mask.dtype()));
+  }
+  const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(E));
+  if (fused_enabled() && detail::sdpa_fused_supported(q, k, v, attn_mask))
+    return detail::sdpa_fused(q, k, v, dropout_p, is_causal, s, gen);
+  return detail::sdpa_composite(q, k, v, attn_mask, dropout_p, is_causal, s, gen);
 }
 
 }  // namespace ember

@@ -5,6 +5,7 @@ PyTorch's input gradients. The C++ side (tests/golden_harness.cpp) replays every
 op registry, with contiguous and with non-contiguous inputs, and also runs finite differences.
 """
 import json
+import math
 import os
 
 import torch
@@ -17,7 +18,8 @@ def _tensor_json(t):
     elif t.dtype in (torch.int32, torch.int64):
         data = [int(v) for v in t.flatten().tolist()]
     else:
-        data = [float(v) for v in t.double().flatten().tolist()]
+        # JSON has no inf/nan: those travel as the strings "inf", "-inf" and "nan".
+        data = [float(v) if math.isfinite(v) else str(v) for v in t.double().flatten().tolist()]
     return {"shape": list(t.shape), "dtype": str(t.dtype).replace("torch.", ""), "data": data}
 
 

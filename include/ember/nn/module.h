@@ -22,6 +22,8 @@ class Module : public std::enable_shared_from_this<Module> {
   virtual Tensor forward(const Tensor& x);
   Tensor operator()(const Tensor& x) { return forward(x); }
 
+  // A parameter shared by several modules (tied weights) is listed once, under its first name, as
+  // PyTorch's named_parameters(); state_dict() keeps every name.
   std::vector<Tensor> parameters(bool recurse = true) const;
   NamedTensors named_parameters(bool recurse = true) const;
   std::vector<Tensor> buffers(bool recurse = true) const;
@@ -30,6 +32,11 @@ class Module : public std::enable_shared_from_this<Module> {
   std::vector<std::shared_ptr<Module>> children() const;
   // This module and every descendant, depth first, with dotted names ("" for this one).
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_modules() const;
+
+  // Converts floating parameters and buffers to `dtype` in place (module.to(torch.float64)): the
+  // tensors keep their identity, so members and optimizers holding them see the new values; their
+  // gradients are dropped.
+  Module& to(DType dtype);
 
   virtual void train(bool on = true);
   void eval() { train(false); }

@@ -1,0 +1,237 @@
+// Fused attention forward and backward (see attention_kernel.h). Per query tile:
+//   forward:  s = scale * q_t k_j^T; m' = max(m, rowmax s); p = exp(s - m'); l = l e^(m - m') + rowsum p;
+//             o = o e^(m - m') + (p * keep) v_j; at the end o /= l, lse = m + log l.
+//   backward: p = exp(scale * q_t k_j^T - lse); dv_j += (p * keep)^T do_t; dp = (do_t v_j^T) * keep;
+//             ds = scale * p * (dp - D) with D = rowsum(do * o); dq_t += ds k_j; dk_j += ds^T q_t.
+#include "backend/cpu/attention_kernel.h"
+
+#include <omp.h>
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "backend/cpu/gemm.h"
+#include "backend/cpu/vec_math.h"
+#include "ember/parallel.h"
+
+namespace ember::cpu {
+
+namespace {
+
+constexpr int64_t kTileQ = 64;   // query rows per tile
+constexpr int64_t kTileK = 256;  // keys per tile: the whole row at GPT-size contexts
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+
+// C = alpha * op(A) @ op(B) + beta * C, single-threaded inside the heads loop (oneDNN's sgemm).
+void tile_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+               const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  gemm<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, GemmLib::OneDNN);
+}
+
+// Row helpers, vectorized by hand (AVX2) because the compiler keeps float reductions in order.
+float row_max(const float* x, int64_t n) {
+  int64_t c = 0;
+  float mx = kNegInf;
+#if EMBER_HAVE_AVX2
+  if (n >= 16) {
+    __m256 m0 = _mm256_set1_ps(kNegInf), m1 = m0;
+    for (; c + 16 <= n; c += 16) {
+      m0 = _mm256_max_ps(m0, _mm256_loadu_ps(x + c));
+      m1 = _mm256_max_ps(m1, _mm256_loadu_ps(x + c + 8));
+    }
+    mx = vec::hmax8(_mm256_max_ps(m0, m1));
+  }
+#endif
+  for (; c < n; ++c) mx = std::max(mx, x[c]);
+  return mx;
+}
+
+// x = exp(x - shift) in place; returns the sum of the results when `sum`.
+template <bool sum>
+float exp_shifted(float* x, int64_t n, float shift) {
+  int64_t c = 0;
+  float total = 0.0f;
+#if EMBER_HAVE_AVX2
+  const __m256 sv = _mm256_set1_ps(shift);
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+  for (; c + 16 <= n; c += 16) {
+    __m256 a = vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(x + c), sv));
+    __m256 b = vec::exp8(_mm256_sub_ps(_mm256_loadu_ps(x + c + 8), sv));
+    _mm256_storeu_ps(x + c, a);
+    _mm256_storeu_ps(x + c + 8, b);
+    if constexpr (sum) s0 = _mm256_add_ps(s0, a), s1 = _mm256_add_ps(s1, b);
+  }
+  if constexpr (sum) total = vec::hsum8(_mm256_add_ps(s0, s1));
+#endif
+  for (; c < n; ++c) {
+    x[c] = vec::exp_scalar(x[c] - shift);
+    if constexpr (sum) total += x[c];
+  }
+  return total;
+}
+
+float dot(const float* a, const float* b, int64_t n) {
+  int64_t c = 0;
+  float total = 0.0f;
+#if EMBER_HAVE_AVX2
+  __m256 s0 = _mm256_setzero_ps(), s1 = s0;
+  for (; c + 16 <= n; c += 16) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + c), _mm256_loadu_ps(b + c), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + c + 8), _mm256_loadu_ps(b + c + 8), s1);
+  }
+  total = vec::hsum8(_mm256_add_ps(s0, s1));
+#endif
+  for (; c < n; ++c) total += a[c] * b[c];
+  return total;
+}
+
+// Keys visible to query rows [i0, i0 + nr): all S, or j <= i under the causal mask.
+int64_t key_end(const AttnProblem& p, int64_t i0, int64_t nr) {
+  return p.causal ? std::min(p.S, i0 + nr) : p.S;
+}
+
+// Sets s[r, c] = -inf where key j0 + c lies after query i0 + r (only on tiles crossing the diagonal).
+void mask_causal(float* s, int64_t nr, int64_t nc, int64_t i0, int64_t j0) {
+  for (int64_t r = 0; r < nr; ++r) {
+    int64_t first = std::max<int64_t>(0, i0 + r + 1 - j0);  // first masked column
+    for (int64_t c = first; c < nc; ++c) s[r * nc + c] = kNegInf;
+  }
+}
+
+// x[c] *= keep_scale where the keep bit of column c is set, else *= 0: a multiplication, as the
+// composite's x * mask (so inf/NaN propagate the same way), and branch-free.
+void apply_keep(float* x, int64_t nc, const uint64_t* bits, int64_t bit0, float keep_scale) {
+  for (int64_t c = 0; c < nc; ++c) {
+    const int64_t b = bit0 + c;
+    x[c] *= static_cast<float>((bits[b >> 6] >> (b & 63)) & 1) * keep_scale;
+  }
+}
+
+void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const AttnOperand& k, const AttnOperand& v,
+                  float* out, float* lse, std::vector<float>& s, std::vector<float>& m, std::vector<float>& l) {
+  const int64_t L = p.L, S = p.S, E = p.E, Ev = p.Ev;
+  const float* kb = k.data + k.offset[bh];
+  const float* vb = v.data + v.offset[bh];
+  for (int64_t i0 = 0; i0 < L; i0 += kTileQ) {
+    const int64_t nr = std::min(kTileQ, L - i0);
+    const float* qt = q.data + q.offset[bh] + i0 * q.ld;
+    float* ot = out + (bh * L + i0) * Ev;  // (nr, Ev) accumulator
+    std::fill(ot, ot + nr * Ev, 0.0f);
+    std::fill(m.begin(), m.begin() + nr, kNegInf);
+    std::fill(l.begin(), l.begin() + nr, 0.0f);
+    const int64_t kend = key_end(p, i0, nr);
+    for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
+      const int64_t nc = std::min(kTileK, kend - j0);
+      float* st = s.data();
+      tile_gemm(false, true, nr, nc, E, p.scale, qt, q.ld, kb + j0 * k.ld, k.ld, 0.0f, st, nc);  // (nr, nc)
+      if (p.causal && j0 + nc > i0 + 1) mask_causal(st, nr, nc, i0, j0);
+      for (int64_t r = 0; r < nr; ++r) {
+        float* row = st + r * nc;
+        const float mnew = std::max(m[r], row_max(row, nc));
+        if (mnew == kNegInf) {  // every key so far masked: contributes nothing yet
+          std::fill(row, row + nc, 0.0f);
+          continue;
+        }
+        const float sum = exp_shifted<true>(row, nc, mnew);
+        const float corr = m[r] == kNegInf ? 0.0f : std::exp(m[r] - mnew);
+        if (corr != 1.0f) {
+          float* orow = ot + r * Ev;
+          for (int64_t e = 0; e < Ev; ++e) orow[e] *= corr;
+        }
+        l[r] = l[r] * corr + sum;
+        m[r] = mnew;
+        if (p.keep_bits) apply_keep(row, nc, p.keep_bits, ((bh * L) + i0 + r) * S + j0, p.keep_scale);
+      }
+      tile_gemm(false, false, nr, Ev, nc, 1.0f, st, nc, vb + j0 * v.ld, v.ld, 1.0f, ot, Ev);  // (nr, nc) @ (nc, Ev)
+    }
+    for (int64_t r = 0; r < nr; ++r) {
+      const float inv = 1.0f / l[r];
+      float* orow = ot + r * Ev;
+      for (int64_t e = 0; e < Ev; ++e) orow[e] *= inv;
+      lse[bh * L + i0 + r] = m[r] + std::log(l[r]);
+    }
+  }
+}
+
+void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const AttnOperand& k,
+                   const AttnOperand& v, const float* out, const float* lse, const float* gout, float* gq, float* gk,
+                   float* gv, std::vector<float>& s, std::vector<float>& pz, std::vector<float>& dp,
+                   std::vector<float>& D) {
+  const int64_t L = p.L, S = p.S, E = p.E, Ev = p.Ev;
+  const float* kb = k.data + k.offset[bh];
+  const float* vb = v.data + v.offset[bh];
+  float* gkb = gk + bh * S * E;
+  float* gvb = gv + bh * S * Ev;
+  std::fill(gkb, gkb + S * E, 0.0f);
+  std::fill(gvb, gvb + S * Ev, 0.0f);
+  for (int64_t i0 = 0; i0 < L; i0 += kTileQ) {
+    const int64_t nr = std::min(kTileQ, L - i0);
+    const float* qt = q.data + q.offset[bh] + i0 * q.ld;
+    const float* got = gout + (bh * L + i0) * Ev;
+    const float* ot = out + (bh * L + i0) * Ev;
+    const float* lt = lse + bh * L + i0;
+    float* gqt = gq + (bh * L + i0) * E;
+    std::fill(gqt, gqt + nr * E, 0.0f);
+    for (int64_t r = 0; r < nr; ++r) D[r] = dot(got + r * Ev, ot + r * Ev, Ev);  // D = rowsum(do * o)
+    const int64_t kend = key_end(p, i0, nr);
+    for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
+      const int64_t nc = std::min(kTileK, kend - j0);
+      float* st = s.data();
+      tile_gemm(false, true, nr, nc, E, p.scale, qt, q.ld, kb + j0 * k.ld, k.ld, 0.0f, st, nc);  // (nr, nc)
+      if (p.causal && j0 + nc > i0 + 1) mask_causal(st, nr, nc, i0, j0);
+      for (int64_t r = 0; r < nr; ++r) exp_shifted<false>(st + r * nc, nc, lt[r]);  // probabilities from lse
+      const float* pv = st;  // the probabilities that multiplied v (after dropout)
+      if (p.keep_bits) {
+        std::copy(st, st + nr * nc, pz.begin());
+        for (int64_t r = 0; r < nr; ++r)
+          apply_keep(pz.data() + r * nc, nc, p.keep_bits, (bh * L + i0 + r) * S + j0, p.keep_scale);
+        pv = pz.data();
+      }
+      tile_gemm(true, false, nc, Ev, nr, 1.0f, pv, nc, got, Ev, 1.0f, gvb + j0 * Ev, Ev);  // dv_j += pv^T do_t
+      float* dpt = dp.data();
+      tile_gemm(false, true, nr, nc, Ev, 1.0f, got, Ev, vb + j0 * v.ld, v.ld, 0.0f, dpt, nc);  // do_t v_j^T
+      for (int64_t r = 0; r < nr; ++r) {
+        float* drow = dpt + r * nc;
+        if (p.keep_bits) apply_keep(drow, nc, p.keep_bits, (bh * L + i0 + r) * S + j0, p.keep_scale);
+        const float* prow = st + r * nc;
+        const float dr = D[r];
+        for (int64_t c = 0; c < nc; ++c) drow[c] = p.scale * prow[c] * (drow[c] - dr);  // ds
+      }
+      tile_gemm(false, false, nr, E, nc, 1.0f, dpt, nc, kb + j0 * k.ld, k.ld, 1.0f, gqt, E);     // dq_t += ds k_j
+      tile_gemm(true, false, nc, E, nr, 1.0f, dpt, nc, qt, q.ld, 1.0f, gkb + j0 * E, E);         // dk_j += ds^T q_t
+    }
+  }
+}
+
+// Threads for the heads loop: serial when the scores are fewer than ~32K (threads cost more).
+int thread_count(const AttnProblem& p) {
+  if (p.BH * p.L * p.S < 32768) return 1;
+  return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), p.BH)));
+}
+
+}  // namespace
+
+void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, float* out, float* lse) {
+  const int nt = thread_count(p);
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<float> s(kTileQ * kTileK), m(kTileQ), l(kTileQ);
+#pragma omp for schedule(static)
+    for (int64_t bh = 0; bh < p.BH; ++bh) forward_head(p, bh, q, k, v, out, lse, s, m, l);
+  }
+}
+
+void attention_backward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, const float* out,
+                        const float* lse, const float* gout, float* gq, float* gk, float* gv) {
+  const int nt = thread_count(p);
+#pragma omp parallel num_threads(nt)
+  {
+    std::vector<float> s(kTileQ * kTileK), pz(p.keep_bits ? kTileQ * kTileK : 0), dp(kTileQ * kTileK), D(kTileQ);
+#pragma omp for schedule(static)
+    for (int64_t bh = 0; bh < p.BH; ++bh) backward_head(p, bh, q, k, v, out, lse, gout, gq, gk, gv, s, pz, dp, D);
+  }
+}
+
+}  // namespace ember::cpu
