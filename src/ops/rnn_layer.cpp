@@ -138,6 +138,7 @@ Tensor rnn_layer(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batc
         Tensor dwih = grad_of(3, {d.G, d.I}), dwhh = grad_of(4, {d.G, d.H});
         Tensor dbih = grad_of(5, {d.G}), dbhh = grad_of(6, {d.G});
         const int64_t steps = static_cast<int64_t>(batch_sizes.size());
+        Tensor work = make_tensor({cpu::rnn_backward_workspace(cell, d.N, d.B, d.H)}, dt);
         EMBER_DISPATCH_FLOATING(dt, name, [&]<typename T>() {
           cpu::RnnLayerArgs<T> a{cell, d.I, d.H, d.B, batch_sizes.data(), steps, reverse, xc.data_ptr<T>(),
                                  wih.data_ptr<T>(), whh.data_ptr<T>(), nullptr, nullptr};
@@ -145,7 +146,7 @@ Tensor rnn_layer(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batc
           cpu::rnn_layer_backward<T>(a, gates.data_ptr<T>(), aux.data_ptr<T>(), gp, gp + d.N * d.H,
                                      lstm ? gp + (d.N + d.B) * d.H : nullptr, ptr_or_null<T>(dx), ptr_or_null<T>(dh0),
                                      ptr_or_null<T>(dc0), ptr_or_null<T>(dwih), ptr_or_null<T>(dwhh),
-                                     ptr_or_null<T>(dbih), ptr_or_null<T>(dbhh));
+                                     ptr_or_null<T>(dbih), ptr_or_null<T>(dbhh), work.data_ptr<T>());
         });
         return std::vector<Tensor>{dx, dh0, dc0, dwih, dwhh, dbih, dbhh};
       });

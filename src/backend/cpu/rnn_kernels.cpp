@@ -279,7 +279,8 @@ void rnn_layer_forward(const RnnLayerArgs<T>& a, const T* h0, const T* c0, T* y,
 
 template <typename T>
 void rnn_layer_backward(const RnnLayerArgs<T>& a, const T* gates, const T* aux, const T* dy, const T* dh_n,
-                        const T* dc_n, T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh) {
+                        const T* dc_n, T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh,
+                        T* work) {
   const int64_t I = a.input_size, H = a.hidden_size, B = a.batch, G = rnn_gate_count(a.cell) * H;
   const int64_t A = rnn_aux_count(a.cell) * H;
   const bool lstm = a.cell == RnnCell::Lstm, gru = a.cell == RnnCell::Gru;
@@ -288,36 +289,40 @@ void rnn_layer_backward(const RnnLayerArgs<T>& a, const T* gates, const T* aux, 
 
   // dgx (N, G): gradient of the input-side pre-activations; for LSTM and plain RNNs it is also the
   // hidden side's. GRU keeps the hidden side's apart (dgh), as its n gate sees r * (W_hn h + b_hn).
-  std::vector<T> dgx(N * G), dgh(gru ? N * G : 0);
-  std::vector<T> dh(dh_n, dh_n + B * H), dc;
-  if (lstm) dc.assign(dc_n, dc_n + B * H);
+  T* dgx = work;                        // (N, G)
+  T* dgh = gru ? dgx + N * G : nullptr;  // (N, G)
+  T* dh = dgx + N * G * (gru ? 2 : 1);   // (B, H)
+  T* dc = dh + B * H;                    // (B, H)
+  T* ones = dc + B * H;                  // (N)
+  std::copy(dh_n, dh_n + B * H, dh);
+  if (lstm) std::copy(dc_n, dc_n + B * H, dc);
   for (auto it = p.order.rbegin(); it != p.order.rend(); ++it) {
     const int64_t t = *it, bs = a.batch_sizes[t], off = p.offset[t];
     for_rows(bs, bs * (2 * G + 2 * H), [&](int64_t r) {
       const int64_t row = off + r;
       const T* dyr = dy ? dy + row * H : nullptr;
-      if (lstm) lstm_row_backward(H, gates + row * G, aux + row * A, dyr, dh.data() + r * H, dc.data() + r * H, dgx.data() + row * G);
-      else if (gru) gru_row_backward(H, gates + row * G, aux + row * A, dyr, dh.data() + r * H, dgx.data() + row * G, dgh.data() + row * G);
-      else rnn_row_backward(a.cell, H, gates + row * G, dyr, dh.data() + r * H, dgx.data() + row * G);
+      if (lstm) lstm_row_backward(H, gates + row * G, aux + row * A, dyr, dh + r * H, dc + r * H, dgx + row * G);
+      else if (gru) gru_row_backward(H, gates + row * G, aux + row * A, dyr, dh + r * H, dgx + row * G, dgh + row * G);
+      else rnn_row_backward(a.cell, H, gates + row * G, dyr, dh + r * H, dgx + row * G);
     });
     // Through W_hh to the previous state: dh (bs, H) (+)= d(pre) (bs, G) @ W_hh (G, H).
-    const T* dpre = (gru ? dgh.data() : dgx.data()) + off * G;
-    gemm<T>(false, false, bs, H, G, T(1), dpre, G, a.w_hh, H, gru ? T(1) : T(0), dh.data(), H);
+    const T* dpre = (gru ? dgh : dgx) + off * G;
+    gemm<T>(false, false, bs, H, G, T(1), dpre, G, a.w_hh, H, gru ? T(1) : T(0), dh, H);
   }
-  if (dh0) std::copy(dh.begin(), dh.end(), dh0);
-  if (dc0 && lstm) std::copy(dc.begin(), dc.end(), dc0);
+  if (dh0) std::copy(dh, dh + B * H, dh0);
+  if (dc0 && lstm) std::copy(dc, dc + B * H, dc0);
 
-  const T* dghp = gru ? dgh.data() : dgx.data();
-  if (dx) gemm<T>(false, false, N, I, G, T(1), dgx.data(), G, a.w_ih, I, T(0), dx, I);       // (N, G) @ (G, I)
-  if (dw_ih) gemm<T>(true, false, G, I, N, T(1), dgx.data(), G, a.x, I, T(0), dw_ih, I);     // (G, N) @ (N, I)
-  if (dw_hh) gemm<T>(true, false, G, H, N, T(1), dghp, G, aux, A, T(0), dw_hh, H);           // (G, N) @ h_prev (N, H)
+  const T* dghp = gru ? dgh : dgx;
+  if (dx) gemm<T>(false, false, N, I, G, T(1), dgx, G, a.w_ih, I, T(0), dx, I);     // (N, G) @ (G, I)
+  if (dw_ih) gemm<T>(true, false, G, I, N, T(1), dgx, G, a.x, I, T(0), dw_ih, I);   // (G, N) @ (N, I)
+  if (dw_hh) gemm<T>(true, false, G, H, N, T(1), dghp, G, aux, A, T(0), dw_hh, H);  // (G, N) @ h_prev (N, H)
   if (db_ih || db_hh) {
     // Column sums as a product with a ones vector: the BLAS sums in a fixed order, with threads.
-    std::vector<T> ones(N, T(1));
-    if (db_ih) gemm<T>(true, false, G, 1, N, T(1), dgx.data(), G, ones.data(), 1, T(0), db_ih, 1);
+    std::fill(ones, ones + N, T(1));
+    if (db_ih) gemm<T>(true, false, G, 1, N, T(1), dgx, G, ones, 1, T(0), db_ih, 1);
     if (db_hh) {
       if (!gru && db_ih) std::copy(db_ih, db_ih + G, db_hh);
-      else gemm<T>(true, false, G, 1, N, T(1), dghp, G, ones.data(), 1, T(0), db_hh, 1);
+      else gemm<T>(true, false, G, 1, N, T(1), dghp, G, ones, 1, T(0), db_hh, 1);
     }
   }
 }
@@ -328,9 +333,9 @@ template void rnn_layer_forward<double>(const RnnLayerArgs<double>&, const doubl
                                         double*, double*, double*);
 template void rnn_layer_backward<float>(const RnnLayerArgs<float>&, const float*, const float*, const float*,
                                         const float*, const float*, float*, float*, float*, float*, float*, float*,
-                                        float*);
+                                        float*, float*);
 template void rnn_layer_backward<double>(const RnnLayerArgs<double>&, const double*, const double*, const double*,
                                          const double*, const double*, double*, double*, double*, double*, double*,
-                                         double*, double*);
+                                         double*, double*, double*);
 
 }  // namespace ember::cpu

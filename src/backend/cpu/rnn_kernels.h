@@ -42,11 +42,18 @@ struct RnnLayerArgs {
 template <typename T>
 void rnn_layer_forward(const RnnLayerArgs<T>& a, const T* h0, const T* c0, T* y, T* h_n, T* c_n, T* gates, T* aux);
 
+// Elements of scratch memory rnn_layer_backward needs for N rows, B sequences, hidden size H.
+inline int64_t rnn_backward_workspace(RnnCell c, int64_t N, int64_t B, int64_t H) {
+  int64_t G = rnn_gate_count(c) * H;
+  return N * G * (c == RnnCell::Gru ? 2 : 1) + 2 * B * H + N;
+}
+
 // Gradients of the forward above. dy (N, H), dh_n, dc_n (B, H): incoming gradients (dc_n only for
 // LSTM). Outputs (each may be null when not wanted; all fully overwritten): dx (N, I), dh0, dc0
-// (B, H), dw_ih (G*H, I), dw_hh (G*H, H), db_ih, db_hh (G*H).
+// (B, H), dw_ih (G*H, I), dw_hh (G*H, H), db_ih, db_hh (G*H). work: rnn_backward_workspace elements
+// (uninitialized; the caller's allocator can recycle it).
 template <typename T>
 void rnn_layer_backward(const RnnLayerArgs<T>& a, const T* gates, const T* aux, const T* dy, const T* dh_n,
-                        const T* dc_n, T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh);
+                        const T* dc_n, T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, T* work);
 
 }  // namespace ember::cpu
