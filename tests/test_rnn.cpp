@@ -168,8 +168,8 @@ void expect_near_all(const Tensor& a, const Tensor& b, double rtol, double atol,
 }
 
 // Forward values and gradients of every input, fused vs composite, for one case.
-void check_fused_matches_reference(const StackCase& c, DType dt, double rtol, double atol) {
-  const int64_t I = 5, H = 19;  // H: two 8-wide vectors plus a 3-element tail
+void check_fused_matches_reference(const StackCase& c, DType dt, double rtol, double atol, int64_t I = 5,
+                                   int64_t H = 19) {  // H = 19: two 8-wide vectors plus a 3-element tail
   StackInputs s = make_stack_inputs(c, I, H, dt, 7);
   std::vector<Tensor> outs[2], grads[2];
   for (int fused = 0; fused < 2; ++fused) {
@@ -234,6 +234,20 @@ std::vector<Tensor> second_order(Cell cell, bool fused) {
   Tensor s = zeros({}, kFloat64);
   for (auto& g : g1) s = s + (g * randn(g.shape(), kFloat64, &gen)).sum();
   return autograd::grad({s}, wrt, {}, false, false, true);
+}
+
+TEST(RnnFused, MatchesCompositeWithThreadSlices) {
+  // Large enough for the step loop to split the hidden units over two threads (H / 32 >= 2 and
+  // B * G * H >= 2^18): slices [0, 32) and [32, 83), the second with a scalar tail.
+  int saved = get_num_threads();
+  set_num_threads(2);
+  const std::vector<int64_t> bs = {40, 40, 33, 20, 7};
+  for (Cell cell : {Cell::Tanh, Cell::Lstm, Cell::Gru}) {
+    SCOPED_TRACE(::testing::Message() << "cell " << static_cast<int>(cell));
+    check_fused_matches_reference({cell, 1, true, true, bs}, kFloat32, 1e-5, 1e-5, 6, 83);
+  }
+  check_fused_matches_reference({Cell::Lstm, 1, false, true, bs}, kFloat64, 1e-12, 1e-12, 3, 64);
+  set_num_threads(saved);
 }
 
 TEST(RnnFused, DoubleBackwardMatchesComposite) {
