@@ -5,6 +5,7 @@
 
 #include <sstream>
 
+#include "ember/nn/layers.h"
 #include "ember/nn/rnn.h"
 #include "gradgrad.h"
 #include "nn/rnn_stack.h"
@@ -472,4 +473,53 @@ TEST(RnnErrors, LayerArguments) {
   ember::detail::RnnLayerWeights wb{randn({8, 3}), randn({8, 2}), randn({8}), Tensor()};
   EXPECT_EMBER_ERROR(ember::detail::rnn_layer(Cell::Lstm, randn({5, 3}), {3, 2}, Tensor(), Tensor(), wb, false, "lstm"),
                      "both bias_ih and bias_hh");
+}
+
+// ---- end to end ----
+
+TEST(RnnTraining, LstmLearnsSumsOfVariableLengthSequences) {
+  // Target: the sum of each sequence's valid steps, read from h_n of a packed batch, so the model
+  // only fits if h_n is the state at each sequence's own last step and gradients reach every step.
+  manual_seed(0);
+  Generator gen(1);
+  nn::LSTM lstm(1, 12);
+  nn::Linear head(12, 1);
+  std::vector<Tensor> params = lstm.parameters();
+  for (auto& p : head.parameters()) params.push_back(p);
+  optim::Adam opt(params, optim::AdamOptions(0.02));
+  auto batch = [&](Tensor& x, std::vector<int64_t>& lengths, Tensor& target) {
+    const int64_t B = 16, T = 8;
+    x = rand({T, B, 1}, {}, &gen);
+    lengths.clear();
+    std::vector<float> sums;
+    auto v = x.to_vector<float>();
+    for (int64_t b = 0; b < B; ++b) {
+      lengths.push_back(3 + static_cast<int64_t>(gen.uniform() * 6));  // 3..8
+      float s = 0;
+      for (int64_t t = 0; t < lengths.back(); ++t) s += v[t * B + b];
+      sums.push_back(s);
+    }
+    target = tensor(sums, {B, 1});
+  };
+  auto loss_of = [&](const Tensor& x, const std::vector<int64_t>& lengths, const Tensor& target) {
+    auto r = lstm.forward(nn::pack_padded_sequence(x, lengths, false, false));
+    return mse_loss(head.forward(r.h_n.select(0, 0)), target);  // (B, H) -> (B, 1)
+  };
+  Tensor x, target;
+  std::vector<int64_t> lengths;
+  batch(x, lengths, target);
+  double first = loss_of(x, lengths, target).item();
+  for (int step = 0; step < 300; ++step) {
+    batch(x, lengths, target);
+    opt.zero_grad();
+    loss_of(x, lengths, target).backward();
+    opt.step();
+  }
+  double last = 0;
+  for (int k = 0; k < 4; ++k) {
+    batch(x, lengths, target);
+    NoGradGuard ng;
+    last += loss_of(x, lengths, target).item() / 4;
+  }
+  EXPECT_LT(last, 0.02 * first) << "first " << first << " last " << last;
 }
