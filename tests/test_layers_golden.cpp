@@ -97,6 +97,8 @@ std::shared_ptr<nn::Module> build(const json& spec) {
     m = std::make_shared<nn::Dropout>(f("p", 0.5));
   } else if (type == "Flatten") {
     m = std::make_shared<nn::Flatten>(i("start_dim", 1), i("end_dim", -1));
+  } else if (type == "Unflatten") {
+    m = std::make_shared<nn::Unflatten>(i("dim", 0), shape("unflattened_size", {}));
   } else if (type == "Identity") {
     m = std::make_shared<nn::Identity>();
   } else if (type == "ReLU") {
@@ -347,6 +349,7 @@ TEST(LayerErrors, BadInputNamesTheLayerAndShapes) {
   EXPECT_EMBER_ERROR(nn::Softmax(2).forward(zeros({2, 3})), "softmax", "dimension 2", "[-2, 1]");
   EXPECT_EMBER_ERROR(nn::LogSoftmax(-3).forward(zeros({2, 3})), "log_softmax", "dimension -3");
   EXPECT_EMBER_ERROR(nn::Flatten(2, 5).forward(zeros({2, 3})), "flatten", "dimension 2");
+  EXPECT_EMBER_ERROR(nn::Unflatten(1, {2, 4}).forward(zeros({2, 6})), "unflatten", "[2, 4]", "[2, 6]");
   EXPECT_EMBER_ERROR(nn::GELU("fast").forward(zeros({2, 3})), "gelu", "'fast'", "'none' or 'tanh'");
   EXPECT_EMBER_ERROR(nn::Dropout(0.5).forward(zeros({2, 3}, kInt64)), "dropout", "int64");
   EXPECT_EMBER_ERROR(nn::Linear(4, 3).forward(zeros({2, 4}, kFloat64)), "linear", "float64", "float32", ".to()");
@@ -377,6 +380,8 @@ TEST(LayerErrors, BadConstructorArgumentsNameTheLayer) {
   EXPECT_EMBER_ERROR(nn::Embedding(0, 3), "Embedding", "num_embeddings must be positive", "0");
   EXPECT_EMBER_ERROR(nn::Embedding(5, 3, -6), "Embedding", "padding_idx -6", "num_embeddings (5)");
   EXPECT_EMBER_ERROR(nn::Dropout(-0.1), "Dropout", "between 0 and 1", "-0.1");
+  EXPECT_EMBER_ERROR(nn::Unflatten(1, {-1, -1}), "Unflatten", "at most one size may be -1", "[-1, -1]");
+  EXPECT_EMBER_ERROR(nn::Unflatten(1, {0, 3}), "Unflatten", "positive sizes", "[0, 3]");
 }
 
 // ---- Module::to ----

@@ -295,6 +295,18 @@ std::string Flatten::extra_repr() const {
   return os.str();
 }
 
+Unflatten::Unflatten(int64_t d, Shape sizes) : dim(d), unflattened_size(std::move(sizes)) {
+  EMBER_CHECK(!unflattened_size.empty(), "Unflatten", "unflattened_size must not be empty");
+  int64_t inferred = 0;
+  for (int64_t v : unflattened_size) {
+    EMBER_CHECK(v > 0 || v == -1, "Unflatten", "unflattened_size must hold positive sizes (or one -1), got ",
+                shape_str(unflattened_size));
+    inferred += v == -1;
+  }
+  EMBER_CHECK(inferred <= 1, "Unflatten", "at most one size may be -1, got ", shape_str(unflattened_size));
+}
+std::string Unflatten::extra_repr() const { return "dim=" + std::to_string(dim) + ", unflattened_size=" + pair_str(unflattened_size); }
+
 // ---- Activations ----
 Tensor ReLU::forward(const Tensor& x) { return relu(x); }
 Tensor LeakyReLU::forward(const Tensor& x) { return leaky_relu(x, negative_slope); }

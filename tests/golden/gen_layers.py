@@ -37,7 +37,7 @@ CTORS = {
     "Linear": nn.Linear, "Conv1d": nn.Conv1d, "Conv2d": nn.Conv2d, "ConvTranspose2d": nn.ConvTranspose2d,
     "MaxPool2d": nn.MaxPool2d, "AvgPool2d": nn.AvgPool2d, "AdaptiveAvgPool2d": nn.AdaptiveAvgPool2d,
     "BatchNorm1d": nn.BatchNorm1d, "BatchNorm2d": nn.BatchNorm2d, "LayerNorm": nn.LayerNorm,
-    "Embedding": nn.Embedding, "Dropout": nn.Dropout, "Flatten": nn.Flatten, "Identity": nn.Identity,
+    "Embedding": nn.Embedding, "Dropout": nn.Dropout, "Flatten": nn.Flatten, "Unflatten": nn.Unflatten, "Identity": nn.Identity,
     "ReLU": nn.ReLU, "LeakyReLU": nn.LeakyReLU, "GELU": nn.GELU, "Tanh": nn.Tanh, "Sigmoid": nn.Sigmoid,
     "SiLU": nn.SiLU, "Softmax": nn.Softmax, "LogSoftmax": nn.LogSoftmax,
 }
@@ -170,6 +170,8 @@ case("dropout_p0_train", M("Dropout", p=0.0), [r(2, 5)])
 case("dropout_eval", M("Dropout", p=0.5), [r(2, 5)], train=False)
 case("flatten", M("Flatten"), [r(2, 3, 2, 2)])
 case("flatten_dims", M("Flatten", start_dim=0, end_dim=1), [r(2, 3, 2)])
+case("unflatten", M("Unflatten", dim=1, unflattened_size=[2, 3]), [r(2, 6, 2)])
+case("unflatten_negative_dim_inferred", M("Unflatten", dim=-1, unflattened_size=[-1, 2]), [r(3, 4)])
 case("identity", M("Identity"), [r(2, 3)])
 
 # ---- Activations ----
