@@ -199,6 +199,30 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
 }
 
 namespace {
+// Points `t`'s TensorImpl at a converted contiguous copy, so every handle to it sees the change.
+void convert_in_place(const Tensor& t, DType dtype) {
+  if (!t.defined() || !t.is_floating_point() || t.dtype() == dtype) return;
+  Tensor c = t.detach().to(dtype).contiguous();
+  TensorImpl& dst = t.impl();
+  dst.storage = c.impl().storage;
+  dst.strides = c.strides();
+  dst.offset = c.storage_offset();
+  dst.dtype = dtype;
+  dst.is_view = false;
+  if (dst.grad) convert_in_place(Tensor(dst.grad), dtype);
+}
+}  // namespace
+
+void Module::to(DType dtype) {
+  EMBER_CHECK(is_floating(dtype), name() + ".to", "expected a floating-point dtype, got ", dtype_name(dtype),
+              " (integer parameters cannot be trained)");
+  NoGradGuard ng;
+  for (auto& [n, t] : params_) convert_in_place(t, dtype);
+  for (auto& [n, t] : buffers_) convert_in_place(t, dtype);
+  for (auto& [n, m] : children_) m->to(dtype);
+}
+
+namespace {
 std::string indent_lines(const std::string& s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {

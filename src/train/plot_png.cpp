@@ -1,7 +1,5 @@
 // The loss/accuracy curves as a PNG (libpng), drawn on a small RGB canvas. Labels use a 5x7
 // bitmap font for the few characters the plot needs: no font library is worth a dependency here.
-#include <png.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -10,6 +8,7 @@
 
 #include "ember/error.h"
 #include "ember/train/report.h"
+#include "io/png.h"
 
 namespace ember::train {
 
@@ -141,31 +140,6 @@ void draw_panel(Canvas& cv, int x0, int y0, int w, int h, const std::string& tit
   }
 }
 
-void png_append(png_structp png, png_bytep data, png_size_t len) {
-  auto* out = static_cast<std::string*>(png_get_io_ptr(png));
-  out->append(reinterpret_cast<const char*>(data), len);
-}
-
-std::string encode_png(const Canvas& cv) {
-  png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, nullptr, nullptr, nullptr);
-  EMBER_CHECK(png != nullptr, "write_curves_png", "libpng could not start");
-  png_infop info = png_create_info_struct(png);
-  std::string out;
-  if (setjmp(png_jmpbuf(png))) {
-    png_destroy_write_struct(&png, &info);
-    throw Error("write_curves_png: libpng failed while encoding");
-  }
-  png_set_write_fn(png, &out, png_append, nullptr);
-  png_set_IHDR(png, info, static_cast<png_uint_32>(cv.width()), static_cast<png_uint_32>(cv.height()), 8,
-               PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-  png_write_info(png, info);
-  for (int y = 0; y < cv.height(); ++y)
-    png_write_row(png, const_cast<png_bytep>(&cv.pixels()[static_cast<size_t>(y * cv.width() * 3)]));
-  png_write_end(png, nullptr);
-  png_destroy_write_struct(&png, &info);
-  return out;
-}
-
 }  // namespace
 
 void write_curves_png(const std::string& path, const std::vector<EpochRecord>& rows) {
@@ -182,7 +156,7 @@ void write_curves_png(const std::string& path, const std::vector<EpochRecord>& r
   }
   draw_panel(cv, 0, 0, 480, 380, "LOSS", {train_loss, test_loss}, epochs, 3, 1.0);
   draw_panel(cv, 480, 0, 480, 380, "ACCURACY %", {train_acc, test_acc}, epochs, 2, 100.0);
-  write_file_atomic(path, encode_png(cv));
+  write_file_atomic(path, io::detail::encode_png(cv.pixels().data(), cv.width(), cv.height(), 3, "write_curves_png"));
 }
 
 }  // namespace ember::train

@@ -165,6 +165,17 @@ class Flatten : public Module {
   int64_t start_dim, end_dim;
 };
 
+// Splits dim into `sizes` (one may be -1): (N, 1568) -> (N, 32, 7, 7) for Unflatten(1, {32, 7, 7}).
+class Unflatten : public Module {
+ public:
+  Unflatten(int64_t dim, Shape unflattened_size);
+  Tensor forward(const Tensor& x) override { return x.unflatten(dim, unflattened_size); }
+  std::string name() const override { return "Unflatten"; }
+  std::string extra_repr() const override;
+  int64_t dim;
+  Shape unflattened_size;
+};
+
 // Parameter-free activations.
 class ReLU : public Module {
  public:

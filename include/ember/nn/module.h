@@ -49,6 +49,10 @@ class Module : public std::enable_shared_from_this<Module> {
   // Copies values in place. strict: every key must match both ways; shapes must always match.
   // Errors name the key, the shapes and the module.
   void load_state_dict(const NamedTensors& state, bool strict = true);
+  // Converts floating-point parameters, their gradients and floating buffers to `dtype` in place
+  // (module.to(torch.float64)): the tensors keep their identity, so layers' members and
+  // optimizers built afterwards see the new values. Integer buffers (num_batches_tracked) stay.
+  void to(DType dtype);
 
   // Type name for printing ("Linear") and its arguments ("in_features=4, out_features=2, bias=True").
   virtual std::string name() const { return "Module"; }
