@@ -103,29 +103,32 @@ std::vector<Tensor> Module::buffers(bool recurse) const {
   return out;
 }
 
+namespace {
+// Points `t`'s TensorImpl at a converted contiguous copy, so every handle to it sees the change.
+void convert_in_place(const Tensor& t, DType dtype) {
+  if (!t.defined() || !t.is_floating_point() || t.dtype() == dtype) return;
+  Tensor c = t.detach().to(dtype).contiguous();
+  TensorImpl& dst = t.impl();
+  dst.storage = c.impl().storage;
+  dst.strides = c.strides();
+  dst.offset = c.storage_offset();
+  dst.dtype = dtype;
+  dst.is_view = false;
+  if (dst.grad) convert_in_place(Tensor(dst.grad), dtype);
+}
+}  // namespace
+
 Module& Module::to(DType dtype) {
-  EMBER_CHECK(is_floating(dtype), name(), ".to: expected a floating dtype, got ", dtype_name(dtype));
+  EMBER_CHECK(is_floating(dtype), name() + ".to", "expected a floating-point dtype, got ", dtype_name(dtype),
+              " (integer parameters cannot be trained)");
+  NoGradGuard ng;
   std::set<const TensorImpl*> done;  // a tied tensor is converted once
-  auto convert = [&](Tensor& t) {
-    if (!t.defined() || !t.is_floating_point() || t.dtype() == dtype || !done.insert(&t.impl()).second) return;
-    Tensor c;
-    {
-      NoGradGuard ng;
-      c = t.detach().to(dtype).contiguous();
-    }
-    TensorImpl& impl = t.impl();
-    impl.storage = c.impl().storage;
-    impl.shape = c.shape();
-    impl.strides = c.strides();
-    impl.offset = c.storage_offset();
-    impl.dtype = dtype;
-    impl.is_view = false;
-    impl.grad.reset();
-  };
   // Walks children_ directly: named_modules() needs shared_from_this, and `this` may live on the stack.
   std::function<void(Module&)> visit = [&](Module& m) {
-    for (auto& p : m.params_) convert(p.second);
-    for (auto& b : m.buffers_) convert(b.second);
+    for (auto& p : m.params_)
+      if (p.second.defined() && done.insert(&p.second.impl()).second) convert_in_place(p.second, dtype);
+    for (auto& b : m.buffers_)
+      if (b.second.defined() && done.insert(&b.second.impl()).second) convert_in_place(b.second, dtype);
     for (auto& [n, c] : m.children_) visit(*c);
   };
   visit(*this);
@@ -198,29 +201,6 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
   }
 }
 
-namespace {
-// Points `t`'s TensorImpl at a converted contiguous copy, so every handle to it sees the change.
-void convert_in_place(const Tensor& t, DType dtype) {
-  if (!t.defined() || !t.is_floating_point() || t.dtype() == dtype) return;
-  Tensor c = t.detach().to(dtype).contiguous();
-  TensorImpl& dst = t.impl();
-  dst.storage = c.impl().storage;
-  dst.strides = c.strides();
-  dst.offset = c.storage_offset();
-  dst.dtype = dtype;
-  dst.is_view = false;
-  if (dst.grad) convert_in_place(Tensor(dst.grad), dtype);
-}
-}  // namespace
-
-void Module::to(DType dtype) {
-  EMBER_CHECK(is_floating(dtype), name() + ".to", "expected a floating-point dtype, got ", dtype_name(dtype),
-              " (integer parameters cannot be trained)");
-  NoGradGuard ng;
-  for (auto& [n, t] : params_) convert_in_place(t, dtype);
-  for (auto& [n, t] : buffers_) convert_in_place(t, dtype);
-  for (auto& [n, m] : children_) m->to(dtype);
-}
 
 namespace {
 std::string indent_lines(const std::string& s) {

@@ -33,9 +33,9 @@ class Module : public std::enable_shared_from_this<Module> {
   // This module and every descendant, depth first, with dotted names ("" for this one).
   std::vector<std::pair<std::string, std::shared_ptr<Module>>> named_modules() const;
 
-  // Converts floating parameters and buffers to `dtype` in place (module.to(torch.float64)): the
-  // tensors keep their identity, so members and optimizers holding them see the new values; their
-  // gradients are dropped.
+  // Converts floating-point parameters, their gradients and floating buffers to `dtype` in place
+  // (module.to(torch.float64)): the tensors keep their identity, so layers' members and optimizers
+  // see the new values; a tied tensor is converted once. Integer buffers (num_batches_tracked) stay.
   Module& to(DType dtype);
 
   virtual void train(bool on = true);
@@ -49,10 +49,6 @@ class Module : public std::enable_shared_from_this<Module> {
   // Copies values in place. strict: every key must match both ways; shapes must always match.
   // Errors name the key, the shapes and the module.
   void load_state_dict(const NamedTensors& state, bool strict = true);
-  // Converts floating-point parameters, their gradients and floating buffers to `dtype` in place
-  // (module.to(torch.float64)): the tensors keep their identity, so layers' members and
-  // optimizers built afterwards see the new values. Integer buffers (num_batches_tracked) stay.
-  void to(DType dtype);
 
   // Type name for printing ("Linear") and its arguments ("in_features=4, out_features=2, bias=True").
   virtual std::string name() const { return "Module"; }
