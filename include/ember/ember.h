@@ -10,3 +10,4 @@
 #include "ember/parallel.h"
 #include "ember/random.h"
 #include "ember/tensor.h"
+#include "ember/text/text.h"

@@ -1,0 +1,75 @@
+// Encode throughput of Ember's tokenizers on real text, one thread: GPT-2 BPE with a cold
+// (first pass, empty cache) and a warm cache, and the char and word tokenizers.
+// Prints one JSON object per line; bench/text_tokenizers_vs_hf.py runs this program and Hugging
+// Face `tokenizers` on the same text and prints the ratios.
+//   ./build/bench/text_tokenizers [data_root] [reps]
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ember/ember.h"
+
+using namespace ember;
+
+namespace {
+
+double cpu_s() {
+  timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+// Median wall and best CPU seconds of fn over reps runs; `setup` runs untimed before each.
+void measure(const char* name, const std::string& corpus, size_t bytes, int reps, const std::function<void()>& setup,
+             const std::function<size_t()>& fn) {
+  std::vector<double> wall;
+  double best_cpu = 1e300;
+  size_t tokens = 0;
+  for (int r = 0; r < reps; ++r) {
+    setup();
+    const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_s();
+    tokens = fn();
+    best_cpu = std::min(best_cpu, cpu_s() - c0);
+    wall.push_back(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  std::nth_element(wall.begin(), wall.begin() + wall.size() / 2, wall.end());
+  const double med = wall[wall.size() / 2];
+  std::printf("{\"name\": \"%s\", \"corpus\": \"%s\", \"bytes\": %zu, \"tokens\": %zu, \"median_s\": %.6f, "
+              "\"best_cpu_s\": %.6f, \"mb_per_s\": %.3f, \"mb_per_cpu_s\": %.3f}\n",
+              name, corpus.c_str(), bytes, tokens, med, best_cpu, bytes / med / 1e6, bytes / best_cpu / 1e6);
+  std::fflush(stdout);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  set_num_threads(1);
+  const std::string root = data::resolve_data_root(argc > 1 ? argv[1] : "");
+  const int reps = argc > 2 ? std::atoi(argv[2]) : 5;
+  const std::string shakespeare = data::read_text_file(root + "/tinyshakespeare/input.txt");
+  // The first 2,000 training reviews, joined by newlines (about 2.6 MB).
+  data::TextSplit imdb = data::read_imdb_file(root + "/imdb/reviews.json.gz");
+  std::string reviews;
+  for (size_t i = 0; i < 2000; ++i) reviews += imdb.texts[i] + "\n";
+
+  for (const auto& [corpus, text] : {std::pair<std::string, const std::string*>{"tinyshakespeare", &shakespeare},
+                                     {"imdb2000", &reviews}}) {
+    std::optional<text::GPT2Tokenizer> tok;
+    measure("gpt2_cold", corpus, text->size(), reps,
+            [&] { tok = text::GPT2Tokenizer::from_data_root(root); },  // a fresh, empty cache
+            [&] { return tok->encode(*text).size(); });
+    measure("gpt2_warm", corpus, text->size(), reps, [] {}, [&] { return tok->encode(*text).size(); });
+  }
+  const auto chars = text::CharTokenizer::from_text(shakespeare);
+  measure("char", "tinyshakespeare", shakespeare.size(), reps, [] {}, [&] { return chars.encode(shakespeare).size(); });
+  const auto words = text::WordTokenizer::build(imdb.texts, {.min_freq = 5, .max_size = 20000});
+  measure("word", "imdb2000", reviews.size(), reps, [] {}, [&] { return words.encode(reviews).size(); });
+  return 0;
+}
