@@ -46,19 +46,23 @@ std::string exe_dir() {
 
 // Where the plugin may be: $EMBER_MPI_PLUGIN, next to the executable, ../lib from it, the build
 // tree it was built in, then the dynamic loader's own search path.
+std::vector<std::string> plugin_candidates() {
+  std::vector<std::string> candidates;
+  if (const char* env = std::getenv("EMBER_MPI_PLUGIN")) candidates.emplace_back(env);
+  std::string dir = exe_dir();
+  if (!dir.empty()) {
+    candidates.push_back(dir + "/libember_mpi.so");
+    candidates.push_back(dir + "/../lib/libember_mpi.so");
+  }
+  if (*EMBER_MPI_PLUGIN_BUILD_PATH) candidates.emplace_back(EMBER_MPI_PLUGIN_BUILD_PATH);
+  candidates.emplace_back("libember_mpi.so");
+  return candidates;
+}
+
 const Plugin& plugin() {
   static const Plugin p = [] {
     Plugin r;
-    std::vector<std::string> candidates;
-    if (const char* env = std::getenv("EMBER_MPI_PLUGIN")) candidates.emplace_back(env);
-    std::string dir = exe_dir();
-    if (!dir.empty()) {
-      candidates.push_back(dir + "/libember_mpi.so");
-      candidates.push_back(dir + "/../lib/libember_mpi.so");
-    }
-    if (*EMBER_MPI_PLUGIN_BUILD_PATH) candidates.emplace_back(EMBER_MPI_PLUGIN_BUILD_PATH);
-    candidates.emplace_back("libember_mpi.so");
-    for (auto& c : candidates) {
+    for (auto& c : plugin_candidates()) {
       if (c.find('/') != std::string::npos && ::access(c.c_str(), F_OK) != 0) {
         r.error += "\n  " + c + ": no such file";
         continue;
@@ -349,8 +353,10 @@ std::shared_ptr<ProcessGroup> create_mpi_process_group() {
 }
 
 std::string mpi_plugin_description() {
-  const Plugin& p = plugin();
-  return p.api ? std::string(p.api->library_version()) : std::string();
+  // Only where the plugin is: loading it would load MPI, which a plain process never does.
+  for (auto& c : plugin_candidates())
+    if (c.find('/') != std::string::npos && ::access(c.c_str(), R_OK) == 0) return c;
+  return "";
 }
 
 }  // namespace ember::distributed::detail

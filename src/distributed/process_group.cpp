@@ -181,7 +181,7 @@ std::shared_ptr<ProcessGroup> default_process_group() {
 std::string available_backends() {
   std::string s = "single";
   std::string mpi = detail::mpi_plugin_description();
-  if (!mpi.empty()) s += ", mpi (" + mpi + ")";
+  if (!mpi.empty()) s += ", mpi (plugin " + mpi + ")";
   return s;
 }
 

@@ -19,7 +19,7 @@ double timeout_from_env();
 
 // Loads libember_mpi.so, initializes MPI and returns the group of MPI_COMM_WORLD.
 std::shared_ptr<ProcessGroup> create_mpi_process_group();
-// "Open MPI v4.1.4" when the plugin loads (without initializing MPI), else "".
+// The plugin's path when one is found (not loaded), else "". 
 std::string mpi_plugin_description();
 
 }  // namespace ember::distributed::detail

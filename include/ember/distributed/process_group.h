@@ -91,7 +91,7 @@ std::shared_ptr<ProcessGroup> default_process_group();
 // A world of one, independent of the default group (tests, single-process tools).
 std::shared_ptr<ProcessGroup> new_single_process_group();
 
-// "single" and, when its plugin can be loaded, "mpi" (with the MPI library's version).
+// "single" and, when its plugin is found, "mpi" with the plugin's path (found, not loaded).
 std::string available_backends();
 
 // For a top-level error handler: when this process is one rank of several, prints

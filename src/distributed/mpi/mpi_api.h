@@ -31,8 +31,6 @@ typedef struct EmberMpiApi {
   int (*ibarrier)(void** req, char* err, int errlen);
   int (*test)(void* req, int* done, char* err, int errlen);
   void (*abort)(int code);
-  // "Open MPI v4.1.4, ..." (MPI_Get_library_version).
-  const char* (*library_version)(void);
 } EmberMpiApi;
 
 // The plugin's one exported symbol.

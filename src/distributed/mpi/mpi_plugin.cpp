@@ -6,7 +6,6 @@
 #include <mpi.h>
 
 #include <cstdio>
-#include <cstring>
 #include <new>
 
 #include "distributed/mpi/mpi_api.h"
@@ -159,20 +158,8 @@ int p_test(void* req, int* done, char* err, int errlen) {
 
 void p_abort(int code) { MPI_Abort(MPI_COMM_WORLD, code); }
 
-const char* p_library_version() {
-  static char version[MPI_MAX_LIBRARY_VERSION_STRING] = {0};
-  if (!version[0]) {
-    int len = 0;
-    MPI_Get_library_version(version, &len);
-    // Keep the first line ("Open MPI v4.1.4, package: ...").
-    if (char* nl = std::strchr(version, '\n')) *nl = '\0';
-  }
-  return version;
-}
-
-const EmberMpiApi kApi = {EMBER_MPI_ABI_VERSION, p_init,   p_finalize, p_iallreduce, p_ibcast,
-                          p_iallgather,          p_ireduce_scatter,    p_ibarrier,   p_test,
-                          p_abort,               p_library_version};
+const EmberMpiApi kApi = {EMBER_MPI_ABI_VERSION, p_init,     p_finalize, p_iallreduce, p_ibcast, p_iallgather,
+                          p_ireduce_scatter,     p_ibarrier, p_test,     p_abort};
 
 }  // namespace
 
