@@ -56,10 +56,7 @@ void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
 }
 
 // Rank 0 of an mpirun job, or a plain process.
-bool is_main_process() {
-  auto pg = distributed::default_process_group();
-  return !pg || pg->rank() == 0;
-}
+bool is_main_process() { return distributed::init_process_group()->rank() == 0; }
 
 int run_tune(TrainCommands& tc) {
   // Candidate values; grid takes every combination, random samples `trials` of them.
@@ -126,6 +123,7 @@ void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, Commands& out) {
   e->add_option("--batch-size", tc->eval_batch, "Images per batch")->check(kPositive);
   out.push_back({e, [tc] {
                    auto r = recipes::evaluate_mnist_cnn_checkpoint(tc->checkpoint, tc->cfg.data_root, tc->eval_batch);
+                   if (!is_main_process()) return 0;  // under mpirun every rank evaluates; one reports
                    std::cout << r.report;
                    std::printf("Test accuracy: %.2f%%, test loss %.4f\n", 100 * r.accuracy, r.loss);
                    return 0;

@@ -262,3 +262,37 @@ TEST(DistributedDataParallel, DifferentModelsFailAtTheFirstBroadcastOnEveryRank)
   EXPECT_EMBER_ERROR(dist::DistributedDataParallel(extra, world_ptr()), "rank 1 has 4 entries, rank 0 only 2",
                      "rank 0 lacks 'parameter 1.weight");
 }
+
+TEST(DistributedDataParallel, MixedDtypesTinyBucketsAndBucketViewsAverageTheSame) {
+  const int W = world().size(), r = world().rank();
+  // A float32 and a float64 parameter: one bucket list per dtype.
+  struct Mixed : nn::Module {
+    Tensor w32, w64;
+    Mixed() {
+      w32 = register_parameter("w32", randn({5}));
+      w64 = register_parameter("w64", randn({5}).to(kFloat64));
+    }
+    Tensor forward(const Tensor& x) override { return (x * w32).sum() + (x.to(kFloat64) * w64).square().sum().to(kFloat32); }
+  };
+  std::vector<Tensor> xs;
+  for (int k = 0; k < W; ++k) {
+    manual_seed(200 + k);
+    xs.push_back(randn({5}));
+  }
+  for (dist::DDPOptions o : {dist::DDPOptions{}, dist::DDPOptions{.bucket_cap_mb = 1e-6, .first_bucket_cap_mb = 1e-6},
+                             dist::DDPOptions{.gradient_as_bucket_view = true}}) {
+    manual_seed(5);
+    auto net = std::make_shared<Mixed>(), ref = std::make_shared<Mixed>();
+    ref->load_state_dict(net->state_dict());
+    dist::DistributedDataParallel ddp(net, world_ptr(), o);
+    EXPECT_GE(ddp.stats().buckets, 2);
+    for (int step = 0; step < 2; ++step) {  // the second pass reuses the buckets (and bucket views)
+      net->zero_grad(false);
+      ref->zero_grad();
+      ddp.forward(xs[static_cast<size_t>(r)]).backward();
+      for (int k = 0; k < W; ++k) ref->forward(xs[static_cast<size_t>(k)]).backward();
+      EXPECT_LE(max_abs_diff({net->w32.grad(), net->w64.grad()}, {ref->w32.grad() / W, ref->w64.grad() / W}), 1e-6);
+      EXPECT_EQ(net->w64.grad().dtype(), kFloat64);
+    }
+  }
+}
