@@ -7,7 +7,7 @@
 #include <memory>
 #include <random>
 
-#include "ember/distributed/process_group.h"
+#include "distributed_options.h"
 
 namespace ember::cli {
 
@@ -51,12 +51,8 @@ void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
   c->add_option("--train-limit", cfg.train_limit, "Train on the first N images only (0: all)")
       ->check(kNonNegative);
   // Under mpirun (mpirun -np N ember train ...): data-parallel over N processes.
-  c->add_flag("--zero", cfg.zero, "Under mpirun: shard the optimizer state across ranks (ZeRO stage 1)");
-  c->add_option("--bucket-mb", cfg.bucket_cap_mb, "Under mpirun: DDP gradient bucket size in MiB")->check(kPositive);
+  add_distributed_options(c, cfg.zero, cfg.bucket_cap_mb);
 }
-
-// Rank 0 of an mpirun job, or a plain process.
-bool is_main_process() { return distributed::init_process_group()->rank() == 0; }
 
 int run_tune(TrainCommands& tc) {
   // Candidate values; grid takes every combination, random samples `trials` of them.

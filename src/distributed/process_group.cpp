@@ -154,22 +154,18 @@ std::shared_ptr<ProcessGroup> init_process_group(const std::string& backend) {
   std::lock_guard<std::mutex> lock(g_mu);
   std::string want = backend;
   if (want == "auto") want = launched_by_mpi() ? "mpi" : "single";
+  if (want == "nccl")
+    EMBER_FAIL("init_process_group", "the 'nccl' backend is not built into this Ember (it needs CUDA and NCCL); "
+               "use 'mpi' (processes started by mpirun) or 'auto'");
+  EMBER_CHECK(want == "mpi" || want == "single", "init_process_group", "unknown backend '", backend,
+              "'; choose 'auto', 'mpi', 'single' or 'nccl'");
   if (g_default) {
     EMBER_CHECK(g_default->backend() == want, "init_process_group", "the default process group already uses backend '",
                 g_default->backend(), "'; it cannot be re-created with '", backend,
                 "' (MPI can be initialized only once per process)");
     return g_default;
   }
-  if (want == "single") {
-    g_default = new_single_process_group();
-  } else if (want == "mpi") {
-    g_default = detail::create_mpi_process_group();
-  } else if (want == "nccl") {
-    EMBER_FAIL("init_process_group", "the 'nccl' backend is not built into this Ember (it needs CUDA and NCCL); "
-               "use 'mpi' (processes started by mpirun) or 'auto'");
-  } else {
-    EMBER_FAIL("init_process_group", "unknown backend '", backend, "'; choose 'auto', 'mpi', 'single' or 'nccl'");
-  }
+  g_default = want == "mpi" ? detail::create_mpi_process_group() : new_single_process_group();
   return g_default;
 }
 
