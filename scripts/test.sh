@@ -11,5 +11,5 @@ if [[ "${EMBER_SKIP_SANITIZERS:-0}" != "1" ]]; then
   echo "== ASan + UBSan build and tests"
   EMBER_BUILD_DIR=build-asan EMBER_BUILD_TYPE=RelWithDebInfo bash scripts/build.sh -DEMBER_SANITIZE=ON -DEMBER_BUILD_BENCH=OFF
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
-    ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE training
+    ctest --test-dir build-asan --output-on-failure -j"$(nproc)" -LE "training|distributed"
 fi

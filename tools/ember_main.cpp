@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 #include <iostream>
 
+#include "ember/distributed/process_group.h"
 #include "ember/ember.h"
 #include "info.h"
 #include "mnist_autoencoder_cmd.h"
@@ -48,10 +49,9 @@ int main(int argc, char** argv) {
     for (auto& c : commands)
       if (*c.app) return c.run();
     std::cout << app.help();
-  } catch (const ember::Error& e) {
-    std::cerr << "error: " << e.what() << "\n";
-    return 1;
-  } catch (const std::exception& e) {  // e.g. a malformed number in a checkpoint's metadata
+  } catch (const std::exception& e) {  // ember::Error, or e.g. a malformed number in a checkpoint's metadata
+    // Under mpirun: name this rank and end every rank (none is left waiting in a collective).
+    ember::distributed::abort_job_on_error(e.what());
     std::cerr << "error: " << e.what() << "\n";
     return 1;
   }

@@ -10,6 +10,7 @@
 #include <fstream>
 #include <string>
 
+#include "ember/distributed/process_group.h"
 #include "ember/parallel.h"
 
 // From OpenBLAS (declared in its cblas.h, which Ember does not expose to the command line).
@@ -89,7 +90,8 @@ void print_info(std::ostream& os) {
      << "AVX2: " << yes_no(__builtin_cpu_supports("avx2")) << "\n"
      << "FMA: " << yes_no(__builtin_cpu_supports("fma")) << "\n"
      << "AVX-512F: " << yes_no(__builtin_cpu_supports("avx512f")) << "\n"
-     << "CUDA: not built\n";
+     << "CUDA: not built\n"
+     << "distributed backends: " << distributed::available_backends() << "\n";
 }
 
 }  // namespace ember::cli

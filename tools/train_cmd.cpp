@@ -7,6 +7,8 @@
 #include <memory>
 #include <random>
 
+#include "distributed_options.h"
+
 namespace ember::cli {
 
 namespace {
@@ -32,7 +34,7 @@ namespace {
 
 void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
   c->add_option("--epochs", cfg.epochs, "Passes over the training set")->check(kPositive);
-  c->add_option("--batch-size", cfg.batch_size, "Images per step")->check(kPositive);
+  c->add_option("--batch-size", cfg.batch_size, "Images per step (per rank under mpirun)")->check(kPositive);
   c->add_option("--optimizer", cfg.optimizer, "sgd, nesterov, gd, adam, adamw, rmsprop or adagrad")
       ->check(CLI::IsMember({"sgd", "nesterov", "gd", "adam", "adamw", "rmsprop", "adagrad"}));
   c->add_option("--weight-decay", cfg.weight_decay, "L2 penalty (decoupled for adamw)")->check(kNonNegative);
@@ -48,6 +50,8 @@ void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
       ->check(kNonNegative);
   c->add_option("--train-limit", cfg.train_limit, "Train on the first N images only (0: all)")
       ->check(kNonNegative);
+  // Under mpirun (mpirun -np N ember train ...): data-parallel over N processes.
+  add_distributed_options(c, cfg.zero, cfg.bucket_cap_mb);
 }
 
 int run_tune(TrainCommands& tc) {
@@ -70,12 +74,14 @@ int run_tune(TrainCommands& tc) {
   for (auto& c : cands) {
     recipes::MnistCnnConfig cfg = tc.cfg;
     cfg.lr = c[0], cfg.momentum = c[1], cfg.weight_decay = c[2];
-    std::printf("trial %d/%zu: lr=%g momentum=%g weight_decay=%g\n", ++trial, cands.size(), c[0], c[1], c[2]);
+    ++trial;
+    if (is_main_process()) std::printf("trial %d/%zu: lr=%g momentum=%g weight_decay=%g\n", trial, cands.size(), c[0], c[1], c[2]);
     std::fflush(stdout);
     auto r = recipes::train_mnist_cnn(cfg, std::cout);
     rows.push_back({c[0], c[1], c[2], r.test_accuracy, r.test_loss});
   }
   std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.acc > b.acc || (a.acc == b.acc && a.loss < b.loss); });
+  if (!is_main_process()) return 0;
   std::printf("\n%4s %8s %9s %13s %9s %9s\n", "rank", "lr", "momentum", "weight_decay", "val_acc", "val_loss");
   for (size_t i = 0; i < rows.size(); ++i)
     std::printf("%4zu %8g %9g %13g %8.2f%% %9.4f\n", i + 1, rows[i].lr, rows[i].momentum, rows[i].wd, 100 * rows[i].acc,
@@ -103,7 +109,7 @@ void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, Commands& out) {
       ->check(kNonNegative);
   out.push_back({t, [tc] {
                    auto r = recipes::train_mnist_cnn(tc->cfg, std::cout);
-                   std::printf("Test accuracy: %.2f%%\n", 100 * r.test_accuracy);
+                   if (is_main_process()) std::printf("Test accuracy: %.2f%%\n", 100 * r.test_accuracy);
                    return 0;
                  }});
 
@@ -113,6 +119,7 @@ void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, Commands& out) {
   e->add_option("--batch-size", tc->eval_batch, "Images per batch")->check(kPositive);
   out.push_back({e, [tc] {
                    auto r = recipes::evaluate_mnist_cnn_checkpoint(tc->checkpoint, tc->cfg.data_root, tc->eval_batch);
+                   if (!is_main_process()) return 0;  // under mpirun every rank evaluates; one reports
                    std::cout << r.report;
                    std::printf("Test accuracy: %.2f%%, test loss %.4f\n", 100 * r.accuracy, r.loss);
                    return 0;

@@ -103,6 +103,11 @@ Edge gradient_edge(const Tensor& t);
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grads = {},
               bool retain_graph = false, bool create_graph = false);
 
+// Queues `fn` to run once the backward pass now running has run every node (torch's
+// Variable._execution_engine.queue_callback). For hooks that must act once per backward pass,
+// such as DistributedDataParallel finishing its gradient averaging. Throws outside a backward.
+void queue_callback(std::function<void()> fn);
+
 // Returns d(outputs)/d(inputs) without touching .grad (torch.autograd.grad).
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,

@@ -17,6 +17,8 @@ namespace ember {
 
 namespace {
 thread_local bool g_grad_enabled = true;
+// The callbacks of the backward pass running on this thread (queue_callback), or null.
+thread_local std::vector<std::function<void()>>* g_callbacks = nullptr;
 std::atomic<uint64_t> g_next_seq{0};
 }  // namespace
 
@@ -142,6 +144,12 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
   EMBER_CHECK(grads.empty() || grads.size() == outputs.size(), "backward", "got ", outputs.size(),
               " outputs but ", grads.size(), " gradients");
   EnableGradGuard mode(create_graph);
+  std::vector<std::function<void()>> callbacks;
+  struct CallbackScope {  // restores the outer pass's list (a backward run from inside a node)
+    std::vector<std::function<void()>>* prev = g_callbacks;
+    ~CallbackScope() { g_callbacks = prev; }
+  } callback_scope;
+  g_callbacks = &callbacks;
   std::unordered_map<Node*, Tensor> buffer;
   std::vector<std::shared_ptr<Node>> roots;
   for (size_t i = 0; i < outputs.size(); ++i) {
@@ -232,9 +240,16 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       n->released = true;
     }
   }
+  for (size_t i = 0; i < callbacks.size(); ++i) callbacks[i]();  // a callback may queue another
 }
 
 }  // namespace
+
+void queue_callback(std::function<void()> fn) {
+  EMBER_CHECK(g_callbacks != nullptr, "autograd::queue_callback",
+              "no backward pass is running; queue callbacks from a hook or node during backward()");
+  g_callbacks->push_back(std::move(fn));
+}
 
 void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& grads, bool retain_graph,
               bool create_graph) {

@@ -170,10 +170,13 @@ DataLoader::DataLoader(std::shared_ptr<const Dataset> dataset, DataLoaderOptions
               options_.num_workers);
   EMBER_CHECK(options_.prefetch_factor >= 1, "DataLoader", "prefetch_factor must be at least 1, got ",
               options_.prefetch_factor);
+  EMBER_CHECK(!(options_.sampler && options_.shuffle), "DataLoader",
+              "shuffle = true and a sampler exclude each other (the sampler decides the order); set shuffle = false "
+              "and let the sampler shuffle");
 }
 
 int64_t DataLoader::size() const {
-  int64_t n = dataset_->size(), B = options_.batch_size;
+  int64_t n = options_.sampler ? options_.sampler->size() : dataset_->size(), B = options_.batch_size;
   return options_.drop_last ? n / B : (n + B - 1) / B;
 }
 
@@ -185,6 +188,15 @@ void DataLoader::set_epoch(int64_t epoch) {
 std::vector<int64_t> DataLoader::epoch_order(int64_t epoch) const {
   int64_t n = dataset_->size();
   EMBER_CHECK(n >= 0, "DataLoader", "dataset reports a negative size ", n);
+  if (options_.sampler) {
+    std::vector<int64_t> order = options_.sampler->indices(epoch);
+    EMBER_CHECK(static_cast<int64_t>(order.size()) == options_.sampler->size(), "DataLoader", "the sampler returned ",
+                order.size(), " indices for epoch ", epoch, " but its size() is ", options_.sampler->size());
+    for (int64_t i : order)
+      EMBER_CHECK(i >= 0 && i < n, "DataLoader", "the sampler returned index ", i, " for epoch ", epoch,
+                  ", outside the dataset of ", n, " examples");
+    return order;
+  }
   if (!options_.shuffle) {
     std::vector<int64_t> order(static_cast<size_t>(n));
     for (int64_t i = 0; i < n; ++i) order[static_cast<size_t>(i)] = i;

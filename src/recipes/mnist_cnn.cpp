@@ -11,6 +11,7 @@
 #include "ember/data/dataloader.h"
 #include "ember/data/mnist.h"
 #include "ember/data/transforms.h"
+#include "ember/distributed/context.h"
 #include "ember/models/mnist_cnn.h"
 #include "ember/ops.h"
 #include "ember/optim/adagrad.h"
@@ -61,6 +62,7 @@ void validate(const MnistCnnConfig& c) {
               "needs an evaluation set (test or validation) to watch");
   EMBER_CHECK(c.resume.empty() || c.resume != "auto" || !c.checkpoint_dir.empty(), "--resume",
               "'auto' needs --checkpoint-dir to look in");
+  EMBER_CHECK(c.bucket_cap_mb > 0, "--bucket-mb", "must be positive, got ", c.bucket_cap_mb);
 }
 
 std::string config_string(const MnistCnnConfig& c) {
@@ -72,8 +74,9 @@ std::string config_string(const MnistCnnConfig& c) {
 }
 
 // Test (or validation) loss and accuracy, no gradients. The loader's batches of 100 keep
-// evaluation's activations (and so peak memory) near training's.
-std::pair<double, double> evaluate(models::MnistCNN& net, data::DataLoader& loader) {
+// evaluation's activations (and so peak memory) near training's. Each rank evaluates its share of
+// the set (eval_sampler: every example once over all ranks); the sums are then combined.
+std::pair<double, double> evaluate(models::MnistCNN& net, data::DataLoader& loader, const distributed::Context& dist) {
   NoGradGuard ng;
   net.eval();
   train::ClassificationMetrics m(10);
@@ -84,7 +87,9 @@ std::pair<double, double> evaluate(models::MnistCNN& net, data::DataLoader& load
     m.update(out, b.target);
   }
   net.train();
-  return {m.count() ? loss_sum / m.count() : 0.0, m.accuracy()};
+  // loss sum, correct predictions, examples, over every rank
+  auto g = dist.sum({loss_sum, m.accuracy() * static_cast<double>(m.count()), static_cast<double>(m.count())});
+  return {g[2] > 0 ? g[0] / g[2] : 0.0, g[2] > 0 ? std::round(g[1]) / g[2] : 0.0};
 }
 
 data::Transform mnist_normalize() { return data::Normalize({0.1307}, {0.3081}); }
@@ -110,8 +115,11 @@ std::string latest_checkpoint(const std::string& dir) {
 
 }  // namespace
 
-MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
+MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out_all) {
   validate(cfg);
+  // A world of one without mpirun; under mpirun rank 0 prints and writes files.
+  distributed::Context dist = distributed::Context::from_env();
+  std::ostream& out = dist.out(out_all);
   if (cfg.threads > 0) set_num_threads(cfg.threads);
   manual_seed(cfg.seed);
   std::string root = data::resolve_data_root(cfg.data_root);
@@ -140,14 +148,19 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
     for (int64_t i = 0; i < cfg.train_limit; ++i) idx[i] = i;
     train_set = std::make_shared<data::Subset>(train_set, idx);
   }
-  data::DataLoader train_loader(train_set, {.batch_size = cfg.batch_size, .shuffle = true, .seed = cfg.seed,
-                                            .num_workers = cfg.num_workers});
+  // Each rank's strided share of the shuffled epoch; with one process exactly shuffle = true's order.
+  data::DataLoader train_loader(train_set, {.batch_size = cfg.batch_size, .seed = cfg.seed,
+                                            .num_workers = cfg.num_workers,
+                                            .sampler = dist.train_sampler(train_set->size(), cfg.seed)});
   std::unique_ptr<data::DataLoader> eval_loader;
-  if (eval_set) eval_loader = std::make_unique<data::DataLoader>(eval_set, data::DataLoaderOptions{.batch_size = 100});
+  if (eval_set)
+    eval_loader = std::make_unique<data::DataLoader>(
+        eval_set, data::DataLoaderOptions{.batch_size = 100, .sampler = dist.eval_sampler(eval_set->size())});
 
   auto net = std::make_shared<models::MnistCNN>(64 * 12 * 12, cfg.dropout);
   auto params = net->parameters();
-  auto opt = make_optimizer(cfg, params);
+  auto opt = dist.make_optimizer(
+      params, [&cfg](std::vector<Tensor> p) { return make_optimizer(cfg, p); }, cfg.zero);
 
   MnistCnnResult result;
   int64_t start_epoch = 0;
@@ -183,6 +196,9 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
                 " epochs, more than --epochs ", cfg.epochs);
   }
   train_loader.set_epoch(start_epoch);
+  // After loading (every rank reads the checkpoint, so optimizer state agrees too): DDP checks
+  // that the ranks built the same model and broadcasts rank 0's weights.
+  auto ddp = dist.wrap(net, {.bucket_cap_mb = cfg.bucket_cap_mb});
 
   std::string metrics_path = cfg.metrics_path, plot_path = cfg.plot_path;
   if (!cfg.checkpoint_dir.empty()) {
@@ -193,7 +209,7 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
     if (plot_path.empty()) plot_path = (fs::path(cfg.checkpoint_dir) / "curves.png").string();
   }
 
-  bool tty = cfg.progress && train::stdout_is_tty();
+  bool tty = cfg.progress && train::stdout_is_tty() && dist.is_main();
   int64_t total_images = 0;
   double total_seconds = 0;
   for (int64_t epoch = start_epoch; epoch < cfg.epochs; ++epoch) {
@@ -202,17 +218,18 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
     train::ProgressBar bar("epoch " + std::to_string(epoch + 1), steps, tty);
     double running_loss = 0;
     int64_t step = 0, images = 0, correct = 0;
+    std::vector<double> losses;
     for (const data::Batch& b : train_loader) {
       if (step >= steps) break;
       opt->zero_grad();
-      Tensor output = net->forward(b.data);                    // (B, 10) log-probabilities
+      Tensor output = ddp->forward(b.data);                    // (B, 10) log-probabilities
       Tensor loss = cross_entropy(output, b.target);           // the seed's criterion
       if (cfg.l1 > 0) loss = loss + optim::l1_penalty(params, cfg.l1);
-      loss.backward();
+      loss.backward();                                         // gradients averaged over ranks
       opt->step();
       double l = loss.item();
       running_loss += l;
-      result.step_losses.push_back(l);
+      losses.push_back(l);
       {
         NoGradGuard ng;
         correct += sum(eq(argmax(output, 1), b.target)).item<int64_t>();
@@ -223,15 +240,20 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
     }
     double secs = bar.elapsed_seconds();
     bar.finish();
+    // Over every rank: the mean step loss, the images seen and the hits.
+    auto totals = dist.sum({running_loss, static_cast<double>(step), static_cast<double>(images), static_cast<double>(correct)});
+    images = static_cast<int64_t>(totals[2]);
+    correct = static_cast<int64_t>(totals[3]);
+    for (double l : dist.mean(losses)) result.step_losses.push_back(l);
     total_images += images;
     total_seconds += secs;
-    double train_loss = running_loss / std::max<int64_t>(step, 1);
+    double train_loss = totals[0] / std::max(totals[1], 1.0);
     out << "Epoch " << epoch + 1 << ", Loss: " << std::setprecision(6) << train_loss << "\n";
     train::EpochRecord rec;
     rec.epoch = epoch + 1;
     rec.values = {{"train_loss", train_loss}, {"train_accuracy", images ? static_cast<double>(correct) / images : 0.0}};
     if (eval_loader) {
-      auto [eloss, eacc] = evaluate(*net, *eval_loader);
+      auto [eloss, eacc] = evaluate(*net, *eval_loader, dist);
       rec.values.emplace_back(cfg.validation_size > 0 ? "val_loss" : "test_loss", eloss);
       rec.values.emplace_back(cfg.validation_size > 0 ? "val_accuracy" : "test_accuracy", eacc);
       result.test_loss = eloss;
@@ -246,8 +268,8 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
     out.flush();
     rec.values.emplace_back("images_per_second", secs > 0 ? images / secs : 0.0);
     result.history.push_back(rec);
-    if (!metrics_path.empty()) train::write_metrics(metrics_path, result.history);
-    if (!plot_path.empty()) train::write_curves_png(plot_path, result.history);
+    if (!metrics_path.empty() && dist.is_main()) train::write_metrics(metrics_path, result.history);
+    if (!plot_path.empty() && dist.is_main()) train::write_curves_png(plot_path, result.history);
     if (!cfg.checkpoint_dir.empty()) {
       std::ostringstream hist;
       hist.precision(17);
@@ -261,7 +283,8 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
                                                  {"rng", train::to_hex(default_generator().get_state())},
                                                  {"config", config_string(cfg)},
                                                  {"history", hist.str()}};
-      train::save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, opt.get(), meta);
+      // Every rank takes part (ZeRO gathers its shards); rank 0 writes, atomically.
+      dist.save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, opt.get(), meta);
     }
     if (cfg.early_stopping_patience > 0 &&
         epochs_without_improvement(result.history, cfg.early_stopping_min_delta) >= cfg.early_stopping_patience) {

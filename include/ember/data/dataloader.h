@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ember/data/dataset.h"
+#include "ember/data/sampler.h"
 
 namespace ember::data {
 
@@ -24,6 +25,9 @@ struct DataLoaderOptions {
   bool drop_last = false;    // drop a final batch smaller than batch_size
   int64_t num_workers = 0;   // background loader threads; 0 loads in the calling thread
   int64_t prefetch_factor = 2;  // batches each worker may hold ready ahead of the consumer
+  // Which indices each epoch visits, in order (e.g. distributed::DistributedSampler); null: all,
+  // shuffled or not. Excludes shuffle = true, as in PyTorch.
+  std::shared_ptr<const Sampler> sampler = nullptr;
 };
 
 // Samples stacked along a new leading dim: data (B, ...), target (B, ...) or undefined when the

@@ -178,10 +178,11 @@ class Optimizer {
   // The state of `param`, or nullptr when it has none yet.
   const ParamState* state(const Tensor& param) const;
 
-  OptimizerStateDict state_dict() const;
+  // Virtual for wrappers that keep their state elsewhere (distributed::ZeroRedundancyOptimizer).
+  virtual OptimizerStateDict state_dict() const;
   // Restores group hyperparameters and per-parameter state; the groups must have the same
   // number of parameters with the same shapes as when the state dict was taken.
-  void load_state_dict(const OptimizerStateDict& sd);
+  virtual void load_state_dict(const OptimizerStateDict& sd);
 
  protected:
   Optimizer(std::string name, std::vector<ParamGroup> groups, const OptimizerOptions& defaults);

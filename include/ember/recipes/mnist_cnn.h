@@ -36,14 +36,18 @@ struct MnistCnnConfig {
   // epochs (0: never). Derived from the history, so it carries across --resume.
   int64_t early_stopping_patience = 0;
   double early_stopping_min_delta = 0.0;
+  // Data-parallel training when started by mpirun (distributed::Context): batch_size is per
+  // rank, so the global batch is batch_size times the number of ranks, as in PyTorch DDP.
+  bool zero = false;              // shard the optimizer state across ranks (ZeRO stage 1)
+  double bucket_cap_mb = 25;      // DDP's gradient bucket size
 };
 
 struct MnistCnnResult {
   std::vector<train::EpochRecord> history;
   double test_accuracy = 0;       // last epoch (or the validation accuracy when validation_size > 0)
   double test_loss = 0;
-  double images_per_second = 0;   // training throughput over all epochs run
-  std::vector<double> step_losses;  // every training step's loss (for exact-resume tests)
+  double images_per_second = 0;   // training throughput over all epochs run (all ranks together)
+  std::vector<double> step_losses;  // every training step's loss, averaged over ranks (for exact-resume tests)
   bool stopped_early = false;
 };
 

@@ -1,0 +1,142 @@
+// ddp_scaling: data-parallel scaling of the seed CNN, and the MPI allreduce bandwidth.
+// Run under mpirun (bench/ddp_scaling.sh drives it and prints the ratio):
+//   ddp_scaling train [--global-batch 64] [--steps 40] [--warmup 5] [--first-bucket-mb 1] [--bucket-mb 25]
+//   ddp_scaling allreduce [--mb 100] [--reps 7]
+// train: the seed CNN, SGD (lr 0.01, momentum 0.9), MNIST batches of global_batch / ranks per rank
+// (DistributedSampler), loaded before timing so the loader is not measured. Prints, on rank 0,
+// one line: images/s over the timed steps; the median step; the median time backward's end waited
+// for gradient averaging (communication not overlapped with backward, plus waiting for the slower
+// rank); and the time one allreduce of all the gradients takes on its own.
+// allreduce: median time of an in-place float32 allreduce of --mb megabytes (10^6 bytes).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "ember/data/dataloader.h"
+#include "ember/data/mnist.h"
+#include "ember/data/transforms.h"
+#include "ember/distributed/distributed.h"
+#include "ember/models/mnist_cnn.h"
+#include "ember/ops.h"
+#include "ember/optim/sgd.h"
+#include "ember/parallel.h"
+
+using namespace ember;
+namespace dist = ember::distributed;
+using clock_type = std::chrono::steady_clock;
+
+namespace {
+
+double arg(int argc, char** argv, const char* name, double def) {
+  for (int i = 2; i + 1 < argc; ++i)
+    if (std::strcmp(argv[i], name) == 0) return std::atof(argv[i + 1]);
+  return def;
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double seconds_since(clock_type::time_point t0) {
+  return std::chrono::duration<double>(clock_type::now() - t0).count();
+}
+
+// Median seconds of an allreduce of t, each started together after a barrier.
+double time_allreduce(dist::ProcessGroup& pg, Tensor& t, int reps) {
+  std::vector<double> times;
+  for (int i = 0; i < reps + 1; ++i) {
+    pg.barrier();
+    auto t0 = clock_type::now();
+    pg.allreduce(t, dist::ReduceOp::Sum);
+    if (i > 0) times.push_back(seconds_since(t0));  // the first call warms the transport up
+  }
+  return median(times);
+}
+
+int train(int argc, char** argv, dist::ProcessGroup& pg) {
+  const int W = pg.size(), r = pg.rank();
+  const int64_t global = static_cast<int64_t>(arg(argc, argv, "--global-batch", 64));
+  const int steps = static_cast<int>(arg(argc, argv, "--steps", 40));
+  const int warmup = static_cast<int>(arg(argc, argv, "--warmup", 5));
+  EMBER_CHECK(global % W == 0, "ddp_scaling", "--global-batch ", global, " must divide by the ", W, " ranks");
+  const int64_t B = global / W;
+
+  auto mnist = std::make_shared<data::MNIST>("", true, data::Normalize({0.1307}, {0.3081}));
+  auto sampler = std::make_shared<dist::DistributedSampler>(mnist->size(), pg, dist::DistributedSamplerOptions{.seed = 1});
+  data::DataLoader loader(mnist, {.batch_size = B, .sampler = sampler});
+  std::vector<data::Batch> batches;
+  for (const data::Batch& b : loader) {
+    batches.push_back(b);
+    if (static_cast<int>(batches.size()) == warmup + steps) break;
+  }
+
+  manual_seed(1);
+  auto net = std::make_shared<models::MnistCNN>();
+  dist::DDPOptions o;
+  o.bucket_cap_mb = arg(argc, argv, "--bucket-mb", 25);
+  o.first_bucket_cap_mb = arg(argc, argv, "--first-bucket-mb", 1);
+  dist::DistributedDataParallel ddp(net, dist::init_process_group(), o);
+  optim::SGD opt(net->parameters(), optim::SGDOptions(0.01).momentum(0.9));
+  auto step = [&](const data::Batch& b) {
+    opt.zero_grad();
+    cross_entropy(ddp.forward(b.data), b.target).backward();  // (B, 10) -> scalar
+    opt.step();
+  };
+  for (int i = 0; i < warmup; ++i) step(batches[static_cast<size_t>(i)]);
+  std::vector<double> step_s, wait_s;
+  pg.barrier();
+  auto t0 = clock_type::now();
+  for (int i = warmup; i < warmup + steps; ++i) {
+    auto s0 = clock_type::now();
+    step(batches[static_cast<size_t>(i)]);
+    step_s.push_back(seconds_since(s0));
+    wait_s.push_back(ddp.stats().last_wait_seconds);
+  }
+  pg.barrier();
+  double total = seconds_since(t0);
+  // All the gradients in one allreduce, alone: what a step would pay without any overlap.
+  Tensor grads = zeros({ddp.stats().bytes_per_iteration / 4});
+  double serial = W > 1 ? time_allreduce(pg, grads, 20) : 0.0;
+  if (r == 0)
+    std::printf("RESULT train ranks=%d threads=%d global_batch=%lld buckets=%lld img_per_s=%.1f step_ms=%.3f "
+                "wait_ms=%.3f wait_share=%.4f serial_allreduce_ms=%.3f grad_mb=%.2f\n",
+                W, get_num_threads(), static_cast<long long>(global), static_cast<long long>(ddp.stats().buckets),
+                steps * global / total, 1e3 * median(step_s), 1e3 * median(wait_s), median(wait_s) / median(step_s),
+                1e3 * serial, ddp.stats().bytes_per_iteration / 1e6);
+  return 0;
+}
+
+int allreduce(int argc, char** argv, dist::ProcessGroup& pg) {
+  const double mb = arg(argc, argv, "--mb", 100);
+  const int reps = static_cast<int>(arg(argc, argv, "--reps", 7));
+  Tensor t = ones({static_cast<int64_t>(mb * 1e6 / 4)});
+  double s = time_allreduce(pg, t, reps);
+  const int W = pg.size();
+  if (pg.rank() == 0)
+    // algbw: bytes / time; busbw: what each link carries in a ring allreduce, 2 (W - 1) / W of it.
+    std::printf("RESULT allreduce ranks=%d mb=%.0f ms=%.2f algbw_gbps=%.3f busbw_gbps=%.3f\n", W, mb, 1e3 * s,
+                mb / 1e3 / s, mb / 1e3 / s * 2.0 * (W - 1) / W);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::string mode = argc > 1 ? argv[1] : "";
+  try {
+    auto pg = dist::init_process_group();
+    if (mode == "train") return train(argc, argv, *pg);
+    if (mode == "allreduce") return allreduce(argc, argv, *pg);
+    std::fprintf(stderr, "usage: ddp_scaling train|allreduce [options] (run under mpirun)\n");
+    return 2;
+  } catch (const std::exception& e) {
+    dist::abort_job_on_error(e.what());
+    std::fprintf(stderr, "error: %s\n", e.what());
+    return 1;
+  }
+}

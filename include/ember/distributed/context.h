@@ -1,0 +1,78 @@
+#pragma once
+// distributed::Context: the few calls a training recipe makes to run data-parallel under mpirun
+// and unchanged as a single process. Without mpirun it is a world of one: wrap() costs nothing,
+// the samplers give the usual shuffled order and the reductions return their input.
+//
+//   auto dist = distributed::Context::from_env();
+//   std::ostream& log = dist.out(std::cout);                        // rank 0 prints, others are silent
+//   data::DataLoader loader(train_set, {.batch_size = B, .sampler = dist.train_sampler(train_set->size(), seed)});
+//   auto ddp = dist.wrap(model);                                     // DDP; call ddp->forward(x)
+//   auto opt = dist.make_optimizer(model->parameters(), factory, /*zero=*/false);
+//   ... loss.backward(); opt->step(); ...
+//   auto [loss_sum, n] = dist.sum(std::pair{local_loss_sum, local_n});  // metrics over all ranks
+//   dist.save_checkpoint(path, *model, opt.get(), meta);             // every rank calls; rank 0 writes
+//
+// --batch-size stays per rank, as in PyTorch DDP: the global batch is size() times larger.
+#include <iosfwd>
+#include <map>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "ember/data/sampler.h"
+#include "ember/distributed/ddp.h"
+#include "ember/distributed/process_group.h"
+#include "ember/distributed/zero.h"
+#include "ember/nn/module.h"
+#include "ember/optim/optimizer.h"
+
+namespace ember::distributed {
+
+class Context {
+ public:
+  // The default group: "mpi" under mpirun, else a world of one.
+  static Context from_env();
+  explicit Context(std::shared_ptr<ProcessGroup> group);
+
+  int rank() const { return group_->rank(); }
+  int size() const { return group_->size(); }
+  bool is_main() const { return rank() == 0; }
+  ProcessGroup& group() const { return *group_; }
+  const std::shared_ptr<ProcessGroup>& group_ptr() const { return group_; }
+
+  // `os` on rank 0; a stream that discards everything on the other ranks.
+  std::ostream& out(std::ostream& os) const;
+
+  // The model inside DistributedDataParallel (rank 0's weights everywhere from here on).
+  std::shared_ptr<DistributedDataParallel> wrap(std::shared_ptr<nn::Module> model, DDPOptions options = {}) const;
+  // Training: this rank's strided share of a shuffled, padded epoch (DistributedSampler).
+  std::shared_ptr<const data::Sampler> train_sampler(int64_t dataset_size, uint64_t seed, bool shuffle = true) const;
+  // Evaluation: every example exactly once over all ranks, in order, no padding.
+  std::shared_ptr<const data::Sampler> eval_sampler(int64_t dataset_size) const;
+
+  // The optimizer `make` builds over `params`; with zero, a ZeroRedundancyOptimizer that builds
+  // it over this rank's shard instead.
+  std::unique_ptr<optim::Optimizer> make_optimizer(std::vector<Tensor> params, const ShardOptimizerFactory& make,
+                                                   bool zero) const;
+
+  // Element-wise sums over every rank (float64). For metrics: sums of losses, counts, hits.
+  std::vector<double> sum(std::vector<double> values) const;
+  double sum(double value) const { return sum(std::vector<double>{value})[0]; }
+  // Element-wise mean over ranks.
+  std::vector<double> mean(std::vector<double> values) const;
+  // The largest value over ranks (e.g. the slowest rank's epoch time).
+  double max(double value) const;
+
+  // Every rank calls it: gathers a ZeroRedundancyOptimizer's shards (a collective), then rank 0
+  // writes the checkpoint (atomically: a crash never leaves a torn file) and the others wait, so
+  // a checkpoint exists on return.
+  void save_checkpoint(const std::string& path, const nn::Module& model, optim::Optimizer* optimizer,
+                       const std::map<std::string, std::string>& metadata) const;
+  void barrier() const { group_->barrier(); }
+
+ private:
+  std::shared_ptr<ProcessGroup> group_;
+};
+
+}  // namespace ember::distributed

@@ -1,0 +1,55 @@
+# Runs `mpirun -np NP EXE ARGS...` (or EXE alone when NP is 0) and checks how it ended:
+#   EXPECT_RC   "zero" or "nonzero"
+#   EXPECT      regular expressions, ';'-separated, that stdout + stderr must match
+#   REJECT      regular expressions that must not match
+#   ONCE        regular expressions that must match exactly once (e.g. lines only rank 0 prints)
+#   MAX_SECONDS the job must end within this many seconds (it is killed at MAX_SECONDS + 30)
+#   ARGS        ','-separated arguments
+# Usage: cmake -DMPIEXEC=... -DNP=2 -DEXE=... -DARGS=a,b -DEXPECT_RC=nonzero "-DEXPECT=re1;re2"
+#        -DMAX_SECONDS=30 -P run_mpi.cmake
+string(REPLACE "," ";" args "${ARGS}")
+if(NP GREATER 0)
+  # One machine: shared memory between the ranks; --oversubscribe for 2 ranks on fewer cores;
+  # --allow-run-as-root for CI containers; no core binding (other tests run at the same time).
+  set(cmd ${MPIEXEC} --allow-run-as-root --oversubscribe --bind-to none --mca btl self,vader --mca pml ob1
+      -np ${NP} ${EXE} ${args})
+else()
+  set(cmd ${EXE} ${args})
+endif()
+if(NOT MAX_SECONDS)
+  set(MAX_SECONDS 600)
+endif()
+math(EXPR kill_after "${MAX_SECONDS} + 30")
+string(TIMESTAMP t0 "%s")
+execute_process(COMMAND ${cmd} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT ${kill_after})
+string(TIMESTAMP t1 "%s")
+math(EXPR seconds "${t1} - ${t0}")
+set(all "${out}\n${err}")
+message("${all}")
+message("-- exit status '${rc}' after ${seconds} s")
+if(EXPECT_RC STREQUAL "zero" AND NOT rc STREQUAL "0")
+  message(FATAL_ERROR "expected success, got exit status '${rc}'")
+endif()
+if(EXPECT_RC STREQUAL "nonzero" AND (rc STREQUAL "0" OR NOT rc MATCHES "^[0-9]+$"))
+  message(FATAL_ERROR "expected a non-zero exit status, got '${rc}'")
+endif()
+if(seconds GREATER MAX_SECONDS)
+  message(FATAL_ERROR "took ${seconds} s, more than ${MAX_SECONDS} s")
+endif()
+foreach(re IN LISTS EXPECT)
+  if(NOT all MATCHES "${re}")
+    message(FATAL_ERROR "output does not match '${re}'")
+  endif()
+endforeach()
+foreach(re IN LISTS ONCE)
+  string(REGEX MATCHALL "${re}" hits "${all}")
+  list(LENGTH hits n)
+  if(NOT n EQUAL 1)
+    message(FATAL_ERROR "'${re}' matches ${n} times, expected once")
+  endif()
+endforeach()
+foreach(re IN LISTS REJECT)
+  if(all MATCHES "${re}")
+    message(FATAL_ERROR "output matches '${re}', which it must not")
+  endif()
+endforeach()
