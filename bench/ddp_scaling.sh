@@ -29,7 +29,8 @@ a, b = med(one, "img_per_s"), med(many, "img_per_s")
 print(f"seed CNN, global batch 64, 1 thread per rank, medians of {len(one)} runs")
 print(f"  1 rank : {a:8.1f} images/s, step {med(one, 'step_ms'):.2f} ms")
 print(f"  {sys.argv[2]} ranks: {b:8.1f} images/s, step {med(many, 'step_ms'):.2f} ms, "
-      f"waiting for gradients {med(many, 'wait_ms'):.2f} ms ({100 * med(many, 'wait_share'):.1f}% of the step, not overlapped), "
+      f"DDP on the backward thread {med(many, 'hook_ms'):.2f} ms in hooks + {med(many, 'wait_ms'):.2f} ms waiting at the end "
+      f"({100 * med(many, 'comm_share'):.1f}% of the step, not overlapped), "
       f"one allreduce of all {many[0]['grad_mb']} MB of gradients alone {med(many, 'serial_allreduce_ms'):.2f} ms")
 print(f"  throughput ratio {b / a:.2f}x")
 PY

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -126,6 +127,19 @@ TEST(SingleProcessGroup, BadArgumentsAreNamed) {
   EXPECT_EMBER_ERROR(pg->allreduce(leaf), "allreduce", "requires grad", "NoGradGuard");
   EXPECT_EMBER_ERROR(pg->allreduce(Tensor()), "allreduce", "undefined");
   EXPECT_EMBER_ERROR(pg->set_timeout_seconds(0), "timeout", "positive");
+}
+
+TEST(ProcessGroupFactory, APlainProcessGetsAWorldOfOneAndNeverLoadsMpi) {
+  if (dist::launched_by_mpi()) GTEST_SKIP() << "started by mpirun";
+  auto pg = dist::init_process_group();
+  EXPECT_EQ(pg->backend(), "single");
+  EXPECT_EQ(dist::init_process_group("auto"), pg);  // one default group per process
+  EXPECT_EQ(dist::default_process_group(), pg);
+  (void)dist::available_backends();  // looks for the plugin without loading it
+  std::ifstream maps("/proc/self/maps");
+  std::string line;
+  while (std::getline(maps, line)) EXPECT_EQ(line.find("libmpi"), std::string::npos) << line;
+  EXPECT_EMBER_ERROR(dist::init_process_group("mpi"), "already uses backend 'single'", "only once per process");
 }
 
 TEST(ProcessGroupFactory, UnbuiltAndUnknownBackendsAreNamed) {

@@ -124,6 +124,7 @@ void Reducer::check_idle() const {
 
 void Reducer::on_grad_ready(size_t index) {
   if (!sync_ || group_->size() == 1) return;  // no_sync(), or nothing to average with
+  auto t0 = std::chrono::steady_clock::now();
   if (!in_iteration_) {
     in_iteration_ = true;
     std::weak_ptr<Reducer> self = weak_from_this();
@@ -137,6 +138,7 @@ void Reducer::on_grad_ready(size_t index) {
   mark_ready(index, params_[index].second.grad());
   launch_ready_buckets();
   poll();
+  hook_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
 void Reducer::mark_ready(size_t index, const Tensor& grad) {
@@ -203,7 +205,6 @@ void Reducer::finalize() {
     group_->allreduce(flags, ReduceOp::Max);
     for (size_t i = 0; i < params_.size(); ++i) used[i] = static_cast<char>(f[i] != 0);
   }
-  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   {
     NoGradGuard ng;
     for (size_t i = 0; i < params_.size(); ++i) {
@@ -217,9 +218,12 @@ void Reducer::finalize() {
       else p.set_grad(avg.clone());
     }
   }
+  double waited = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   stats_.iterations++;
   stats_.last_wait_seconds = waited;
   stats_.total_wait_seconds += waited;
+  stats_.last_hook_seconds = hook_seconds_;
+  stats_.total_hook_seconds += hook_seconds_;
   reset_iteration();
 }
 
@@ -232,6 +236,7 @@ void Reducer::reset_iteration() {
   }
   next_launch_ = 0;
   in_iteration_ = false;
+  hook_seconds_ = 0;
 }
 
 }  // namespace ember::distributed::detail

@@ -48,6 +48,7 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   size_t next_launch_ = 0;      // buckets launch strictly in index order on every rank
   bool in_iteration_ = false;   // a gradient arrived and the finishing callback is queued
   bool sync_ = true;
+  double hook_seconds_ = 0;     // this backward pass's time in on_grad_ready
   DDPStats stats_;
 };
 

@@ -46,7 +46,10 @@ struct DDPStats {
   int64_t iterations = 0;            // backward passes that averaged gradients
   int64_t buckets = 0;
   int64_t bytes_per_iteration = 0;   // gradient bytes allreduced per backward pass
-  double last_wait_seconds = 0;      // time backward's end waited for communication (not overlapped)
+  // Time the backward thread spent on DDP's work (on the critical path, not overlapped):
+  double last_hook_seconds = 0;      // in the gradient hooks: copies into buckets, launches, polls
+  double last_wait_seconds = 0;      // at backward's end, waiting for the last allreduces and copying back
+  double total_hook_seconds = 0;
   double total_wait_seconds = 0;
 };
 

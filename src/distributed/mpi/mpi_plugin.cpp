@@ -6,6 +6,7 @@
 #include <mpi.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <new>
 
 #include "distributed/mpi/mpi_api.h"
@@ -78,6 +79,11 @@ int p_init(int* rank, int* size, char* err, int errlen) {
   int inited = 0, rc;
   MPI_Initialized(&inited);
   if (!inited) {
+    // Open MPI's non-blocking allreduce (libnbc) picks the binomial tree for fewer than 4 ranks
+    // or in-place buffers, where every rank reduces the whole vector; the ring splits the work
+    // and measured twice as fast for 100 MB between 2 ranks (the speed of the blocking
+    // MPI_Allreduce). Every rank still gets the same bits. A value the user set wins.
+    setenv("OMPI_MCA_coll_libnbc_iallreduce_algorithm", "1", 0);
     int provided = 0;
     rc = MPI_Init_thread(nullptr, nullptr, MPI_THREAD_FUNNELED, &provided);
     if (rc != MPI_SUCCESS) return fail(err, errlen, "MPI_Init_thread", rc);
