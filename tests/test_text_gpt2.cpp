@@ -101,6 +101,14 @@ TEST(GPT2Tokenizer, RoundTripsEveryCodePointClass) {
   }
   s += std::string(1000, 'a') + " " + std::string(300, ' ') + std::string(500, '!') + "\0x"s;
   EXPECT_EQ(gpt2().decode(gpt2().encode(s)), s);
+  // Runs far longer than any cached piece, in each branch of the pattern: no recursion limit
+  // or quadratic blow-up in PCRE2's matching or in the merges.
+  for (const std::string& run : {std::string(200000, ' ') + "x", std::string(200000, 'q'),
+                                 std::string(200000, '7'), std::string(200000, '!'), std::string(100000, '\n') + " "}) {
+    auto ids = gpt2().encode(run);
+    EXPECT_LE(ids.size(), run.size());
+    EXPECT_EQ(gpt2().decode(ids), run);
+  }
   // A long run of one letter merges like the short one repeated: "aaaa..." is deterministic.
   auto a1 = gpt2().encode(std::string(1000, 'a'));
   auto a2 = gpt2().encode(std::string(1000, 'a'));
