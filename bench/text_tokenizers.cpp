@@ -1,5 +1,6 @@
-// Encode throughput of Ember's tokenizers on real text, one thread: GPT-2 BPE with a cold
-// (first pass, empty cache) and a warm cache, and the char and word tokenizers.
+// Encode throughput of Ember's tokenizers on real documents encoded one at a time, one thread:
+// GPT-2 BPE with a cold (first pass, empty cache) and a warm cache, and the char and word
+// tokenizers.
 // Prints one JSON object per line; bench/text_tokenizers_vs_hf.py runs this program and Hugging
 // Face `tokenizers` on the same text and prints the ratios.
 //   ./build/bench/text_tokenizers [data_root] [reps]
@@ -47,6 +48,16 @@ void measure(const char* name, const std::string& corpus, size_t bytes, int reps
   std::fflush(stdout);
 }
 
+// Splits at blank lines, keeping the separator with the chunk before (Shakespeare's speeches).
+std::vector<std::string> paragraphs(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  for (size_t hit; (hit = text.find("\n\n", start)) != std::string::npos; start = hit + 2)
+    out.push_back(text.substr(start, hit + 2 - start));
+  if (start < text.size()) out.push_back(text.substr(start));
+  return out;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -54,22 +65,34 @@ int main(int argc, char** argv) {
   const std::string root = data::resolve_data_root(argc > 1 ? argv[1] : "");
   const int reps = argc > 2 ? std::atoi(argv[2]) : 5;
   const std::string shakespeare = data::read_text_file(root + "/tinyshakespeare/input.txt");
-  // The first 2,000 training reviews, joined by newlines (about 2.6 MB).
   data::TextSplit imdb = data::read_imdb_file(root + "/imdb/reviews.json.gz");
-  std::string reviews;
-  for (size_t i = 0; i < 2000; ++i) reviews += imdb.texts[i] + "\n";
-
-  for (const auto& [corpus, text] : {std::pair<std::string, const std::string*>{"tinyshakespeare", &shakespeare},
+  // Documents encoded one by one: Shakespeare's speeches, and the first 2,000 reviews (2.6 MB).
+  const std::vector<std::string> speeches = paragraphs(shakespeare);
+  const std::vector<std::string> reviews(imdb.texts.begin(), imdb.texts.begin() + 2000);
+  for (const auto& [corpus, docs] : {std::pair<std::string, const std::vector<std::string>*>{"tinyshakespeare", &speeches},
                                      {"imdb2000", &reviews}}) {
+    size_t bytes = 0;
+    for (const auto& d : *docs) bytes += d.size();
+    auto encode_all = [&](const text::GPT2Tokenizer& tok) {
+      size_t n = 0;
+      for (const auto& d : *docs) n += tok.encode(d).size();
+      return n;
+    };
     std::optional<text::GPT2Tokenizer> tok;
-    measure("gpt2_cold", corpus, text->size(), reps,
+    measure("gpt2_cold", corpus, bytes, reps,
             [&] { tok = text::GPT2Tokenizer::from_data_root(root); },  // a fresh, empty cache
-            [&] { return tok->encode(*text).size(); });
-    measure("gpt2_warm", corpus, text->size(), reps, [] {}, [&] { return tok->encode(*text).size(); });
+            [&] { return encode_all(*tok); });
+    measure("gpt2_warm", corpus, bytes, reps, [] {}, [&] { return encode_all(*tok); });
   }
   const auto chars = text::CharTokenizer::from_text(shakespeare);
   measure("char", "tinyshakespeare", shakespeare.size(), reps, [] {}, [&] { return chars.encode(shakespeare).size(); });
   const auto words = text::WordTokenizer::build(imdb.texts, {.min_freq = 5, .max_size = 20000});
-  measure("word", "imdb2000", reviews.size(), reps, [] {}, [&] { return words.encode(reviews).size(); });
+  size_t review_bytes = 0;
+  for (const auto& r : reviews) review_bytes += r.size();
+  measure("word", "imdb2000", review_bytes, reps, [] {}, [&] {
+    size_t n = 0;
+    for (const auto& r : reviews) n += words.encode(r).size();
+    return n;
+  });
   return 0;
 }

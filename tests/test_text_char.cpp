@@ -3,6 +3,7 @@
 
 #include "ember/ember.h"
 #include "op_registry.h"
+#include "text_test_data.h"
 
 using namespace ember;
 using ember::text::CharTokenizer;
@@ -51,7 +52,7 @@ TEST(CharTokenizer, Utf8IsBytes) {
 }
 
 TEST(CharTokenizer, TinyShakespeareHas65Characters) {
-  const std::string text = data::read_text_file(data::resolve_data_root() + "/tinyshakespeare/input.txt");
+  const std::string& text = ember::test::tinyshakespeare_text();
   auto tok = CharTokenizer::from_text(text);
   EXPECT_EQ(tok.vocab_size(), 65);
   // The ids nanoGPT's shakespeare_char gives (computed with Python).

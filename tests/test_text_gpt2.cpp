@@ -10,6 +10,7 @@
 #include "ember/ember.h"
 #include "op_registry.h"
 #include "temp_dir.h"
+#include "text_test_data.h"
 
 using namespace std::string_literals;
 
@@ -67,16 +68,17 @@ TEST(GPT2Tokenizer, SpecialTokenOnlyWhenAllowed) {
 }
 
 TEST(GPT2Tokenizer, RoundTripsRealText) {
-  const std::string root = data::resolve_data_root();
-  std::string shakespeare = data::read_text_file(root + "/tinyshakespeare/input.txt").substr(0, 20000);
+  const std::string shakespeare = ember::test::tinyshakespeare_text().substr(0, 20000);
   auto ids = gpt2().encode(shakespeare);
   EXPECT_EQ(gpt2().decode(ids), shakespeare);
   // About 4 characters per token on English prose (2.9 to 3.6 for this verse-and-names text).
   EXPECT_GT(ids.size(), shakespeare.size() / 5);
   EXPECT_LT(ids.size(), shakespeare.size() / 2);
   // A few IMDB reviews: HTML tags, quotes, accents.
-  data::TextSplit reviews = data::read_imdb_file(root + "/imdb/reviews.json.gz");
-  for (size_t i = 0; i < reviews.texts.size(); i += 997) EXPECT_EQ(gpt2().decode(gpt2().encode(reviews.texts[i])), reviews.texts[i]) << "review " << i;
+  const auto& reviews = ember::test::imdb_reviews();
+  for (const data::TextSplit* split : {&reviews.train, &reviews.test})
+    for (size_t i = 0; i < split->texts.size(); i += 499)
+      EXPECT_EQ(gpt2().decode(gpt2().encode(split->texts[i])), split->texts[i]) << "review " << i;
 }
 
 TEST(GPT2Tokenizer, RoundTripsEveryCodePointClass) {
@@ -99,6 +101,14 @@ TEST(GPT2Tokenizer, RoundTripsEveryCodePointClass) {
   }
   s += std::string(1000, 'a') + " " + std::string(300, ' ') + std::string(500, '!') + "\0x"s;
   EXPECT_EQ(gpt2().decode(gpt2().encode(s)), s);
+  // Runs far longer than any cached piece, in each branch of the pattern: no recursion limit
+  // or quadratic blow-up in PCRE2's matching or in the merges.
+  for (const std::string& run : {std::string(200000, ' ') + "x", std::string(200000, 'q'),
+                                 std::string(200000, '7'), std::string(200000, '!'), std::string(100000, '\n') + " "}) {
+    auto ids = gpt2().encode(run);
+    EXPECT_LE(ids.size(), run.size());
+    EXPECT_EQ(gpt2().decode(ids), run);
+  }
   // A long run of one letter merges like the short one repeated: "aaaa..." is deterministic.
   auto a1 = gpt2().encode(std::string(1000, 'a'));
   auto a2 = gpt2().encode(std::string(1000, 'a'));
@@ -107,7 +117,7 @@ TEST(GPT2Tokenizer, RoundTripsEveryCodePointClass) {
 }
 
 TEST(GPT2Tokenizer, SameIdsFromManyThreads) {
-  const std::string text = data::read_text_file(data::resolve_data_root() + "/tinyshakespeare/input.txt").substr(0, 4000);
+  const std::string text = ember::test::tinyshakespeare_text().substr(0, 4000);
   const auto want = GPT2Tokenizer::from_data_root().encode(text);  // a fresh cache
   std::vector<std::vector<int64_t>> got(4);
   std::vector<std::thread> threads;
@@ -190,7 +200,18 @@ TEST_F(GPT2Files, CorruptVocabulary) {
   EXPECT_EMBER_ERROR(with("[1, 2]"), "GPT2Tokenizer", "bad.json", "JSON object");
   nlohmann::json e = encoder;
   e["ab"] = "x";
-  EXPECT_EMBER_ERROR(with(e.dump()), "bad.json", "\"ab\"", "integers 0 to 258");
+  EXPECT_EMBER_ERROR(with(e.dump()), "bad.json", "\"ab\" to \"x\"", "integers");
+  e["ab"] = nlohmann::json::array({1});
+  EXPECT_EMBER_ERROR(with(e.dump()), "bad.json", "\"ab\" to an array");
+  e["ab"] = -3;
+  EXPECT_EMBER_ERROR(with(e.dump()), "bad.json", "\"ab\" to -3", "integers 0 to 258");
+  e["ab"] = 1.5;
+  EXPECT_EMBER_ERROR(with(e.dump()), "bad.json", "\"ab\" to 1.5");
+  EXPECT_EMBER_ERROR(with("{}"), "bad.json", "non-empty JSON object");
+  EXPECT_EMBER_ERROR(with("17"), "bad.json", "holds a number", "JSON object");
+  std::string twice = encoder.dump();  // the same key again, with the next free id
+  twice.insert(1, "\"ab\": 259, ");
+  EXPECT_EMBER_ERROR(with(twice), "bad.json", "\"ab\" twice");
   e = encoder;
   e["ab"] = 259;
   EXPECT_EMBER_ERROR(with(e.dump()), "bad.json", "\"ab\"", "259");

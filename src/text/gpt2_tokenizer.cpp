@@ -190,40 +190,93 @@ struct GPT2Tokenizer::Impl {
 
 namespace {
 
-nlohmann::json parse_json_file(const std::string& path) {
-  const std::string bytes = detail::read_file_bytes(path, "GPT2Tokenizer");
-  EMBER_CHECK(!bytes.empty(), "GPT2Tokenizer", "vocabulary file '", path, "' is empty; re-download encoder.json");
-  try {
-    return nlohmann::json::parse(bytes);
-  } catch (const nlohmann::json::parse_error& e) {
-    EMBER_FAIL("GPT2Tokenizer", "vocabulary file '", path, "' is not valid JSON: ", e.what(),
+// Reads encoder.json's {"token": id, ...} with nlohmann's SAX interface: a DOM of 50,257 entries
+// in a std::map would double the load time. Anything but string keys with integer values throws.
+class EncoderSax : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  explicit EncoderSax(const std::string& path) : path_(path) {}
+  std::vector<std::pair<std::string, int64_t>> entries;
+
+  bool start_object(std::size_t) override {
+    if (depth_++ != 0) fail_value("an object");
+    return true;
+  }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool key(string_t& k) override {
+    key_ = std::move(k);
+    return true;
+  }
+  bool number_integer(number_integer_t v) override { return add(v); }
+  bool number_unsigned(number_unsigned_t v) override {
+    return add(v > static_cast<number_unsigned_t>(INT64_MAX) ? -1 : static_cast<int64_t>(v));
+  }
+  bool number_float(number_float_t, const string_t& s) override { fail_value(s); }
+  bool null() override { fail_value("null"); }
+  bool boolean(bool b) override { fail_value(b ? "true" : "false"); }
+  bool string(string_t& v) override { fail_value("\"" + v + "\""); }
+  bool binary(binary_t&) override { fail_value("binary data"); }
+  bool start_array(std::size_t) override {
+    if (depth_ == 0) top_level("an array");
+    fail_value("an array");
+  }
+  bool end_array() override { return true; }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    EMBER_FAIL("GPT2Tokenizer", "vocabulary file '", path_, "' is not valid JSON: ", e.what(),
                "; re-download encoder.json");
   }
-}
+  void finish() const {
+    EMBER_CHECK(!entries.empty(), "GPT2Tokenizer", "vocabulary file '", path_,
+                "' must hold a non-empty JSON object mapping tokens to ids; re-download encoder.json");
+  }
+
+ private:
+  bool add(int64_t id) {
+    if (depth_ != 1) top_level("a number");
+    entries.emplace_back(std::move(key_), id);
+    return true;
+  }
+  [[noreturn]] void top_level(const std::string& what) const {
+    EMBER_FAIL("GPT2Tokenizer", "vocabulary file '", path_, "' holds ", what,
+               " but must hold a JSON object mapping tokens to ids; re-download encoder.json");
+  }
+  [[noreturn]] void fail_value(const std::string& what) const {
+    if (depth_ == 0) top_level(what);
+    EMBER_FAIL("GPT2Tokenizer", "vocabulary file '", path_, "' maps token \"", key_, "\" to ", what,
+               "; ids must be integers (the file is corrupt)");
+  }
+  const std::string& path_;
+  std::string key_;
+  int depth_ = 0;
+};
 
 void load_encoder(GPT2Tokenizer::Impl& impl, const std::string& path,
                   std::unordered_map<std::string, int32_t>& bytes_to_id) {
   const char* op = "GPT2Tokenizer";
-  const nlohmann::json j = parse_json_file(path);
-  EMBER_CHECK(j.is_object() && !j.empty(), op, "vocabulary file '", path,
-              "' must hold a non-empty JSON object mapping tokens to ids; re-download encoder.json");
-  const auto n = static_cast<int64_t>(j.size());
+  const std::string text = detail::read_file_bytes(path, op);
+  EMBER_CHECK(!text.empty(), op, "vocabulary file '", path, "' is empty; re-download encoder.json");
+  EncoderSax sax(path);
+  nlohmann::json::sax_parse(text, &sax);
+  sax.finish();
+  const auto n = static_cast<int64_t>(sax.entries.size());
   EMBER_CHECK(n <= INT32_MAX, op, "vocabulary file '", path, "' has ", n, " tokens, too many");
   impl.id_to_bytes.assign(static_cast<size_t>(n), std::string());
+  bytes_to_id.reserve(static_cast<size_t>(n));
   std::vector<bool> seen(static_cast<size_t>(n), false);
   std::string bytes;
-  for (const auto& [token, value] : j.items()) {
-    EMBER_CHECK(value.is_number_integer() && value.get<int64_t>() >= 0 && value.get<int64_t>() < n, op,
-                "vocabulary file '", path, "' maps token \"", token, "\" to ", value.dump(), "; ids must be integers 0 to ",
-                n - 1, " (the file is corrupt)");
-    const auto id = value.get<int64_t>();
+  for (const auto& [token, id] : sax.entries) {
+    EMBER_CHECK(id >= 0 && id < n, op, "vocabulary file '", path, "' maps token \"", token, "\" to ", id,
+                "; ids must be integers 0 to ", n - 1, " (the file is corrupt)");
     EMBER_CHECK(!seen[static_cast<size_t>(id)], op, "vocabulary file '", path, "' gives id ", id,
                 " to two tokens (the file is corrupt)");
     seen[static_cast<size_t>(id)] = true;
     EMBER_CHECK(detail::gpt2_spelling_to_bytes(token, bytes), op, "vocabulary file '", path, "' has token \"", token,
                 "\" (id ", id, ") that is not in GPT-2's byte-to-unicode spelling (the file is corrupt)");
     impl.id_to_bytes[static_cast<size_t>(id)] = bytes;
-    bytes_to_id.emplace(bytes, static_cast<int32_t>(id));
+    EMBER_CHECK(bytes_to_id.emplace(bytes, static_cast<int32_t>(id)).second, op, "vocabulary file '", path,
+                "' has token \"", token, "\" twice (the file is corrupt)");
     if (token == kEndOfText) impl.eot = id;
   }
   for (int b = 0; b < 256; ++b) {
@@ -240,6 +293,7 @@ void load_merges(GPT2Tokenizer::Impl& impl, const std::string& path,
   const char* op = "GPT2Tokenizer";
   const std::string text = detail::read_file_bytes(path, op);
   EMBER_CHECK(!text.empty(), op, "merges file '", path, "' is empty; re-download vocab.bpe");
+  impl.merges.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   std::string left, right;
   int32_t rank = 0;
   size_t line_no = 0;

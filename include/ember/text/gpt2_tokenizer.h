@@ -53,7 +53,7 @@ class GPT2Tokenizer {
   int64_t num_merges() const;     // 50000 for GPT-2
   const std::string& token_bytes(int64_t id) const;  // the bytes a token stands for
 
-  struct Impl;
+  struct Impl;  // the tables, compiled regex and piece cache (gpt2_tokenizer.cpp)
 
  private:
   explicit GPT2Tokenizer(std::shared_ptr<const Impl> impl) : impl_(std::move(impl)) {}
