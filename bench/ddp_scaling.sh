@@ -27,11 +27,15 @@ many = [r for r in rows if r["ranks"] == sys.argv[2]]
 med = lambda rs, k: statistics.median(float(r[k]) for r in rs)
 a, b = med(one, "img_per_s"), med(many, "img_per_s")
 print(f"seed CNN, global batch 64, 1 thread per rank, medians of {len(one)} runs")
-print(f"  1 rank : {a:8.1f} images/s, step {med(one, 'step_ms'):.2f} ms")
-print(f"  {sys.argv[2]} ranks: {b:8.1f} images/s, step {med(many, 'step_ms'):.2f} ms, "
+print(f"  1 rank : {a:8.1f} images/s, step {med(one, 'step_ms'):.2f} ms ({med(one, 'cpu_ms'):.2f} ms CPU)")
+print(f"  {sys.argv[2]} ranks: {b:8.1f} images/s, step {med(many, 'step_ms'):.2f} ms ({med(many, 'cpu_ms'):.2f} ms CPU per rank), "
       f"DDP on the backward thread {med(many, 'hook_ms'):.2f} ms in hooks + {med(many, 'wait_ms'):.2f} ms waiting at the end "
       f"({100 * med(many, 'comm_share'):.1f}% of the step, not overlapped), "
       f"one allreduce of all {many[0]['grad_mb']} MB of gradients alone {med(many, 'serial_allreduce_ms'):.2f} ms")
-print(f"  throughput ratio {b / a:.2f}x")
+# From CPU time: one rank spends cpu1 on a global batch; each of N ranks (one core each, in
+# parallel) spends cpuN on its share, so N ranks would finish a global batch cpu1 / cpuN faster
+# on otherwise idle cores.
+print(f"  throughput ratio {b / a:.2f}x; from CPU time per step {med(one, 'cpu_ms'):.2f} / {med(many, 'cpu_ms'):.2f} = "
+      f"{med(one, 'cpu_ms') / med(many, 'cpu_ms'):.2f}x")
 PY
 rm -f "$log"

@@ -198,7 +198,9 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out_all)
   train_loader.set_epoch(start_epoch);
   // After loading (every rank reads the checkpoint, so optimizer state agrees too): DDP checks
   // that the ranks built the same model and broadcasts rank 0's weights.
-  auto ddp = dist.wrap(net, {.bucket_cap_mb = cfg.bucket_cap_mb});
+  // Gradients as views into DDP's buckets saves a copy per step; nothing here keeps a .grad
+  // across steps, which is what that option asks.
+  auto ddp = dist.wrap(net, {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true});
 
   std::string metrics_path = cfg.metrics_path, plot_path = cfg.plot_path;
   if (!cfg.checkpoint_dir.empty()) {
