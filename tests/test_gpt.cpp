@@ -57,12 +57,25 @@ TEST(GPT, MatchesPyTorchLogitsLossAndGradients) {
   for (auto& [name, p] : params) test::expect_close(p.grad(), grads.at(name), 1e-4, 1e-6, "grad of " + name);
 }
 
+TEST(GPT, FusedLossMatchesPyTorchToo) {
+  auto j = test::read_json(test::model_golden("gpt.json"));
+  GPT model(golden_config());
+  model.load_safetensors(test::model_golden("gpt_hf.safetensors"));
+  Tensor loss = model.loss(test::json_tensor(j.at("idx"), kInt64), test::json_tensor(j.at("targets"), kInt64));
+  EXPECT_NEAR(loss.item(), j.at("loss").get<double>(), 1e-5 * j.at("loss").get<double>());
+  loss.backward();
+  io::SafetensorsFile grads = io::load_safetensors(test::model_golden("gpt_grads.safetensors"));
+  for (auto& [name, p] : model.named_parameters()) test::expect_close(p.grad(), grads.at(name), 1e-4, 1e-6, "grad of " + name);
+  EXPECT_EMBER_ERROR(model.loss(zeros({1, 4}, kInt64), zeros({1, 3}, kInt64)), "GPT.loss", "[1, 4]", "[1, 3]");
+}
+
 TEST(GPT, FiniteDifferencesInFloat64) {
   manual_seed(3);
   GPT model(tiny());
   test::to_float64(model);
   Tensor idx = randint(0, 50, {2, 6}), targets = randint(0, 50, {2, 6});
   test::model_gradcheck(model, [&] { return model.forward(idx, targets).loss; });
+  test::model_gradcheck(model, [&] { return model.loss(idx, targets); });  // the fused head, in float64 too
 }
 
 TEST(GPT, StateDictHasHuggingFaceNamesAndTiedHead) {

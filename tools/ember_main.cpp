@@ -4,6 +4,7 @@
 
 #include "ember/ember.h"
 #include "info.h"
+#include "shakespeare_gpt_cmd.h"
 #include "train_cmd.h"
 
 int main(int argc, char** argv) {
@@ -15,6 +16,7 @@ int main(int argc, char** argv) {
   train->require_subcommand(1);
   ember::cli::Commands commands;
   ember::cli::add_mnist_cnn_commands(app, *train, commands);
+  ember::cli::add_shakespeare_gpt_commands(app, *train, commands);
   // `ember train <recipe>`: name the unknown recipe and the known ones (CLI11 would only say
   // that a subcommand is required).
   auto find = [](CLI::App* parent, const std::string& name) -> CLI::App* {

@@ -225,6 +225,16 @@ GPTOutput GPT::forward(const Tensor& idx, const Tensor& targets, KVCache* cache)
   return out;
 }
 
+Tensor GPT::loss(const Tensor& idx, const Tensor& targets) {
+  EMBER_CHECK(idx.defined() && targets.defined() && targets.shape() == idx.shape() && targets.dtype() == DType::Int64,
+              "GPT.loss", "targets must be int64 with idx's shape ", idx.defined() ? shape_str(idx.shape()) : "", ", got ",
+              targets.defined() ? dtype_name(targets.dtype()) + std::string(" ") + shape_str(targets.shape())
+                                : std::string("an undefined tensor"));
+  Tensor x = hidden_states(idx);  // (B, T, C)
+  const int64_t BT = idx.numel();
+  return linear_cross_entropy(x.view({BT, config.n_embd}), wte->weight, targets.reshape({BT}), /*ignore_index=*/-1);
+}
+
 Tensor GPT::next_token_logits(const Tensor& idx, KVCache* cache) {
   Tensor x = hidden_states(idx, cache);           // (B, T, C)
   return linear(x.select(1, x.size(1) - 1), wte->weight);  // (B, C) @ (C, V) -> (B, V)

@@ -101,6 +101,10 @@ class GPT : public nn::Module {
   // and the cache is extended by them; the logits equal those of a full forward over the whole
   // sequence. Errors when past + T > block_size or a token id is outside [0, vocab_size).
   GPTOutput forward(const Tensor& idx, const Tensor& targets = Tensor(), KVCache* cache = nullptr);
+  // The mean cross-entropy of forward(idx, targets).loss without materializing the (B, T, V)
+  // logits (linear_cross_entropy): what training needs, at a fraction of the memory for GPT-2's
+  // 50,257-token vocabulary. Not differentiable twice.
+  Tensor loss(const Tensor& idx, const Tensor& targets);
   // The final LayerNorm's output (B, T, C), before the language-model head; arguments and errors
   // as forward().
   Tensor hidden_states(const Tensor& idx, KVCache* cache = nullptr);
