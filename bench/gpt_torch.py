@@ -76,10 +76,10 @@ def main():
     no_decay = [p for p in model.parameters() if p.dim() < 2]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": 0.1}, {"params": no_decay, "weight_decay": 0.0}],
                             lr=6e-4, betas=(0.9, 0.95))
-    times = []
+    times, cpu = [], []  # wall and process CPU time per step (see gpt_train.cpp)
     for s in range(args.warmup + args.steps):
         x, y = torch.randint(0, V, (B, block)), torch.randint(0, V, (B, block))
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         opt.zero_grad(set_to_none=True)
         loss = model(x, y)
         loss.backward()
@@ -87,10 +87,12 @@ def main():
         lv = loss.item()
         if s >= args.warmup:
             times.append(time.perf_counter() - t0)
-    med = statistics.median(times)
+            cpu.append(time.process_time() - c0)
+    med, med_cpu = statistics.median(times), statistics.median(cpu)
     n = sum(p.numel() for p in model.parameters())
     print(f"model {args.model} params {n} threads {torch.get_num_threads()} batch {B} block {block} loss {lv:.4f}")
-    print(f"median step {med:.4f} s, tokens/s: {B * block / med:.1f}, peak RSS MB: "
+    print(f"median step {med:.4f} s (cpu {med_cpu:.4f} s), tokens/s: {B * block / med:.1f}, "
+          f"tokens/cpu-s: {B * block / med_cpu:.1f}, peak RSS MB: "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0:.1f}")
 
 

@@ -8,7 +8,9 @@ Usage (from the repository root, after building build/bench/gpt_train):
 Each run is its own process (bench/gpt_train for Ember, bench/gpt_torch.py for PyTorch), run
 alternately so both see the same machine state; peak RSS is the whole process's. Prints medians
 over --reps runs of each run's median step, and the ratios Ember / PyTorch (tokens/s: higher is
-better; memory: lower is better).
+better; memory: lower is better). The last column compares tokens per CPU-second (user + system
+time): on a shared machine it is the steadier measure for 1-thread runs; with 2 threads it also
+counts time threads spend waiting, so use it with care there.
 """
 import argparse
 import os
@@ -25,8 +27,9 @@ def run(cmd, env):
     if out.returncode != 0:
         sys.exit(f"failed: {' '.join(cmd)}\n{out.stdout}")
     tps = float(re.search(r"tokens/s: ([0-9.]+)", out.stdout).group(1))
+    tpc = float(re.search(r"tokens/cpu-s: ([0-9.]+)", out.stdout).group(1))
     mb = float(re.search(r"peak RSS MB: ([0-9.]+)", out.stdout).group(1))
-    return tps, mb
+    return tps, mb, tpc
 
 
 def main():
@@ -39,7 +42,7 @@ def main():
     ap.add_argument("--ember", default=os.path.join(ROOT, "build", "bench", "gpt_train"))
     args = ap.parse_args()
     print(f"{'model':>6} {'threads':>7} {'ember tok/s':>12} {'torch tok/s':>12} {'speedup':>8} {'ember MB':>9} "
-          f"{'torch MB':>9} {'mem ratio':>9}", flush=True)
+          f"{'torch MB':>9} {'mem ratio':>9} {'cpu-time speedup':>17}", flush=True)
     for model in args.models:
         for t in args.threads:
             env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t), EMBER_NUM_THREADS=str(t))
@@ -52,8 +55,10 @@ def main():
             t_tps = statistics.median(r[0] for r in t_runs)
             e_mb = statistics.median(r[1] for r in e_runs)
             t_mb = statistics.median(r[1] for r in t_runs)
-            print(f"{model:>6} {t:>7} {e_tps:>12.0f} {t_tps:>12.0f} {e_tps / t_tps:>7.2f}x {e_mb:>9.0f} {t_mb:>9.0f} "
-                  f"{e_mb / t_mb:>8.2f}x", flush=True)
+            e_tpc = statistics.median(r[2] for r in e_runs)
+            t_tpc = statistics.median(r[2] for r in t_runs)
+            print(f"{model:>6} {t:>7} {e_tps:>12.1f} {t_tps:>12.1f} {e_tps / t_tps:>7.2f}x {e_mb:>9.0f} {t_mb:>9.0f} "
+                  f"{e_mb / t_mb:>8.2f}x {e_tpc / t_tpc:>16.2f}x", flush=True)
 
 
 if __name__ == "__main__":
