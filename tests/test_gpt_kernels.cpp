@@ -105,4 +105,7 @@ TEST(GptKernels, LinearCrossEntropyEdgeCasesAndErrors) {
   Tensor xg = randn({2, 3}).requires_grad_();
   Tensor l = linear_cross_entropy(xg, w, zeros({2}, kInt64));
   EXPECT_EMBER_ERROR(autograd::grad({l}, {xg}, {}, false, /*create_graph=*/true), "not differentiable", "create_graph");
+  Tensor l2 = linear_cross_entropy(xg, w, zeros({2}, kInt64));
+  l2.backward(Tensor(), /*retain_graph=*/true);
+  EXPECT_EMBER_ERROR(l2.backward(), "linear_cross_entropy", "already ran", "retain_graph");
 }

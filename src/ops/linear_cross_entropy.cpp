@@ -76,12 +76,28 @@ Tensor linear_cross_entropy(const Tensor& x, const Tensor& weight, const Tensor&
         count > 0 ? static_cast<T>(total / static_cast<double>(count)) : std::numeric_limits<T>::quiet_NaN();
   });
   if (need_x || need_w)
-    autograd::set_history(out, "LinearCrossEntropyBackward", {x, weight}, [dx, dw](const Tensor& g, const autograd::Node& n) {
-      EMBER_CHECK(!GradMode::is_enabled(), "linear_cross_entropy",
-                  "its backward is not differentiable (create_graph=true); use cross_entropy(linear(x, weight), "
-                  "target) for higher-order gradients");
-      return std::vector<Tensor>{n.needs_grad(0) ? dx * g : Tensor(), n.needs_grad(1) ? dw * g : Tensor()};
-    });
+    // The gradients are handed over rather than copied when the upstream gradient is 1 (a loss
+    // seeded by backward()): dweight is (V, C), 154 MB for GPT-2, and a scaled copy would sit
+    // beside it at the peak of backward. So they exist once: a second backward through the same
+    // loss (retain_graph) raises an error instead.
+    autograd::set_history(out, "LinearCrossEntropyBackward", {x, weight},
+                          [dx, dw, used = false](const Tensor& g, const autograd::Node& n) mutable {
+                            EMBER_CHECK(!GradMode::is_enabled(), "linear_cross_entropy",
+                                        "its backward is not differentiable (create_graph=true); use "
+                                        "cross_entropy(linear(x, weight), target) for higher-order gradients");
+                            EMBER_CHECK(!used, "linear_cross_entropy",
+                                        "backward already ran through this loss, whose gradients are kept only once "
+                                        "(retain_graph is not supported); compute the loss again");
+                            used = true;
+                            const bool unit = g.item<double>() == 1.0;
+                            auto take = [&](Tensor& t) {
+                              Tensor r = unit ? t : t * g;
+                              t = Tensor();
+                              return r;
+                            };
+                            return std::vector<Tensor>{n.needs_grad(0) ? take(dx) : Tensor(),
+                                                       n.needs_grad(1) ? take(dw) : Tensor()};
+                          });
   return out;
 }
 

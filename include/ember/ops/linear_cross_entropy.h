@@ -10,8 +10,10 @@ namespace ember {
 // holds one chunk, dx (N, C) and dweight (V, C) instead of the logits, the log-probabilities and
 // their gradients. Same three products as the unfused form.
 //   x (N, C), weight (V, C) floating, same dtype; target (N) int64 in [0, V) or ignore_index.
-// All targets ignored gives NaN, as PyTorch's mean. Its backward is not differentiable again
-// (create_graph raises an ember::Error); use the unfused form for higher-order gradients.
+// All targets ignored gives NaN, as PyTorch's mean. Its backward runs once per forward (the
+// gradients are handed over, not copied: retain_graph and a second backward raise an
+// ember::Error) and is not differentiable again (create_graph raises too); use the unfused form
+// for those.
 Tensor linear_cross_entropy(const Tensor& x, const Tensor& weight, const Tensor& target, int64_t ignore_index = -100);
 
 }  // namespace ember
