@@ -4,6 +4,7 @@
 #include "ember/ops/creation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/linalg.h"
+#include "ember/ops/linear_cross_entropy.h"
 #include "ember/ops/nn.h"
 #include "ember/ops/reduce.h"
 #include "ember/ops/shape.h"

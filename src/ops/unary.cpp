@@ -2,6 +2,7 @@
 // gradients and differentiable compositions when create_graph asks for higher order.
 #include <cmath>
 
+#include "backend/cpu/gelu_kernel.h"
 #include "core/internal.h"
 #include "ember/ops.h"
 #include "ops/map.h"
@@ -186,7 +187,15 @@ Tensor gelu(const Tensor& a, const std::string& approximate) {
   constexpr double kSqrt2OverPi = 0.79788456080286535588;
   constexpr double kInvSqrt2Pi = 0.39894228040143267794;
   bool tanh_approx = approximate == "tanh";
-  Tensor out = tanh_approx ? map_floating(x, "gelu", [](auto v) {
+  // float32 tanh-GELU: the vectorized kernel (backend/cpu/gelu_kernel.h); the generic path
+  // below is its float64 reference.
+  const bool fast = tanh_approx && x.dtype() == DType::Float32;
+  Tensor out = fast ? [&] {
+    Tensor xc = x.contiguous(), o = detail::make_tensor(x.shape(), DType::Float32);
+    cpu::gelu_tanh_forward(xc.data_ptr<float>(), o.data_ptr<float>(), xc.numel());
+    return o;
+  }()
+    : tanh_approx ? map_floating(x, "gelu", [](auto v) {
                                using T = decltype(v);
                                T inner = T(kSqrt2OverPi) * (v + T(0.044715) * v * v * v);
                                return T(0.5) * v * (T(1) + std::tanh(inner));
@@ -207,6 +216,11 @@ Tensor gelu(const Tensor& a, const std::string& approximate) {
         }
         Tensor cdf = (1.0 + erf(v)) * 0.5;
         return g * (cdf + v * exp(square(v) * -0.5) * kInvSqrt2Pi);
+      }
+      if (tanh_approx && g.dtype() == DType::Float32 && v.dtype() == DType::Float32 && g.shape() == v.shape()) {
+        Tensor gc = g.contiguous(), vc = v.contiguous(), gx = detail::make_tensor(v.shape(), DType::Float32);
+        cpu::gelu_tanh_backward(gc.data_ptr<float>(), vc.data_ptr<float>(), gx.data_ptr<float>(), vc.numel());
+        return gx;
       }
       if (tanh_approx)
         return map2_floating(g, v, "gelu_backward", [](auto gg, auto x0) {

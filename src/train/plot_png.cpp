@@ -1,6 +1,7 @@
 // The loss/accuracy curves as a PNG (libpng), drawn on a small RGB canvas. Labels use a 5x7
 // bitmap font for the few characters the plot needs: no font library is worth a dependency here.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -62,6 +63,7 @@ const std::map<char, const char*>& font() {
       {'P', "#### #   ##   ##### #    #    #    "}, {'R', "#### #   ##   ##### # #  #  # #   #"},
       {'S', " ####    #     ###     #    #####  "}, {'T', "#####  #    #    #    #    #    #  "},
       {'U', "#   ##   ##   ##   ##   ##   # ### "}, {'Y', "#   ##   # # #   #    #    #    #  "},
+      {'V', "#   ##   ##   ##   ##   # # #   #  "},
   };
   return f;
 }
@@ -93,7 +95,7 @@ struct Series {
 
 // One panel: axes box, y ticks, epoch ticks, a polyline per series and a legend.
 void draw_panel(Canvas& cv, int x0, int y0, int w, int h, const std::string& title, const std::vector<Series>& series,
-                const std::vector<int64_t>& epochs, int prec, double scale) {
+                const std::vector<int64_t>& epochs, int prec, double scale, const std::string& x_label) {
   const Rgb axis{60, 60, 60}, grid{225, 225, 225};
   double lo = INFINITY, hi = -INFINITY;
   for (auto& s : series)
@@ -118,7 +120,7 @@ void draw_panel(Canvas& cv, int x0, int y0, int w, int h, const std::string& tit
     std::string e = std::to_string(epochs[i]);
     cv.text(static_cast<int>(xpos(i)) - static_cast<int>(e.size()) * 3, bottom + 6, e, axis);
   }
-  cv.text((left + right) / 2 - 15, bottom + 17, "EPOCH", axis);
+  cv.text((left + right) / 2 - static_cast<int>(x_label.size()) * 3, bottom + 17, x_label, axis);
   cv.line(left, top, left, bottom, axis);
   cv.line(left, bottom, right, bottom, axis);
   cv.line(right, top, right, bottom, axis);
@@ -142,20 +144,26 @@ void draw_panel(Canvas& cv, int x0, int y0, int w, int h, const std::string& tit
 
 }  // namespace
 
-void write_curves_png(const std::string& path, const std::vector<EpochRecord>& rows) {
-  Canvas cv(960, 380);
+void write_curves_png(const std::string& path, const std::vector<EpochRecord>& rows, const std::string& x_name) {
   std::vector<int64_t> epochs;
   Series train_loss{"TRAIN LOSS", {}, {31, 119, 180}}, test_loss{"TEST LOSS", {}, {255, 127, 14}};
+  Series val_loss{"VAL LOSS", {}, {214, 39, 40}};
   Series train_acc{"TRAIN", {}, {31, 119, 180}}, test_acc{"TEST", {}, {44, 160, 44}};
+  bool any_acc = false;
   for (auto& r : rows) {
     epochs.push_back(r.epoch);
     train_loss.y.push_back(r.get("train_loss"));
     test_loss.y.push_back(r.get("test_loss"));
+    val_loss.y.push_back(r.get("val_loss"));
     train_acc.y.push_back(r.get("train_accuracy"));
     test_acc.y.push_back(r.get("test_accuracy"));
+    any_acc = any_acc || std::isfinite(train_acc.y.back()) || std::isfinite(test_acc.y.back());
   }
-  draw_panel(cv, 0, 0, 480, 380, "LOSS", {train_loss, test_loss}, epochs, 3, 1.0);
-  draw_panel(cv, 480, 0, 480, 380, "ACCURACY %", {train_acc, test_acc}, epochs, 2, 100.0);
+  std::string x_label;
+  for (char c : x_name) x_label += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  Canvas cv(960, 380);
+  draw_panel(cv, 0, 0, any_acc ? 480 : 960, 380, "LOSS", {train_loss, test_loss, val_loss}, epochs, 3, 1.0, x_label);
+  if (any_acc) draw_panel(cv, 480, 0, 480, 380, "ACCURACY %", {train_acc, test_acc}, epochs, 2, 100.0, x_label);
   write_file_atomic(path, io::detail::encode_png(cv.pixels().data(), cv.width(), cv.height(), 3, "write_curves_png"));
 }
 

@@ -93,14 +93,14 @@ std::string num(double v) {
 }
 }  // namespace
 
-void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows) {
+void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows, const std::string& x_name) {
   std::ostringstream os;
   os.precision(8);
   bool jsonl = path.size() >= 6 && path.substr(path.size() - 6) == ".jsonl";
   bool csv = path.size() >= 4 && path.substr(path.size() - 4) == ".csv";
   EMBER_CHECK(jsonl || csv, "write_metrics", "'", path, "' must end in .csv or .jsonl");
   if (csv) {
-    os << "epoch";
+    os << x_name;
     if (!rows.empty())
       for (auto& [k, v] : rows.front().values) os << "," << k;
     os << "\n";
@@ -111,7 +111,7 @@ void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows
       for (auto& [k, v] : r.values) os << "," << v;
       os << "\n";
     } else {
-      os << "{\"epoch\": " << r.epoch;
+      os << "{\"" << x_name << "\": " << r.epoch;
       for (auto& [k, v] : r.values) os << ", \"" << k << "\": " << (std::isfinite(v) ? num(v) : std::string("null"));
       os << "}\n";
     }

@@ -35,9 +35,12 @@ struct EpochRecord {
 };
 
 // Writes all rows so far; format from the extension: .csv or .jsonl. Atomic (temp + rename).
-void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows);
-// PNG with two panels: losses (left) and accuracy (right) against epoch. Atomic.
-void write_curves_png(const std::string& path, const std::vector<EpochRecord>& rows);
+// x_name names the row index (EpochRecord::epoch): "epoch", or "step" for step-based recipes.
+void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows, const std::string& x_name = "epoch");
+// PNG with two panels: losses (train, and test or val; left) and accuracy (right) against x_name;
+// one wide loss panel when no row has an accuracy. Atomic.
+void write_curves_png(const std::string& path, const std::vector<EpochRecord>& rows,
+                      const std::string& x_name = "epoch");
 
 // Writes bytes to path atomically: temp file in the same directory, fsync, rename, fsync dir.
 void write_file_atomic(const std::string& path, const std::string& bytes);

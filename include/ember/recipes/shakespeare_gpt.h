@@ -1,0 +1,61 @@
+#pragma once
+// `ember train shakespeare-gpt`: a character-level GPT on Tiny Shakespeare, as nanoGPT's
+// shakespeare_char config scaled down for a CPU (the README's laptop settings: 4 layers, 4 heads,
+// 128 channels, context 64, batch 12, 2,000 steps, no dropout). AdamW (beta2 0.99, weight decay on
+// the 2-D weights only), linear warmup then cosine decay to min_lr, gradient clipping.
+// The text's first 90% trains, the last 10% validates.
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+#include "ember/models/generate.h"
+#include "ember/train/report.h"
+
+namespace ember::recipes {
+
+struct ShakespeareGptConfig {
+  int64_t steps = 2000;
+  int64_t batch_size = 12;
+  int64_t block_size = 64;
+  int64_t n_layer = 4, n_head = 4, n_embd = 128;
+  double dropout = 0.0;
+  double lr = 1e-3;             // peak learning rate, after warmup
+  double min_lr = 1e-4;         // reached at the last step (nanoGPT: lr / 10)
+  int64_t warmup_steps = 100;
+  double weight_decay = 0.1;    // AdamW, on matmul and embedding weights
+  double beta2 = 0.99;          // nanoGPT's choice for its small data set
+  double grad_clip = 1.0;       // clip the global gradient norm to this (0: off)
+  int64_t eval_interval = 250;  // estimate train/val loss every this many steps (and at the end)
+  int64_t eval_iters = 20;      // batches per split in each estimate
+  int64_t log_interval = 100;   // print the training loss every this many steps (0: never)
+  uint64_t seed = 1337;
+  int threads = 0;              // 0: keep the current setting
+  std::string data_root;        // "" -> EMBER_DATA or ../shared/data; reads tinyshakespeare/input.txt
+  std::string checkpoint_dir;   // "" -> no checkpoints; else last.safetensors at each evaluation
+  std::string resume;           // a checkpoint path, or "auto" (last.safetensors in checkpoint_dir)
+  std::string metrics_path;     // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
+  std::string plot_path;        // .png; "" -> <checkpoint_dir>/curves.png if any
+  int64_t sample_tokens = 500;  // characters sampled at the end (0: none)
+  // Stop once this many steps are done in total (0: at --steps) while the lr schedule still spans
+  // --steps: a long run split into sessions with --resume gives the uninterrupted run's result.
+  int64_t stop_after = 0;
+};
+
+struct ShakespeareGptResult {
+  std::vector<train::EpochRecord> history;  // one row per evaluation, "epoch" = steps done
+  double train_loss = 0, val_loss = 0;      // the last evaluation
+  double tokens_per_second = 0;             // training steps only, evaluations excluded
+  std::vector<double> step_losses;          // every training step's loss (for exact-resume tests)
+  std::string sample;                       // the text sampled at the end
+};
+
+ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std::ostream& out);
+
+// Loads a shakespeare-gpt checkpoint (its model config and vocabulary travel in its metadata) and
+// continues `prompt` by opts.max_new_tokens characters (returned without the prompt). The prompt
+// must be non-empty and use only characters of the training text (the error names the first one
+// that is not); the CLI's default prompt is a newline, as nanoGPT's sample.py.
+std::string generate_from_checkpoint(const std::string& checkpoint, const std::string& prompt,
+                                     const models::GenerateOptions& opts, uint64_t seed);
+
+}  // namespace ember::recipes

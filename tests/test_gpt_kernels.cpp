@@ -1,0 +1,111 @@
+// The kernels added for GPT training speed, held to their references: the vectorized tanh-GELU
+// against the float64 formula (values, gradients, extremes, thread-count independence).
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "ember/ember.h"
+#include "op_registry.h"
+
+using namespace ember;
+
+namespace {
+
+double gelu_ref(double x) { return 0.5 * x * (1 + std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x))); }
+double gelu_grad_ref(double x) {
+  const double t = std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x));
+  return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x);
+}
+
+// 100,003 values over [-12, 12] (an odd count: a partial vector at the end), then extremes.
+Tensor gelu_inputs() {
+  std::vector<float> v;
+  for (int i = 0; i < 100003; ++i) v.push_back(-12.0f + 24.0f * static_cast<float>(i) / 100002.0f);
+  for (float e : {-1e4f, -100.0f, -30.0f, -1e-6f, 0.0f, 1e-6f, 30.0f, 100.0f, 1e4f}) v.push_back(e);
+  return tensor(v);
+}
+
+}  // namespace
+
+TEST(GptKernels, TanhGeluMatchesTheFloat64Formula) {
+  Tensor x = gelu_inputs().requires_grad_();
+  Tensor y = gelu(x, "tanh");
+  Tensor g = randn(x.shape());
+  y.backward(g);
+  auto xs = x.to_vector<float>(), ys = y.to_vector<float>(), gs = g.to_vector<float>(), gx = x.grad().to_vector<float>();
+  double worst_y = 0, worst_g = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double want = gelu_ref(xs[i]), dwant = gs[i] * gelu_grad_ref(xs[i]);
+    // a few float32 roundings on values of order |x|: relative 1e-6 plus 1e-7 near the zero crossing
+    worst_y = std::max(worst_y, std::abs(ys[i] - want) / (1e-7 + 1e-6 * std::abs(want)));
+    worst_g = std::max(worst_g, std::abs(gx[i] - dwant) / (1e-6 + 1e-5 * std::abs(dwant)));
+  }
+  EXPECT_LE(worst_y, 1.0);
+  EXPECT_LE(worst_g, 1.0);
+  EXPECT_EQ(ys.back(), 1e4f);          // saturates to x ...
+  EXPECT_EQ(ys[ys.size() - 9], -0.0f);  // ... and to 0
+  Tensor n = gelu(tensor({NAN, INFINITY, -INFINITY}), "tanh");
+  EXPECT_TRUE(std::isnan(n.to_vector<float>()[0]));
+  EXPECT_EQ(n.to_vector<float>()[1], INFINITY);
+}
+
+TEST(GptKernels, TanhGeluIsTheSameAtAnyThreadCount) {
+  Tensor x = gelu_inputs();
+  Tensor g = randn(x.shape());
+  const int before = get_num_threads();
+  std::vector<std::vector<float>> runs;
+  for (int t : {1, 2, 3}) {
+    set_num_threads(t);
+    Tensor xi = x.clone().requires_grad_();
+    Tensor y = gelu(xi, "tanh");
+    y.backward(g);
+    auto a = y.to_vector<float>(), b = xi.grad().to_vector<float>();
+    a.insert(a.end(), b.begin(), b.end());
+    runs.push_back(a);
+  }
+  set_num_threads(before);
+  EXPECT_EQ(runs[0], runs[1]);
+  EXPECT_EQ(runs[0], runs[2]);
+}
+
+// ---- linear_cross_entropy (golden cases: tests/golden/gen_gpt_ops.py) ----
+EMBER_REGISTER_OP("linear_cross_entropy", [](const std::vector<Tensor>& in, const nlohmann::json& kw) {
+  return linear_cross_entropy(in[0], in[1], in[2], test::kw_or<int64_t>(kw, "ignore_index", -100));
+});
+
+TEST(GptKernels, LinearCrossEntropyMatchesTheUnfusedFormAcrossChunks) {
+  // 300 rows x 60,000 classes: more logits than one chunk holds (16M), so several chunks run and
+  // the weight gradient accumulates across them.
+  manual_seed(8);
+  Tensor x = (randn({300, 16}) * 0.5).requires_grad_(), w = (randn({60000, 16}) * 0.5).requires_grad_();
+  Tensor t = randint(0, 60000, {300});
+  t.data_ptr<int64_t>()[7] = -100;
+  Tensor fused = linear_cross_entropy(x, w, t);
+  fused.backward(full({}, 0.5));
+  Tensor gx = x.grad(), gw = w.grad();
+  x.set_grad(Tensor()), w.set_grad(Tensor());
+  Tensor ref = cross_entropy(linear(x, w), t);
+  ref.backward(full({}, 0.5));
+  EXPECT_NEAR(fused.item(), ref.item(), 1e-5 * ref.item());
+  EXPECT_TRUE(allclose(gx, x.grad(), 1e-4, 1e-7));
+  EXPECT_TRUE(allclose(gw, w.grad(), 1e-4, 1e-9));
+  // Without gradients only the loss is computed.
+  NoGradGuard ng;
+  EXPECT_NEAR(linear_cross_entropy(x, w, t).item(), ref.item(), 1e-5 * ref.item());
+}
+
+TEST(GptKernels, LinearCrossEntropyEdgeCasesAndErrors) {
+  Tensor x = randn({2, 3}), w = randn({4, 3});
+  EXPECT_TRUE(std::isnan(linear_cross_entropy(x, w, full({2}, -100, kInt64)).item()));  // all ignored, as PyTorch
+  EXPECT_EMBER_ERROR(linear_cross_entropy(x, w, tensor(std::vector<int64_t>{1, 4})), "linear_cross_entropy",
+                     "target 4 at row 1", "4 classes");
+  EXPECT_EMBER_ERROR(linear_cross_entropy(x, randn({4, 2}), zeros({2}, kInt64)), "[2, 3]", "[4, 2]", "same C");
+  EXPECT_EMBER_ERROR(linear_cross_entropy(x, w, zeros({3}, kInt64)), "target", "[2]", "[3]");
+  EXPECT_EMBER_ERROR(linear_cross_entropy(x, w.to(kFloat64), zeros({2}, kInt64)), "dtype", "float64");
+  Tensor xg = randn({2, 3}).requires_grad_();
+  Tensor l = linear_cross_entropy(xg, w, zeros({2}, kInt64));
+  EXPECT_EMBER_ERROR(autograd::grad({l}, {xg}, {}, false, /*create_graph=*/true), "not differentiable", "create_graph");
+  Tensor l2 = linear_cross_entropy(xg, w, zeros({2}, kInt64));
+  l2.backward(Tensor(), /*retain_graph=*/true);
+  EXPECT_EMBER_ERROR(l2.backward(), "linear_cross_entropy", "already ran", "retain_graph");
+}
