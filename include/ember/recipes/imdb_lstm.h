@@ -26,12 +26,12 @@ struct ImdbLstmConfig {
   int64_t epochs = 4;
   int64_t batch_size = 64;
   double lr = 2e-3;               // Adam
-  int64_t embed_dim = 128;
-  int64_t hidden = 128;
+  int64_t embed_dim = 64;
+  int64_t hidden = 96;
   int64_t layers = 1;
   bool bidirectional = true;
   double dropout = 0.5;           // on the embeddings and on the final hidden state
-  int64_t max_len = 256;          // tokens kept from the start of each review
+  int64_t max_len = 200;          // tokens kept from the start of each review
   int64_t vocab_size = 25000;     // words kept (the two specials <pad>, <unk> not counted)
   int64_t min_freq = 2;
   double clip_norm = 5.0;         // gradient-norm clipping (0: off); LSTMs' occasional spikes
