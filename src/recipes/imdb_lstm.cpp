@@ -129,6 +129,14 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out) {
   validate(cfg);
   if (cfg.threads > 0) set_num_threads(cfg.threads);
   manual_seed(cfg.seed);
+  // Before the (slow) data loading, so a bad directory fails at once.
+  std::string metrics_path = cfg.metrics_path;
+  if (!cfg.checkpoint_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(cfg.checkpoint_dir, ec);
+    EMBER_CHECK(!ec, "--checkpoint-dir", "cannot create '", cfg.checkpoint_dir, "': ", ec.message());
+    if (metrics_path.empty()) metrics_path = (fs::path(cfg.checkpoint_dir) / "metrics.csv").string();
+  }
 
   // Errors name the missing or corrupt reviews file.
   data::IMDBReviews reviews = data::read_imdb(data::resolve_data_root(cfg.data_root));
@@ -149,14 +157,6 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out) {
                                              cfg.bidirectional, cfg.dropout);
   auto params = net->parameters();
   optim::Adam opt(params, optim::AdamOptions(cfg.lr));
-
-  std::string metrics_path = cfg.metrics_path;
-  if (!cfg.checkpoint_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(cfg.checkpoint_dir, ec);
-    EMBER_CHECK(!ec, "--checkpoint-dir", "cannot create '", cfg.checkpoint_dir, "': ", ec.message());
-    if (metrics_path.empty()) metrics_path = (fs::path(cfg.checkpoint_dir) / "metrics.csv").string();
-  }
 
   ImdbLstmResult result;
   result.vocab_size = vocab->vocab_size();
