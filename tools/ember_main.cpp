@@ -4,6 +4,7 @@
 
 #include "ember/distributed/process_group.h"
 #include "ember/ember.h"
+#include "imdb_lstm_cmd.h"
 #include "info.h"
 #include "mnist_autoencoder_cmd.h"
 #include "shakespeare_gpt_cmd.h"
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
   ember::cli::add_mnist_autoencoder_command(*train, commands);
   ember::cli::add_mnist_vae_command(*train, commands);
   ember::cli::add_shakespeare_gpt_commands(app, *train, commands);
+  ember::cli::add_imdb_lstm_command(*train, commands);
   // `ember train <recipe>`: name the unknown recipe and the known ones (CLI11 would only say
   // that a subcommand is required).
   auto find = [](CLI::App* parent, const std::string& name) -> CLI::App* {

@@ -1,0 +1,75 @@
+#pragma once
+// `ember train imdb-lstm`: IMDB sentiment with an LSTM over packed variable-length reviews.
+//
+//   tokens (B, T) -> Embedding (B, T, E) -> dropout -> pack_padded_sequence(lengths)
+//   -> LSTM (num_layers, bidirectional) -> final hidden state of the last layer (B, D*H)
+//   -> dropout -> Linear -> (B, 2) logits, trained with cross-entropy and Adam.
+//
+// Data: the project's fixed split of <data>/imdb/reviews.json.gz (data::read_imdb). The
+// vocabulary is built from the training reviews only (the --vocab-size most frequent words seen
+// at least --min-freq times). Reviews are cut to their first --max-len tokens. A review with no
+// tokens at all (empty text, or only whitespace) becomes a single <unk> token (data::IMDB), so
+// every packed sequence has length >= 1 and still gets a prediction.
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "ember/nn/layers.h"
+#include "ember/nn/rnn.h"
+#include "ember/train/report.h"
+
+namespace ember::recipes {
+
+struct ImdbLstmConfig {
+  int64_t epochs = 4;
+  int64_t batch_size = 64;
+  double lr = 2e-3;               // Adam
+  int64_t embed_dim = 64;
+  int64_t hidden = 96;
+  int64_t layers = 1;
+  bool bidirectional = true;
+  double dropout = 0.5;           // on the embeddings and on the final hidden state
+  int64_t max_len = 200;          // tokens kept from the start of each review
+  int64_t vocab_size = 25000;     // words kept (the two specials <pad>, <unk> not counted)
+  int64_t min_freq = 2;
+  double clip_norm = 5.0;         // gradient-norm clipping (0: off); LSTMs' occasional spikes
+  int threads = 0;                // 0: keep the current setting
+  uint64_t seed = 1;
+  std::string data_root;          // "" -> EMBER_DATA or ../shared/data
+  std::string checkpoint_dir;     // "" -> no checkpoint
+  std::string metrics_path;       // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
+  int64_t max_steps_per_epoch = 0;  // 0: the whole epoch
+  int64_t train_limit = 0;        // train on N reviews spread evenly over the split (0: all)
+  int64_t test_limit = 0;         // evaluate on N test reviews spread evenly (0: all)
+  bool progress = true;
+};
+
+// The network; parameter names embedding.weight, lstm.weight_ih_l0..., fc.weight, fc.bias.
+class SentimentLSTM : public nn::Module {
+ public:
+  SentimentLSTM(int64_t vocab_size, int64_t embed_dim, int64_t hidden, int64_t layers, bool bidirectional,
+                double dropout, Generator* gen = nullptr);
+  // tokens (B, T) int64 padded with 0 at the end, lengths (B) int64 in [1, T] -> (B, 2) logits.
+  Tensor forward(const Tensor& tokens, const Tensor& lengths);
+  Tensor forward(const Tensor& tokens) override;  // lengths from the padding (data::padded_lengths)
+  std::string name() const override { return "SentimentLSTM"; }
+
+  std::shared_ptr<nn::Embedding> embedding;
+  std::shared_ptr<nn::LSTM> lstm;
+  std::shared_ptr<nn::Dropout> drop;
+  std::shared_ptr<nn::Linear> fc;
+};
+
+struct ImdbLstmResult {
+  std::vector<train::EpochRecord> history;
+  double test_accuracy = 0, test_loss = 0;
+  double precision = 0, recall = 0, f1 = 0;  // of the positive class, last epoch
+  double reviews_per_second = 0, tokens_per_second = 0;  // training, over all epochs run
+  int64_t vocab_size = 0;                    // the tokenizer's, specials included
+};
+
+ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out);
+
+}  // namespace ember::recipes

@@ -1,0 +1,239 @@
+#include "ember/recipes/imdb_lstm.h"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <iomanip>
+#include <ostream>
+#include <sstream>
+
+#include "ember/autograd.h"
+#include "ember/data/data_root.h"
+#include "ember/data/dataloader.h"
+#include "ember/data/imdb.h"
+#include "ember/nn/packed_sequence.h"
+#include "ember/ops.h"
+#include "ember/optim/adam.h"
+#include "ember/optim/clip.h"
+#include "ember/parallel.h"
+#include "ember/text/word_tokenizer.h"
+#include "ember/train/checkpoint.h"
+#include "ember/train/metrics.h"
+
+namespace ember::recipes {
+
+namespace fs = std::filesystem;
+
+SentimentLSTM::SentimentLSTM(int64_t vocab_size, int64_t embed_dim, int64_t hidden, int64_t layers, bool bidirectional,
+                             double dropout, Generator* gen) {
+  embedding = register_module("embedding", std::make_shared<nn::Embedding>(vocab_size, embed_dim,
+                                                                           text::WordTokenizer::kPad));
+  // Dropout between stacked layers too, as PyTorch's LSTM(dropout=p).
+  lstm = register_module("lstm", std::make_shared<nn::LSTM>(embed_dim, hidden, layers, true, /*batch_first=*/true,
+                                                           layers > 1 ? dropout : 0.0, bidirectional, gen));
+  drop = register_module("drop", std::make_shared<nn::Dropout>(dropout, gen));
+  fc = register_module("fc", std::make_shared<nn::Linear>((bidirectional ? 2 : 1) * hidden, 2));
+}
+
+Tensor SentimentLSTM::forward(const Tensor& tokens, const Tensor& lengths) {
+  EMBER_CHECK(tokens.defined() && tokens.dim() == 2, "SentimentLSTM", "expected tokens of shape (B, T), got ",
+              tokens.defined() ? shape_str(tokens.shape()) : std::string("an undefined tensor"));
+  Tensor x = drop->forward(embedding->forward(tokens));  // (B, T) -> (B, T, E)
+  // Only each review's real tokens reach the LSTM, so h_n is the state after its last word.
+  nn::PackedSequence packed = nn::pack_padded_sequence(x, lengths, /*batch_first=*/true, /*enforce_sorted=*/false);
+  Tensor h_n = lstm->forward(packed).h_n;  // (L*D, B, H), in the batch's order
+  const int64_t L = lstm->num_layers;
+  Tensor h = lstm->bidirectional ? cat({h_n.select(0, 2 * L - 2), h_n.select(0, 2 * L - 1)}, 1)  // (B, 2H)
+                                 : h_n.select(0, L - 1);                                         // (B, H)
+  return fc->forward(drop->forward(h));  // (B, D*H) -> (B, 2)
+}
+
+Tensor SentimentLSTM::forward(const Tensor& tokens) { return forward(tokens, data::padded_lengths(tokens)); }
+
+namespace {
+
+constexpr const char* kRecipe = "imdb-lstm";
+
+void validate(const ImdbLstmConfig& c) {
+  EMBER_CHECK(c.epochs > 0, "--epochs", "must be positive, got ", c.epochs);
+  EMBER_CHECK(c.batch_size > 0, "--batch-size", "must be positive, got ", c.batch_size);
+  EMBER_CHECK(c.lr > 0 && std::isfinite(c.lr), "--lr", "must be a positive number, got ", c.lr);
+  EMBER_CHECK(c.embed_dim > 0, "--embed-dim", "must be positive, got ", c.embed_dim);
+  EMBER_CHECK(c.hidden > 0, "--hidden", "must be positive, got ", c.hidden);
+  EMBER_CHECK(c.layers > 0, "--layers", "must be positive, got ", c.layers);
+  EMBER_CHECK(c.dropout >= 0 && c.dropout < 1, "--dropout", "must be in [0, 1), got ", c.dropout);
+  EMBER_CHECK(c.max_len > 0, "--max-len", "must be positive, got ", c.max_len);
+  EMBER_CHECK(c.vocab_size > 0, "--vocab-size", "must be positive, got ", c.vocab_size);
+  EMBER_CHECK(c.min_freq > 0, "--min-freq", "must be positive, got ", c.min_freq);
+  EMBER_CHECK(c.clip_norm >= 0, "--clip-norm", "must be non-negative, got ", c.clip_norm);
+  EMBER_CHECK(c.threads >= 0, "--threads", "must be positive, got ", c.threads);
+  EMBER_CHECK(c.max_steps_per_epoch >= 0, "--max-steps", "must be non-negative, got ", c.max_steps_per_epoch);
+  EMBER_CHECK(c.train_limit >= 0, "--train-limit", "must be non-negative, got ", c.train_limit);
+  EMBER_CHECK(c.test_limit >= 0, "--test-limit", "must be non-negative, got ", c.test_limit);
+}
+
+std::string config_string(const ImdbLstmConfig& c) {
+  std::ostringstream os;
+  os << "epochs=" << c.epochs << " batch_size=" << c.batch_size << " lr=" << c.lr << " embed_dim=" << c.embed_dim
+     << " hidden=" << c.hidden << " layers=" << c.layers << " bidirectional=" << c.bidirectional
+     << " dropout=" << c.dropout << " max_len=" << c.max_len << " vocab_size=" << c.vocab_size
+     << " min_freq=" << c.min_freq << " clip_norm=" << c.clip_norm << " seed=" << c.seed;
+  return os.str();
+}
+
+// n reviews spread evenly over the split (which holds its negatives first, then its positives),
+// so a limited run still sees both classes equally.
+data::TextSplit spread(const data::TextSplit& s, int64_t n) {
+  if (n <= 0 || n >= s.size()) return s;
+  data::TextSplit out;
+  for (int64_t i = 0; i < n; ++i) {
+    int64_t k = i * s.size() / n;
+    out.texts.push_back(s.texts[k]);
+    out.labels.push_back(s.labels[k]);
+  }
+  return out;
+}
+
+// Drops the columns past the longest review of the batch: (B, max_len) -> (B, T).
+data::TextBatch trimmed(const data::Batch& b) {
+  data::TextBatch t = data::text_batch(b);
+  int64_t longest = max(t.lengths).item<int64_t>();
+  t.tokens = t.tokens.narrow(1, 0, longest);
+  return t;
+}
+
+struct EvalResult {
+  double loss = 0;
+  train::ClassificationMetrics metrics{2};
+};
+
+EvalResult evaluate(SentimentLSTM& net, data::DataLoader& loader) {
+  NoGradGuard ng;
+  net.eval();
+  EvalResult r;
+  double loss_sum = 0;
+  for (const data::Batch& b : loader) {
+    data::TextBatch t = trimmed(b);
+    Tensor logits = net.forward(t.tokens, t.lengths);  // (B, 2)
+    loss_sum += cross_entropy(logits, t.labels, Tensor(), -100, "sum").item();
+    r.metrics.update(logits, t.labels);
+  }
+  net.train();
+  r.loss = r.metrics.count() ? loss_sum / r.metrics.count() : 0.0;
+  return r;
+}
+
+}  // namespace
+
+ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out) {
+  validate(cfg);
+  if (cfg.threads > 0) set_num_threads(cfg.threads);
+  manual_seed(cfg.seed);
+  // Before the (slow) data loading, so a bad directory fails at once.
+  std::string metrics_path = cfg.metrics_path;
+  if (!cfg.checkpoint_dir.empty()) {
+    std::error_code ec;
+    fs::create_directories(cfg.checkpoint_dir, ec);
+    EMBER_CHECK(!ec, "--checkpoint-dir", "cannot create '", cfg.checkpoint_dir, "': ", ec.message());
+    if (metrics_path.empty()) metrics_path = (fs::path(cfg.checkpoint_dir) / "metrics.csv").string();
+  }
+
+  // Errors name the missing or corrupt reviews file.
+  data::IMDBReviews reviews = data::read_imdb(data::resolve_data_root(cfg.data_root));
+  data::TextSplit train_split = spread(reviews.train, cfg.train_limit);
+  data::TextSplit test_split = spread(reviews.test, cfg.test_limit);
+  auto vocab = std::make_shared<const text::WordTokenizer>(text::WordTokenizer::build(
+      train_split.texts, {.min_freq = cfg.min_freq, .max_size = cfg.vocab_size}));
+  auto train_set = std::make_shared<data::IMDB>(train_split, vocab, cfg.max_len);
+  auto test_set = std::make_shared<data::IMDB>(test_split, vocab, cfg.max_len);
+  reviews = {};  // the datasets hold the token ids; the texts are no longer needed
+  out << "IMDB: " << train_set->size() << " training and " << test_set->size() << " test reviews, vocabulary "
+      << vocab->vocab_size() << " tokens, max length " << cfg.max_len << "\n";
+
+  data::DataLoader train_loader(train_set, {.batch_size = cfg.batch_size, .shuffle = true, .seed = cfg.seed});
+  data::DataLoader test_loader(test_set, {.batch_size = 256});
+
+  auto net = std::make_shared<SentimentLSTM>(vocab->vocab_size(), cfg.embed_dim, cfg.hidden, cfg.layers,
+                                             cfg.bidirectional, cfg.dropout);
+  auto params = net->parameters();
+  optim::Adam opt(params, optim::AdamOptions(cfg.lr));
+
+  ImdbLstmResult result;
+  result.vocab_size = vocab->vocab_size();
+  bool tty = cfg.progress && train::stdout_is_tty();
+  int64_t total_reviews = 0, total_tokens = 0;
+  double total_seconds = 0;
+  for (int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
+    int64_t steps = train_loader.size();
+    if (cfg.max_steps_per_epoch > 0) steps = std::min(steps, cfg.max_steps_per_epoch);
+    train::ProgressBar bar("epoch " + std::to_string(epoch + 1), steps, tty);
+    double loss_sum = 0;
+    int64_t step = 0, seen = 0, tokens = 0, correct = 0;
+    for (const data::Batch& b : train_loader) {
+      if (step >= steps) break;
+      data::TextBatch t = trimmed(b);
+      opt.zero_grad();
+      Tensor logits = net->forward(t.tokens, t.lengths);  // (B, 2)
+      Tensor loss = cross_entropy(logits, t.labels);
+      loss.backward();
+      if (cfg.clip_norm > 0) nn::utils::clip_grad_norm_(params, cfg.clip_norm);
+      opt.step();
+      loss_sum += loss.item();
+      {
+        NoGradGuard ng;
+        correct += sum(eq(argmax(logits, 1), t.labels)).item<int64_t>();
+        tokens += sum(t.lengths).item<int64_t>();
+      }
+      seen += t.tokens.size(0);
+      ++step;
+      bar.update(step, loss_sum / step, seen);
+    }
+    double secs = bar.elapsed_seconds();
+    bar.finish();
+    total_reviews += seen;
+    total_tokens += tokens;
+    total_seconds += secs;
+    double train_loss = step ? loss_sum / step : 0.0;
+    EvalResult ev = evaluate(*net, test_loader);
+    const auto& m = ev.metrics;
+    result.test_accuracy = m.accuracy();
+    result.test_loss = ev.loss;
+    result.precision = m.precision(1);
+    result.recall = m.recall(1);
+    result.f1 = m.f1(1);
+    double rps = secs > 0 ? seen / secs : 0.0, tps = secs > 0 ? tokens / secs : 0.0;
+    out << "Epoch " << epoch + 1 << ", Loss: " << std::setprecision(6) << train_loss << "\n"
+        << "  test accuracy " << std::fixed << std::setprecision(2) << 100 * m.accuracy() << "%, loss "
+        << std::setprecision(4) << ev.loss << ", precision " << m.precision(1) << ", recall " << m.recall(1)
+        << ", F1 " << m.f1(1) << "; " << std::setprecision(1) << rps << " reviews/s, " << std::setprecision(0) << tps
+        << " tokens/s, " << std::setprecision(1) << secs << " s\n"
+        << std::defaultfloat;
+    out.flush();
+    train::EpochRecord rec;
+    rec.epoch = epoch + 1;
+    rec.values = {{"train_loss", train_loss},
+                  {"train_accuracy", seen ? static_cast<double>(correct) / seen : 0.0},
+                  {"test_loss", ev.loss},
+                  {"test_accuracy", m.accuracy()},
+                  {"test_precision", m.precision(1)},
+                  {"test_recall", m.recall(1)},
+                  {"test_f1", m.f1(1)},
+                  {"reviews_per_second", rps},
+                  {"tokens_per_second", tps}};
+    result.history.push_back(rec);
+    if (!metrics_path.empty()) train::write_metrics(metrics_path, result.history);
+    if (!cfg.checkpoint_dir.empty()) {
+      // The vocabulary travels with the weights: the ids mean nothing without it.
+      std::map<std::string, std::string> meta = {{"recipe", kRecipe},
+                                                 {"epoch", std::to_string(epoch + 1)},
+                                                 {"config", config_string(cfg)},
+                                                 {"vocab", vocab->to_json()}};
+      train::save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, &opt, meta);
+    }
+  }
+  result.reviews_per_second = total_seconds > 0 ? total_reviews / total_seconds : 0.0;
+  result.tokens_per_second = total_seconds > 0 ? total_tokens / total_seconds : 0.0;
+  return result;
+}
+
+}  // namespace ember::recipes
