@@ -1,6 +1,7 @@
 // Elementwise ops: registry entries for the golden harness, plus bad-input and in-place tests.
 #include <gtest/gtest.h>
 
+#include "gradgrad.h"
 #include "op_registry.h"
 
 using namespace ember;
@@ -142,4 +143,17 @@ TEST(Elementwise, LargeParallelMatchesSerial) {
   set_num_threads(2);
   Tensor s2 = a * b + a;
   EXPECT_TRUE(ember::equal(s1, s2));
+}
+
+// Ops that save their output (exp, tanh, sigmoid, pow's exponent gradient) must hand the second
+// derivative the output's own history, or create_graph misses the path through it.
+TEST(Elementwise, DoubleBackwardThroughSavedOutputs) {
+  manual_seed(11);
+  using V = std::vector<Tensor>;
+  EXPECT_LT(test::gradgrad_error([](const V& x) { return ember::exp(x[0]); }, {randn({3, 2})}), 1e-6);
+  EXPECT_LT(test::gradgrad_error([](const V& x) { return ember::tanh(x[0]); }, {randn({3, 2})}), 1e-6);
+  EXPECT_LT(test::gradgrad_error([](const V& x) { return ember::sigmoid(x[0]); }, {randn({3, 2})}), 1e-6);
+  EXPECT_LT(test::gradgrad_error([](const V& x) { return ember::pow(x[0], x[1]); },
+                                 {rand({3, 2}) + 0.5, randn({3, 2})}),
+            1e-6);
 }

@@ -3,6 +3,7 @@
 
 #include "backend/cpu/loops.h"
 #include "core/internal.h"
+#include "ops/reduce_common.h"
 #include "ember/ops.h"
 #include "ops/elementwise_internal.h"
 
@@ -219,7 +220,7 @@ Tensor pow(const Tensor& a, const Tensor& b) {
                             if (n.needs_grad(0)) ga = sum_to(g * y * pow(x, y - 1.0), x.shape());
                             if (n.needs_grad(1)) {
                               // d/dy x^y = x^y log x; zero where x == 0 and y >= 0 (PyTorch's convention)
-                              Tensor d = g * so.get("pow") * log(x);
+                              Tensor d = g * detail::output_with_history(so.get("pow"), n) * log(x);
                               gb = sum_to(where(logical_and(eq(x, 0.0), ge(y, 0.0)), zeros_like(d), d), y.shape());
                             }
                             return std::vector<Tensor>{ga, gb};

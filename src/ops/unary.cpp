@@ -6,6 +6,7 @@
 #include "core/internal.h"
 #include "ember/ops.h"
 #include "ops/map.h"
+#include "ops/reduce_common.h"
 
 namespace ember {
 
@@ -32,9 +33,12 @@ bool needs(const Tensor& a) { return autograd::any_requires_grad({&a}); }
 template <typename B>
 void record(Tensor& out, const Tensor& a, const char* name, B backward, bool save_in, bool save_out) {
   autograd::set_history(out, name, {a}, [sa = save_in ? SavedTensor(a) : SavedTensor(),
-                                         so = save_out ? SavedTensor(out.detach()) : SavedTensor(), backward,
-                                         name](const Tensor& g, const autograd::Node&) {
-    return std::vector<Tensor>{backward(g, sa.get(name), so.get(name))};
+                                         so = save_out ? SavedTensor(out.detach()) : SavedTensor(), backward, save_out,
+                                         name](const Tensor& g, const autograd::Node& n) {
+    // With create_graph the saved output must lead back to this node, or the second derivative
+    // would miss the path through it (d/dx of g * (1 - tanh(x)^2) needs tanh(x)'s history).
+    Tensor o = save_out ? detail::output_with_history(so.get(name), n) : Tensor();
+    return std::vector<Tensor>{backward(g, sa.get(name), o)};
   });
 }
 
