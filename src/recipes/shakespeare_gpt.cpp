@@ -1,5 +1,6 @@
 #include "ember/recipes/shakespeare_gpt.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -379,15 +380,19 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
                                                 {"model", mc.str()},
                                                 {"config", config_string(cfg)},
                                                 {"history", history_string(result.history)}};
-        // Every rank's data stream state (gathered to all: they have the same size on every rank).
+        // Every rank's data stream state. Its length varies (the engine's state is written as
+        // text), so the ranks first agree on the longest and gather padded copies.
         const std::vector<uint8_t> mine = data_gen.get_state();
-        const int64_t S = static_cast<int64_t>(mine.size());
-        Tensor local = empty({S}, kInt32);  // (S,) one byte per element
+        std::vector<double> lengths(static_cast<size_t>(dist.size()), 0.0);
+        lengths[static_cast<size_t>(dist.rank())] = static_cast<double>(mine.size());
+        lengths = dist.sum(std::move(lengths));
+        const int64_t S = static_cast<int64_t>(*std::max_element(lengths.begin(), lengths.end()));
+        Tensor local = zeros({S}, kInt32);  // (S,) one byte per element
         std::copy(mine.begin(), mine.end(), local.data_ptr<int32_t>());
-        Tensor all = dist.size() > 1 ? dist.group().allgather(local) : local;  // (size * S,)
+        Tensor all = dist.size() > 1 ? dist.group().allgather(local) : local;  // (size, S)
         const int32_t* a = all.data_ptr<int32_t>();
         for (int r = 0; r < dist.size(); ++r)
-          m[data_rng_key(r)] = train::to_hex(std::vector<uint8_t>(a + r * S, a + (r + 1) * S));
+          m[data_rng_key(r)] = train::to_hex(std::vector<uint8_t>(a + r * S, a + r * S + static_cast<int64_t>(lengths[static_cast<size_t>(r)])));
         if (dist.size() > 1) m["world_size"] = std::to_string(dist.size());
         // Every rank takes part (ZeRO gathers its shards); rank 0 writes, atomically.
         dist.save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), model, &opt, m);

@@ -1,7 +1,7 @@
 // DDP (and ZeRO-1) on the shakespeare-gpt recipe's training step: N ranks with batch 12 / N each
 // end, after a few steps, with the parameters of one process with batch 12 (max |difference|
 // <= 1e-5). The step is the recipe's: GPT loss, AdamW in two param groups (weight decay on the
-// 2-D weights only), gradient clipping to norm 1.
+// 2-D weights only; the recipe's lr 1e-3), gradient clipping to norm 1.
 #include "dist_test_util.h"
 #include "ember/models/gpt.h"
 #include "ember/optim/adam.h"
@@ -29,9 +29,9 @@ std::vector<Tensor> train_gpt(bool ddp, bool zero) {
   const models::GPTConfig mc = tiny_gpt();
   auto model = std::make_shared<models::GPT>(mc);
   auto [decay, no_decay] = model->decay_groups();
-  auto base = optim::AdamWOptions(1e-2).betas(0.9, 0.99).weight_decay(0.1);
+  auto base = optim::AdamWOptions(1e-3).betas(0.9, 0.99).weight_decay(0.1);
   std::vector<optim::ParamGroup> groups = {optim::ParamGroup(decay),
-                                           optim::ParamGroup(no_decay, optim::AdamWOptions(1e-2).weight_decay(0.0))};
+                                           optim::ParamGroup(no_decay, optim::AdamWOptions(1e-3).weight_decay(0.0))};
   std::unique_ptr<optim::Optimizer> opt;
   if (zero)
     opt = std::make_unique<dist::ZeroRedundancyOptimizer>(
