@@ -5,6 +5,7 @@
 // opt_state_bytes: the optimizer state this rank holds (AdamW's two moments and step counters),
 // from the state tensors themselves (ZeroRedundancyOptimizer::local_state_bytes() when sharded).
 // peak_rss_mb: getrusage's maximum resident set of the process, after the steps.
+// weights_abs_sum: sum of |w| over the trained weights (the same with and without --zero).
 //   mpirun -np 2 build/bench/zero_memory [--n-embd 512] [--n-layer 4] [--steps 3] [--zero 0|1]
 // bench/zero_memory.sh runs both and prints the saving.
 #include <sys/resource.h>
@@ -77,14 +78,19 @@ int main(int argc, char** argv) {
       nn::utils::clip_grad_norm_(params, 1.0);
       opt->step();
     }
+    // A checksum of the trained weights: sharded or not, the steps must agree (ZeRO's update is
+    // elementwise; its gather runs in chunks at this size).
+    double checksum = 0;
+    for (const Tensor& p : params) checksum += p.detach().to(kFloat64).abs().sum().item<double>();
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     // One line per rank, in rank order.
     for (int r = 0; r < pg->size(); ++r) {
       if (r == pg->rank())
-        std::printf("RESULT zero_memory ranks=%d zero=%d rank=%d params=%lld opt_state_bytes=%lld peak_rss_mb=%.1f\n",
+        std::printf("RESULT zero_memory ranks=%d zero=%d rank=%d params=%lld opt_state_bytes=%lld peak_rss_mb=%.1f "
+                    "weights_abs_sum=%.9g\n",
                     pg->size(), zero ? 1 : 0, r, static_cast<long long>(model->num_parameters()),
-                    static_cast<long long>(state_bytes(*opt, params)), static_cast<double>(ru.ru_maxrss) / 1024.0);
+                    static_cast<long long>(state_bytes(*opt, params)), static_cast<double>(ru.ru_maxrss) / 1024.0, checksum);
       std::fflush(stdout);
       pg->barrier();
     }
