@@ -5,6 +5,7 @@
 #include <iostream>
 #include <memory>
 
+#include "distributed_options.h"
 #include "ember/recipes/imdb_lstm.h"
 
 namespace ember::cli {
@@ -13,7 +14,7 @@ void add_imdb_lstm_command(CLI::App& train, Commands& out) {
   auto cfg = std::make_shared<recipes::ImdbLstmConfig>();
   CLI::App* c = train.add_subcommand("imdb-lstm", "IMDB review sentiment with an LSTM over packed sequences");
   c->add_option("--epochs", cfg->epochs, "Passes over the training reviews")->check(kPositive);
-  c->add_option("--batch-size", cfg->batch_size, "Reviews per step")->check(kPositive);
+  c->add_option("--batch-size", cfg->batch_size, "Reviews per step (per rank under mpirun)")->check(kPositive);
   c->add_option("--lr", cfg->lr, "Adam learning rate")->check(kPositive);
   c->add_option("--embed-dim", cfg->embed_dim, "Word embedding size")->check(kPositive);
   c->add_option("--hidden", cfg->hidden, "LSTM hidden size (per direction)")->check(kPositive);
@@ -39,8 +40,11 @@ void add_imdb_lstm_command(CLI::App& train, Commands& out) {
   c->add_option("--test-limit", cfg->test_limit, "Evaluate on N test reviews spread evenly (0: all)")
       ->check(kNonNegative);
   c->add_flag("!--no-progress", cfg->progress, "No progress bar");
+  // Under mpirun (mpirun -np N ember train ...): data-parallel over N processes.
+  add_distributed_options(c, cfg->zero, cfg->bucket_cap_mb);
   out.push_back({c, [cfg] {
                    auto r = recipes::train_imdb_lstm(*cfg, std::cout);
+                   if (!is_main_process()) return 0;  // under mpirun rank 0 reports
                    std::printf("Test accuracy: %.2f%% (precision %.4f, recall %.4f, F1 %.4f)\n", 100 * r.test_accuracy,
                                r.precision, r.recall, r.f1);
                    return 0;

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "distributed_options.h"
 #include "ember/recipes/mnist_autoencoder.h"
 #include "mnist_autoencoder_cmd.h"
 
@@ -12,7 +13,7 @@ void add_mnist_autoencoder_command(CLI::App& train, Commands& out) {
   auto cfg = std::make_shared<recipes::MnistAutoencoderConfig>();
   CLI::App* c = train.add_subcommand("mnist-autoencoder", "A convolutional autoencoder on MNIST");
   c->add_option("--epochs", cfg->epochs, "Passes over the training set")->check(kPositive);
-  c->add_option("--batch-size", cfg->batch_size, "Images per step")->check(kPositive);
+  c->add_option("--batch-size", cfg->batch_size, "Images per step (per rank under mpirun)")->check(kPositive);
   c->add_option("--lr", cfg->lr, "Adam learning rate")->check(kPositive);
   c->add_option("--latent-dim", cfg->latent_dim, "Size of the code between encoder and decoder")->check(kPositive);
   c->add_option("--loss", cfg->loss, "Training loss per pixel: bce or mse")->check(CLI::IsMember({"bce", "mse"}));
@@ -29,8 +30,11 @@ void add_mnist_autoencoder_command(CLI::App& train, Commands& out) {
   c->add_option("--train-limit", cfg->train_limit, "Train on the first N images only (0: all)")->check(kNonNegative);
   c->add_option("--workers", cfg->num_workers, "Data loader threads")->check(kNonNegative);
   c->add_flag("!--no-progress", cfg->progress, "No progress bar");
+  // Under mpirun (mpirun -np N ember train ...): data-parallel over N processes.
+  add_distributed_options(c, cfg->zero, cfg->bucket_cap_mb);
   out.push_back({c, [cfg] {
                    auto r = recipes::train_mnist_autoencoder(*cfg, std::cout);
+                   if (!is_main_process()) return 0;  // under mpirun rank 0 reports
                    std::printf("Test reconstruction error per pixel: MSE %.5f, BCE %.5f\n", r.test_mse, r.test_bce);
                    return 0;
                  }});

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "distributed_options.h"
 #include "ember/recipes/mnist_vae.h"
 #include "mnist_autoencoder_cmd.h"
 
@@ -12,7 +13,7 @@ void add_mnist_vae_command(CLI::App& train, Commands& out) {
   auto cfg = std::make_shared<recipes::MnistVaeConfig>();
   CLI::App* c = train.add_subcommand("mnist-vae", "PyTorch's variational autoencoder example on MNIST");
   c->add_option("--epochs", cfg->epochs, "Passes over the training set")->check(kPositive);
-  c->add_option("--batch-size", cfg->batch_size, "Images per step")->check(kPositive);
+  c->add_option("--batch-size", cfg->batch_size, "Images per step (per rank under mpirun)")->check(kPositive);
   c->add_option("--lr", cfg->lr, "Adam learning rate")->check(kPositive);
   c->add_option("--latent-dim", cfg->latent_dim, "Size of the latent code z")->check(kPositive);
   c->add_option("--hidden", cfg->hidden, "Hidden units of the encoder and the decoder")->check(kPositive);
@@ -32,8 +33,11 @@ void add_mnist_vae_command(CLI::App& train, Commands& out) {
   c->add_option("--train-limit", cfg->train_limit, "Train on the first N images only (0: all)")->check(kNonNegative);
   c->add_option("--workers", cfg->num_workers, "Data loader threads")->check(kNonNegative);
   c->add_flag("!--no-progress", cfg->progress, "No progress bar");
+  // Under mpirun (mpirun -np N ember train ...): data-parallel over N processes.
+  add_distributed_options(c, cfg->zero, cfg->bucket_cap_mb);
   out.push_back({c, [cfg] {
                    auto r = recipes::train_mnist_vae(*cfg, std::cout);
+                   if (!is_main_process()) return 0;  // under mpirun rank 0 reports
                    std::printf("Test loss (-ELBO per image): %.4f (BCE %.4f + KL %.4f)\n", r.test_loss, r.test_bce,
                                r.test_kl);
                    return 0;

@@ -3,6 +3,7 @@
 #include <iostream>
 #include <memory>
 
+#include "distributed_options.h"
 #include "ember/recipes/shakespeare_gpt.h"
 
 namespace ember::cli {
@@ -11,7 +12,7 @@ void add_shakespeare_gpt_commands(CLI::App& app, CLI::App& train, Commands& out)
   auto cfg = std::make_shared<recipes::ShakespeareGptConfig>();
   CLI::App* t = train.add_subcommand("shakespeare-gpt", "A character-level GPT on Tiny Shakespeare (nanoGPT's shakespeare_char, CPU size)");
   t->add_option("--steps", cfg->steps, "Training steps (batches)")->check(kPositive);
-  t->add_option("--batch-size", cfg->batch_size, "Sequences per step")->check(kPositive);
+  t->add_option("--batch-size", cfg->batch_size, "Sequences per step (per rank under mpirun)")->check(kPositive);
   t->add_option("--block-size", cfg->block_size, "Context length in characters")->check(kPositive);
   t->add_option("--n-layer", cfg->n_layer, "Transformer blocks")->check(kPositive);
   t->add_option("--n-head", cfg->n_head, "Attention heads")->check(kPositive);
@@ -37,6 +38,8 @@ void add_shakespeare_gpt_commands(CLI::App& app, CLI::App& train, Commands& out)
   t->add_option("--stop-after", cfg->stop_after,
                 "Stop after this many steps in total, keeping the schedule of --steps (resume later)")
       ->check(kNonNegative);
+  // Under mpirun (mpirun -np N ember train ...): data-parallel over N processes.
+  add_distributed_options(t, cfg->zero, cfg->bucket_cap_mb);
   out.push_back({t, [cfg] {
                    recipes::train_shakespeare_gpt(*cfg, std::cout);
                    return 0;

@@ -32,6 +32,25 @@ void copy_flat_range(const std::vector<Tensor>& params, int64_t begin, const Ten
   if (covered < len) dst.narrow(0, std::max<int64_t>(covered, 0), len - std::max<int64_t>(covered, 0)).zero_();
 }
 
+// The inverse: writes src (1-d) into elements [begin, begin + src.numel()) of the parameters laid
+// end to end; what lies past their end (padding) is dropped.
+void scatter_flat_range(const std::vector<Tensor>& params, int64_t begin, const Tensor& src) {
+  NoGradGuard ng;
+  const int64_t len = src.numel();
+  int64_t off = 0;
+  for (const Tensor& p : params) {
+    const int64_t n = p.numel();
+    const int64_t lo = std::max(begin, off), hi = std::min(begin + len, off + n);
+    if (lo < hi) Tensor(p).view({n}).narrow(0, lo - off, hi - lo).copy_(src.narrow(0, lo - begin, hi - lo));
+    off += n;
+  }
+}
+
+// Elements of the buffer the updated shards are gathered through, over all ranks: 16 MiB of
+// float32, so the gather costs no memory that grows with the model (a whole-model buffer would
+// cost more than sharding saves with 2 ranks).
+constexpr int64_t kGatherChunk = int64_t{1} << 22;
+
 }  // namespace
 
 struct ZeroRedundancyOptimizer::Init {
@@ -62,8 +81,6 @@ struct ZeroRedundancyOptimizer::Init {
       s.param = zeros({s.per_rank}, dtype);  // (per_rank,)
       copy_flat_range(params, rank * s.per_rank, s.param, false);
       s.param.requires_grad_(true);
-      s.grad = zeros({s.per_rank}, dtype);
-      s.gathered = zeros({s.per_rank * world}, dtype);  // (per_rank * size,)
       s.opt = make({s.param});
       EMBER_CHECK(s.opt != nullptr, kName, "the factory returned no optimizer for param group ", gi);
       EMBER_CHECK(s.opt->param_groups().size() == 1 && s.opt->param_groups()[0].params().size() == 1 &&
@@ -112,18 +129,29 @@ void ZeroRedundancyOptimizer::update_group(optim::ParamGroup& group) {
   consolidated_.reset();
   const int64_t begin = group_->rank() * s.per_rank;
   copy_flat_range(params, begin, s.param, false);  // the parameters may have been changed since the last step
+  // The shard's gradient lives only during the step: between steps a rank holds its shard of
+  // the parameters and of the optimizer state, nothing more.
+  s.grad = empty({s.per_rank}, s.param.dtype());  // (per_rank,)
   copy_flat_range(params, begin, s.grad, true);
   s.param.set_grad(s.grad);
   // Hyperparameters (a scheduler changes the outer group's lr) go to the inner optimizer.
   optim::OptimizerOptions& inner = s.opt->param_groups()[0].options();
   for (auto& [n, v] : group.options().values()) inner.set(n, v);
   s.opt->step();
-  group_->allgather(s.gathered, s.param);  // every rank's updated slice
-  int64_t off = 0;
-  for (const Tensor& p : params) {
-    Tensor(p).copy_(s.gathered.narrow(0, off, p.numel()).view(p.shape()));
-    off += p.numel();
+  s.param.set_grad(Tensor());
+  s.grad = Tensor();
+  // Every rank's updated slice, in chunks: piece k of each rank's shard is gathered into
+  // (size, L) and written to the parameters at rank r's offset r * per_rank + k * L.
+  const int world = group_->size();
+  const int64_t L = std::min(s.per_rank, std::max<int64_t>(1, kGatherChunk / world));
+  s.gathered = empty({world * L}, s.param.dtype());  // (size * L,)
+  for (int64_t c0 = 0; c0 < s.per_rank; c0 += L) {
+    const int64_t len = std::min(L, s.per_rank - c0);
+    Tensor out = s.gathered.narrow(0, 0, world * len);  // (size * len,)
+    group_->allgather(out, s.param.narrow(0, c0, len));
+    for (int r = 0; r < world; ++r) scatter_flat_range(params, r * s.per_rank + c0, out.narrow(0, r * len, len));
   }
+  s.gathered = Tensor();
 }
 
 int64_t ZeroRedundancyOptimizer::local_state_bytes() const {

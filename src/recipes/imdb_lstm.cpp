@@ -11,6 +11,7 @@
 #include "ember/data/data_root.h"
 #include "ember/data/dataloader.h"
 #include "ember/data/imdb.h"
+#include "ember/distributed/context.h"
 #include "ember/nn/packed_sequence.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
@@ -125,8 +126,12 @@ EvalResult evaluate(SentimentLSTM& net, data::DataLoader& loader) {
 
 }  // namespace
 
-ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out) {
+ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all) {
   validate(cfg);
+  EMBER_CHECK(cfg.bucket_cap_mb > 0, "--bucket-mb", "must be positive, got ", cfg.bucket_cap_mb);
+  // A world of one without mpirun; under mpirun rank 0 prints and writes files.
+  distributed::Context dist = distributed::Context::from_env();
+  std::ostream& out = dist.out(out_all);
   if (cfg.threads > 0) set_num_threads(cfg.threads);
   manual_seed(cfg.seed);
   // Before the (slow) data loading, so a bad directory fails at once.
@@ -150,17 +155,27 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out) {
   out << "IMDB: " << train_set->size() << " training and " << test_set->size() << " test reviews, vocabulary "
       << vocab->vocab_size() << " tokens, max length " << cfg.max_len << "\n";
 
-  data::DataLoader train_loader(train_set, {.batch_size = cfg.batch_size, .shuffle = true, .seed = cfg.seed});
+  // Each rank's strided share of the shuffled epoch; with one process exactly shuffle = true's order.
+  // Every rank evaluates the whole test set (the weights agree, so the figures do too).
+  data::DataLoader train_loader(train_set, {.batch_size = cfg.batch_size, .seed = cfg.seed,
+                                            .sampler = dist.train_sampler(train_set->size(), cfg.seed)});
   data::DataLoader test_loader(test_set, {.batch_size = 256});
 
   auto net = std::make_shared<SentimentLSTM>(vocab->vocab_size(), cfg.embed_dim, cfg.hidden, cfg.layers,
                                              cfg.bidirectional, cfg.dropout);
   auto params = net->parameters();
-  optim::Adam opt(params, optim::AdamOptions(cfg.lr));
+  auto opt_ptr = dist.make_optimizer(
+      params, [&cfg](std::vector<Tensor> p) { return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions(cfg.lr)); },
+      cfg.zero);
+  optim::Optimizer& opt = *opt_ptr;
+  // Rank 0's weights everywhere; gradients averaged over ranks in backward. Every parameter takes
+  // part in each step (packing changes the steps, not the weights used), so an unused one is an
+  // error (DDP names it) rather than silently skipped.
+  auto ddp = dist.wrap(net, {.bucket_cap_mb = cfg.bucket_cap_mb});
 
   ImdbLstmResult result;
   result.vocab_size = vocab->vocab_size();
-  bool tty = cfg.progress && train::stdout_is_tty();
+  bool tty = cfg.progress && train::stdout_is_tty() && dist.is_main();
   int64_t total_reviews = 0, total_tokens = 0;
   double total_seconds = 0;
   for (int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
@@ -173,6 +188,7 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out) {
       if (step >= steps) break;
       data::TextBatch t = trimmed(b);
       opt.zero_grad();
+      ddp->pre_forward();  // DDP's checks before a forward with the model's own signature
       Tensor logits = net->forward(t.tokens, t.lengths);  // (B, 2)
       Tensor loss = cross_entropy(logits, t.labels);
       loss.backward();
@@ -190,10 +206,14 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out) {
     }
     double secs = bar.elapsed_seconds();
     bar.finish();
+    // Over every rank: the mean step loss, reviews, tokens and hits.
+    auto g = dist.sum({loss_sum, static_cast<double>(step), static_cast<double>(seen), static_cast<double>(tokens),
+                       static_cast<double>(correct)});
+    seen = static_cast<int64_t>(g[2]), tokens = static_cast<int64_t>(g[3]), correct = static_cast<int64_t>(g[4]);
     total_reviews += seen;
     total_tokens += tokens;
     total_seconds += secs;
-    double train_loss = step ? loss_sum / step : 0.0;
+    double train_loss = g[1] > 0 ? g[0] / g[1] : 0.0;
     EvalResult ev = evaluate(*net, test_loader);
     const auto& m = ev.metrics;
     result.test_accuracy = m.accuracy();
@@ -221,14 +241,14 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out) {
                   {"reviews_per_second", rps},
                   {"tokens_per_second", tps}};
     result.history.push_back(rec);
-    if (!metrics_path.empty()) train::write_metrics(metrics_path, result.history);
+    if (!metrics_path.empty() && dist.is_main()) train::write_metrics(metrics_path, result.history);
     if (!cfg.checkpoint_dir.empty()) {
       // The vocabulary travels with the weights: the ids mean nothing without it.
       std::map<std::string, std::string> meta = {{"recipe", kRecipe},
                                                  {"epoch", std::to_string(epoch + 1)},
                                                  {"config", config_string(cfg)},
                                                  {"vocab", vocab->to_json()}};
-      train::save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, &opt, meta);
+      dist.save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, &opt, meta);
     }
   }
   result.reviews_per_second = total_seconds > 0 ? total_reviews / total_seconds : 0.0;

@@ -68,10 +68,10 @@ void write_reconstruction_grid(const std::string& path, const Tensor& inputs, co
   io::write_image_grid(path, cat(rows, 0), o);
 }
 
-void save_epoch_checkpoint(const std::string& dir, const std::string& recipe, int64_t epoch, const std::string& config,
-                           const nn::Module& model, const optim::Optimizer& opt) {
-  train::save_checkpoint((fs::path(dir) / "last.safetensors").string(), model, &opt,
-                         {{"recipe", recipe}, {"epoch", std::to_string(epoch)}, {"config", config}});
+void save_epoch_checkpoint(const distributed::Context& dist, const std::string& dir, const std::string& recipe,
+                           int64_t epoch, const std::string& config, const nn::Module& model, optim::Optimizer& opt) {
+  dist.save_checkpoint((fs::path(dir) / "last.safetensors").string(), model, &opt,
+                       {{"recipe", recipe}, {"epoch", std::to_string(epoch)}, {"config", config}});
 }
 
 std::string format_values(const std::vector<std::pair<std::string, double>>& values) {

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "ember/data/dataset.h"
+#include "ember/distributed/context.h"
 #include "ember/nn/module.h"
 #include "ember/optim/optimizer.h"
 #include "ember/train/report.h"
@@ -33,9 +34,16 @@ void make_checkpoint_dir(const std::string& dir);
 // reconstructions. inputs, recon: (G, 1, 28, 28) in [0, 1].
 void write_reconstruction_grid(const std::string& path, const Tensor& inputs, const Tensor& recon);
 
-// <dir>/last.safetensors with the model, the optimizer and the recipe's metadata.
-void save_epoch_checkpoint(const std::string& dir, const std::string& recipe, int64_t epoch, const std::string& config,
-                           const nn::Module& model, const optim::Optimizer& opt);
+// <dir>/last.safetensors with the model, the optimizer and the recipe's metadata. Every rank
+// calls it (a ZeRO optimizer gathers its shards); rank 0 writes.
+void save_epoch_checkpoint(const distributed::Context& dist, const std::string& dir, const std::string& recipe,
+                           int64_t epoch, const std::string& config, const nn::Module& model, optim::Optimizer& opt);
+
+// The seed of this rank's own random stream (noise, data windows): `seed` itself on rank 0, so a
+// single process draws what it drew before distributed training existed.
+inline uint64_t rank_seed(uint64_t seed, int rank) {
+  return seed + static_cast<uint64_t>(rank) * 0x9e3779b97f4a7c15ull;
+}
 
 // "  test mse 0.0123, bce 0.0834" style: name value pairs with 4 significant decimals.
 std::string format_values(const std::vector<std::pair<std::string, double>>& values);

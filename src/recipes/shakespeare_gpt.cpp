@@ -1,5 +1,6 @@
 #include "ember/recipes/shakespeare_gpt.h"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cmath>
@@ -12,6 +13,7 @@
 
 #include "ember/autograd.h"
 #include "ember/data/data_root.h"
+#include "ember/distributed/context.h"
 #include "ember/io/safetensors.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
@@ -26,6 +28,14 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr const char* kRecipe = "shakespeare-gpt";
+
+// The seed of this rank's own stream of random windows: `seed` itself on rank 0, so a single
+// process draws the batches it drew before distributed training existed.
+uint64_t rank_seed(uint64_t seed, int rank) { return seed + static_cast<uint64_t>(rank) * 0x9e3779b97f4a7c15ull; }
+
+// Checkpoint key of rank r's data generator state ("data_rng" on rank 0, as single-process
+// checkpoints have it).
+std::string data_rng_key(int rank) { return rank == 0 ? "data_rng" : "data_rng." + std::to_string(rank); }
 
 // TODO(merge): replace with text::CharTokenizer / data::CharLMDataset.
 // The characters (bytes) of the text, sorted, as the vocabulary; encode/decode by table.
@@ -220,30 +230,35 @@ std::string history_string(const std::vector<train::EpochRecord>& rows) {
 
 // Mean loss over eval_iters random batches of each split, without dropout or gradients. The
 // batches come from a generator re-seeded at every evaluation, so each estimate sees the same
-// windows and the curves compare like with like.
+// windows and the curves compare like with like. Under mpirun the eval_iters batches are shared
+// out (rank r takes batches r, r + size, ..., from its own stream) and the sums combined.
 std::pair<double, double> estimate_loss(models::GPT& model, const std::vector<int64_t>& train,
-                                        const std::vector<int64_t>& val, const ShakespeareGptConfig& c) {
+                                        const std::vector<int64_t>& val, const ShakespeareGptConfig& c,
+                                        const distributed::Context& dist) {
   NoGradGuard ng;
   model.eval();
-  Generator gen(c.seed ^ 0x9e3779b97f4a7c15ull);
-  double out[2];
+  Generator gen(rank_seed(c.seed ^ 0x9e3779b97f4a7c15ull, dist.rank()));
+  std::vector<double> sums(2, 0.0);
   const std::vector<int64_t>* splits[2] = {&train, &val};
   for (int s = 0; s < 2; ++s) {
-    double sum = 0;
-    for (int64_t i = 0; i < c.eval_iters; ++i) {
+    for (int64_t i = dist.rank(); i < c.eval_iters; i += dist.size()) {
       auto [x, y] = random_batch(*splits[s], c.batch_size, c.block_size, gen);
-      sum += model.loss(x, y).item();
+      sums[static_cast<size_t>(s)] += model.loss(x, y).item();
     }
-    out[s] = sum / static_cast<double>(c.eval_iters);
   }
   model.train();
-  return {out[0], out[1]};
+  sums = dist.sum(std::move(sums));
+  return {sums[0] / static_cast<double>(c.eval_iters), sums[1] / static_cast<double>(c.eval_iters)};
 }
 
 }  // namespace
 
-ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std::ostream& out) {
+ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std::ostream& out_all) {
   validate(cfg);
+  EMBER_CHECK(cfg.bucket_cap_mb > 0, "--bucket-mb", "must be positive, got ", cfg.bucket_cap_mb);
+  // A world of one without mpirun; under mpirun rank 0 prints and writes files.
+  distributed::Context dist = distributed::Context::from_env();
+  std::ostream& out = dist.out(out_all);
   if (cfg.threads > 0) set_num_threads(cfg.threads);
   manual_seed(cfg.seed);
   const std::string text = read_text(data::resolve_data_root(cfg.data_root));
@@ -257,13 +272,23 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
 
   models::GPTConfig mc{.vocab_size = vocab.size(), .block_size = cfg.block_size, .n_layer = cfg.n_layer,
                        .n_head = cfg.n_head, .n_embd = cfg.n_embd, .dropout = cfg.dropout};
-  models::GPT model(mc);
+  auto model_ptr = std::make_shared<models::GPT>(mc);
+  models::GPT& model = *model_ptr;
   auto [decay, no_decay] = model.decay_groups();
   auto base = optim::AdamWOptions(cfg.lr).betas(0.9, cfg.beta2).weight_decay(cfg.weight_decay);
-  optim::AdamW opt({optim::ParamGroup(decay), optim::ParamGroup(no_decay, optim::AdamWOptions(cfg.lr).weight_decay(0.0))},
-                   base);
+  std::vector<optim::ParamGroup> groups = {optim::ParamGroup(decay),
+                                           optim::ParamGroup(no_decay, optim::AdamWOptions(cfg.lr).weight_decay(0.0))};
+  std::unique_ptr<optim::Optimizer> opt_ptr;
+  if (cfg.zero)  // each rank keeps AdamW's moments for its shard of each group only
+    opt_ptr = std::make_unique<distributed::ZeroRedundancyOptimizer>(
+        groups, [base](std::vector<Tensor> shard) { return std::make_unique<optim::AdamW>(std::move(shard), base); },
+        dist.group_ptr());
+  else
+    opt_ptr = std::make_unique<optim::AdamW>(groups, base);
+  optim::Optimizer& opt = *opt_ptr;
   auto params = model.parameters();
-  Generator data_gen(cfg.seed + 1);
+  // Random training windows: each rank its own stream (seed + 1 itself on rank 0).
+  Generator data_gen(rank_seed(cfg.seed + 1, dist.rank()));
 
   ShakespeareGptResult result;
   int64_t step = 0;
@@ -290,7 +315,16 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
       EMBER_FAIL("--resume", "'", resume, "' has a malformed step '", meta(head, "step", resume), "'");
     }
     default_generator().set_state(train::from_hex(meta(head, "rng", resume), "rng"));
-    data_gen.set_state(train::from_hex(meta(head, "data_rng", resume), "data_rng"));
+    // Each rank's data stream continues where it stopped when the rank count is the one saved;
+    // with another count ranks past 0 start fresh streams (the run no longer repeats the
+    // uninterrupted one, which the note says).
+    auto ws = head.metadata.find("world_size");
+    const bool same_world = (ws == head.metadata.end() ? std::string("1") : ws->second) == std::to_string(dist.size());
+    if (same_world || dist.is_main())
+      data_gen.set_state(train::from_hex(meta(head, data_rng_key(dist.rank()), resume), "data_rng"));
+    if (!same_world)
+      out << "Note: " << resume << " was saved by " << (ws == head.metadata.end() ? std::string("1") : ws->second)
+          << " rank(s), this run has " << dist.size() << ": ranks past 0 draw fresh random windows\n";
     result.history = parse_history(meta(head, "history", resume), resume);
     if (!result.history.empty())
       result.train_loss = result.history.back().get("train_loss"), result.val_loss = result.history.back().get("val_loss");
@@ -298,6 +332,11 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
                 cfg.steps);
     out << "Resumed from " << resume << " at step " << step << "\n";
   }
+
+  // After loading (every rank reads the checkpoint, so the optimizer state agrees too): DDP checks
+  // that the ranks built the same model and broadcasts rank 0's weights. Gradients become views
+  // into DDP's buckets (one copy less per step): nothing here keeps a .grad across steps.
+  auto ddp = dist.wrap(model_ptr, {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true});
 
   std::string metrics_path = cfg.metrics_path, plot_path = cfg.plot_path;
   if (!cfg.checkpoint_dir.empty()) {
@@ -313,14 +352,14 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
   out.flush();
 
   const int64_t last = cfg.stop_after > 0 ? cfg.stop_after : cfg.steps;
-  const int64_t tokens_per_step = cfg.batch_size * cfg.block_size;
+  const int64_t tokens_per_step = cfg.batch_size * cfg.block_size * dist.size();  // over every rank
   double train_seconds = 0, interval_seconds = 0;
   int64_t interval_steps = 0, trained = 0;
   bool skip_eval = !resume.empty();  // the checkpoint was written right after evaluating this step
   using clock = std::chrono::steady_clock;
   while (true) {
     if ((step % cfg.eval_interval == 0 || step == last) && !skip_eval) {
-      auto [tl, vl] = estimate_loss(model, train_ids, val_ids, cfg);
+      auto [tl, vl] = estimate_loss(model, train_ids, val_ids, cfg, dist);
       const double tps = interval_seconds > 0 ? static_cast<double>(interval_steps * tokens_per_step) / interval_seconds : 0;
       out << "step " << step << ": train loss " << std::fixed << std::setprecision(4) << tl << ", val loss " << vl
           << std::setprecision(0) << ", " << tps << " tokens/s\n" << std::defaultfloat;
@@ -331,18 +370,32 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
       result.history.push_back(rec);
       result.train_loss = tl, result.val_loss = vl;
       interval_seconds = 0, interval_steps = 0;
-      if (!metrics_path.empty()) train::write_metrics(metrics_path, result.history, "step");
-      if (!plot_path.empty()) train::write_curves_png(plot_path, result.history, "step");
+      if (!metrics_path.empty() && dist.is_main()) train::write_metrics(metrics_path, result.history, "step");
+      if (!plot_path.empty() && dist.is_main()) train::write_curves_png(plot_path, result.history, "step");
       if (!cfg.checkpoint_dir.empty()) {
         std::map<std::string, std::string> m = {{"recipe", kRecipe},
                                                 {"step", std::to_string(step)},
                                                 {"rng", train::to_hex(default_generator().get_state())},
-                                                {"data_rng", train::to_hex(data_gen.get_state())},
                                                 {"vocab", to_hex(vocab.chars())},
                                                 {"model", mc.str()},
                                                 {"config", config_string(cfg)},
                                                 {"history", history_string(result.history)}};
-        train::save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), model, &opt, m);
+        // Every rank's data stream state. Its length varies (the engine's state is written as
+        // text), so the ranks first agree on the longest and gather padded copies.
+        const std::vector<uint8_t> mine = data_gen.get_state();
+        std::vector<double> lengths(static_cast<size_t>(dist.size()), 0.0);
+        lengths[static_cast<size_t>(dist.rank())] = static_cast<double>(mine.size());
+        lengths = dist.sum(std::move(lengths));
+        const int64_t S = static_cast<int64_t>(*std::max_element(lengths.begin(), lengths.end()));
+        Tensor local = zeros({S}, kInt32);  // (S,) one byte per element
+        std::copy(mine.begin(), mine.end(), local.data_ptr<int32_t>());
+        Tensor all = dist.size() > 1 ? dist.group().allgather(local) : local;  // (size, S)
+        const int32_t* a = all.data_ptr<int32_t>();
+        for (int r = 0; r < dist.size(); ++r)
+          m[data_rng_key(r)] = train::to_hex(std::vector<uint8_t>(a + r * S, a + r * S + static_cast<int64_t>(lengths[static_cast<size_t>(r)])));
+        if (dist.size() > 1) m["world_size"] = std::to_string(dist.size());
+        // Every rank takes part (ZeRO gathers its shards); rank 0 writes, atomically.
+        dist.save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), model, &opt, m);
       }
     }
     skip_eval = false;
@@ -352,12 +405,13 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
     const double lr = lr_at(cfg, step);
     for (auto& g : opt.param_groups()) g.set_lr(lr);
     opt.zero_grad();
-    auto [x, y] = random_batch(train_ids, cfg.batch_size, cfg.block_size, data_gen);
+    auto [x, y] = random_batch(train_ids, cfg.batch_size, cfg.block_size, data_gen);  // (B, T) each
+    ddp->pre_forward();  // DDP's checks before a forward with the GPT's own signature
     Tensor loss = model.loss(x, y);
-    loss.backward();
+    loss.backward();  // gradients averaged over ranks: clipping and the step agree everywhere
     if (cfg.grad_clip > 0) nn::utils::clip_grad_norm_(params, cfg.grad_clip);
     opt.step();
-    const double l = loss.item();
+    const double l = dist.mean({loss.item()})[0];  // the step's loss over every rank's batch
     const double secs = std::chrono::duration<double>(clock::now() - t0).count();
     train_seconds += secs, interval_seconds += secs;
     ++interval_steps, ++trained, ++step;
@@ -372,7 +426,7 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
   out << "Trained " << trained << " steps at " << std::fixed << std::setprecision(0) << result.tokens_per_second
       << " tokens/s; val loss " << std::setprecision(4) << result.val_loss << "\n" << std::defaultfloat;
 
-  if (cfg.sample_tokens > 0) {
+  if (cfg.sample_tokens > 0 && dist.is_main()) {
     models::GenerateOptions g;  // nanoGPT's sample.py: temperature 0.8, top_k 200
     g.max_new_tokens = cfg.sample_tokens;
     g.temperature = 0.8;

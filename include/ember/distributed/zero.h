@@ -70,8 +70,8 @@ class ZeroRedundancyOptimizer : public optim::Optimizer {
     int64_t numel = 0;        // the group's parameters, end to end
     int64_t per_rank = 0;     // ceil(numel / size())
     Tensor param;             // (per_rank,) this rank's slice of the flat parameters
-    Tensor grad;              // (per_rank,)
-    Tensor gathered;          // (per_rank * size(),) every rank's slice after a step
+    Tensor grad;              // (per_rank,) during a step only
+    Tensor gathered;          // (size() * L,) during a step only: chunks of every rank's updated slice
     std::unique_ptr<optim::Optimizer> opt;
   };
   struct Init;

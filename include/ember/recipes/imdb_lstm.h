@@ -44,6 +44,9 @@ struct ImdbLstmConfig {
   int64_t train_limit = 0;        // train on N reviews spread evenly over the split (0: all)
   int64_t test_limit = 0;         // evaluate on N test reviews spread evenly (0: all)
   bool progress = true;
+  // Under mpirun (one process per rank; batch_size is per rank): DDP, optionally ZeRO-1.
+  bool zero = false;              // shard Adam's state across ranks (ZeRO stage 1)
+  double bucket_cap_mb = 25;      // DDP's gradient bucket size
 };
 
 // The network; parameter names embedding.weight, lstm.weight_ih_l0..., fc.weight, fc.bias.

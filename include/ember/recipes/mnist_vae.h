@@ -29,6 +29,9 @@ struct MnistVaeConfig {
   int64_t num_workers = 1;
   bool progress = true;
   bool evaluate_test = true;
+  // Under mpirun (one process per rank; batch_size is per rank): DDP, optionally ZeRO-1.
+  bool zero = false;              // shard Adam's state across ranks (ZeRO stage 1)
+  double bucket_cap_mb = 25;      // DDP's gradient bucket size
 };
 
 struct MnistVaeResult {

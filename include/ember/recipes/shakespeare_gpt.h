@@ -39,6 +39,10 @@ struct ShakespeareGptConfig {
   // Stop once this many steps are done in total (0: at --steps) while the lr schedule still spans
   // --steps: a long run split into sessions with --resume gives the uninterrupted run's result.
   int64_t stop_after = 0;
+  // Under mpirun (one process per rank; batch_size is per rank, each rank draws its own windows):
+  // DDP, optionally ZeRO-1.
+  bool zero = false;            // shard AdamW's moments across ranks (ZeRO stage 1)
+  double bucket_cap_mb = 25;    // DDP's gradient bucket size
 };
 
 struct ShakespeareGptResult {
