@@ -71,6 +71,15 @@ int main(int argc, char** argv) {
   if (step_in_backward) fused = std::make_unique<optim::StepInBackward>(opt);
   Generator data(1);
   auto mb = [](int64_t b) { return static_cast<double>(b) / (1 << 20); };
+  auto rss_mb = [] {  // resident set now (/proc/self/statm's second field, in pages)
+    long pages = 0, resident = 0;
+    if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+      if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = 0;
+      std::fclose(f);
+    }
+    return static_cast<double>(resident) * 4096.0 / (1 << 20);
+  };
+  if (mem_trace) std::printf("before training: RSS %.1f MB, tensors %.1f MB\n", rss_mb(), mb(memory_stats().allocated_bytes));
   // Wall time per step, and the process's CPU time (user + system) per step: on a machine shared
   // with other jobs the CPU time of a 1-thread run is the steadier measure.
   auto cpu_seconds = [] {
@@ -97,10 +106,10 @@ int main(int argc, char** argv) {
     if (mem_trace) {
       const MemoryStats m = memory_stats();
       std::printf("step %d tensors MB: forward peak %.1f, after forward %.1f, backward peak %.1f, after backward %.1f, "
-                  "after step %.1f (cached %.1f)\n",
+                  "after step %.1f (cached %.1f); RSS now %.1f\n",
                   s, mb(after_fwd.peak_allocated_bytes), mb(after_fwd.allocated_bytes),
                   mb(after_bwd.peak_allocated_bytes), mb(after_bwd.allocated_bytes), mb(m.allocated_bytes),
-                  mb(m.cached_bytes));
+                  mb(m.cached_bytes), rss_mb());
     }
     auto t1 = std::chrono::steady_clock::now();
     if (s >= warmup) {

@@ -36,11 +36,15 @@ BlockCache& cache() {
 
 std::atomic<int64_t> g_allocated{0}, g_peak{0};
 
+void raise_to(std::atomic<int64_t>& a, int64_t v) {
+  int64_t cur = a.load(std::memory_order_relaxed);
+  while (v > cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  }
+}
+
 void count_allocation(int64_t bytes) {
   const int64_t now = g_allocated.fetch_add(bytes, std::memory_order_relaxed) + bytes;
-  int64_t peak = g_peak.load(std::memory_order_relaxed);
-  while (now > peak && !g_peak.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
-  }
+  raise_to(g_peak, now);
 }
 
 size_t size_class(size_t n) {
