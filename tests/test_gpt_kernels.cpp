@@ -1,10 +1,12 @@
 // The kernels added for GPT training speed, held to their references: the vectorized tanh-GELU
-// against the float64 formula (values, gradients, extremes, thread-count independence).
+// against the float64 formula (values, gradients, extremes, thread-count independence), and the
+// fused ops linear_cross_entropy and gelu_addmm against their unfused forms.
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "ember/ember.h"
+#include "ember/ops/gelu_addmm.h"
 #include "op_registry.h"
 
 using namespace ember;
@@ -108,4 +110,47 @@ TEST(GptKernels, LinearCrossEntropyEdgeCasesAndErrors) {
   Tensor l2 = linear_cross_entropy(xg, w, zeros({2}, kInt64));
   l2.backward(Tensor(), /*retain_graph=*/true);
   EXPECT_EMBER_ERROR(l2.backward(), "linear_cross_entropy", "already ran", "retain_graph");
+}
+
+// ---- gelu_addmm (golden cases: tests/golden/gen_gpt_ops.py) ----
+EMBER_REGISTER_OP("gelu_addmm", [](const std::vector<Tensor>& in, const nlohmann::json& kw) {
+  const std::string approx = test::kw_or<std::string>(kw, "approximate", "none");
+  if (test::kw_or<bool>(kw, "no_bias", false)) return gelu_addmm(Tensor(), in[0], in[1], approx);
+  return gelu_addmm(in[0], in[1], in[2], approx);
+});
+
+TEST(GptKernels, GeluAddmmMatchesTheUnfusedFormBitForBit) {
+  // GPT's MLP shapes in small: the fused op must give the unfused addmm(b, gelu(u), w) exactly,
+  // forward and every gradient, so swapping it into the model changes nothing.
+  manual_seed(5);
+  Tensor b = randn({24}).requires_grad_(), u = randn({40, 96}).requires_grad_(), w = (randn({96, 24}) * 0.1).requires_grad_();
+  Tensor g = randn({40, 24});
+  Tensor fused = gelu_addmm(b, u, w, "tanh");
+  fused.backward(g);
+  std::vector<Tensor> fg = {b.grad(), u.grad(), w.grad()};
+  for (Tensor* t : {&b, &u, &w}) t->set_grad(Tensor());
+  Tensor ref = addmm(b, gelu(u, "tanh"), w);
+  ref.backward(g);
+  EXPECT_TRUE(equal(fused, ref));
+  EXPECT_TRUE(equal(fg[0], b.grad()));
+  EXPECT_TRUE(equal(fg[1], u.grad()));
+  EXPECT_TRUE(equal(fg[2], w.grad()));
+  // Only some inputs needing gradients, and create_graph (the gradient of a gradient).
+  Tensor u2 = randn({3, 4}, kFloat64).requires_grad_(), w2 = randn({4, 2}, kFloat64);
+  Tensor gu = autograd::grad({gelu_addmm(Tensor(), u2, w2, "none").sum()}, {u2}, {}, false, true)[0];
+  Tensor gu_ref = autograd::grad({mm(gelu(u2), w2).sum()}, {u2}, {}, false, true)[0];
+  EXPECT_TRUE(allclose(gu, gu_ref, 1e-12, 1e-12));
+  Tensor gg = autograd::grad({(gu * gu).sum()}, {u2})[0], gg_ref = autograd::grad({(gu_ref * gu_ref).sum()}, {u2})[0];
+  EXPECT_TRUE(allclose(gg, gg_ref, 1e-10, 1e-12));
+}
+
+TEST(GptKernels, GeluAddmmErrors) {
+  Tensor u = randn({2, 3}), w = randn({3, 4}), b = randn({4});
+  EXPECT_EMBER_ERROR(gelu_addmm(b, u, randn({2, 4})), "gelu_addmm", "[2, 3]", "[2, 4]", "same K");
+  EXPECT_EMBER_ERROR(gelu_addmm(b, randn({6}), w), "gelu_addmm", "[6]", "(N, K)");
+  EXPECT_EMBER_ERROR(gelu_addmm(b, u, w, "fast"), "gelu_addmm", "approximate", "fast");
+  EXPECT_EMBER_ERROR(gelu_addmm(b, u, w.to(kFloat64)), "gelu_addmm", "dtype", "float64");
+  EXPECT_EMBER_ERROR(gelu_addmm(randn({5}), u, w), "addmm", "[5]", "[2, 4]");
+  EXPECT_EMBER_ERROR(gelu_addmm(b, zeros({2, 3}, kInt64), zeros({3, 4}, kInt64)), "gelu_addmm", "int64");
+  EXPECT_EMBER_ERROR(gelu_addmm(b, u, Tensor()), "gelu_addmm", "defined");
 }

@@ -8,3 +8,4 @@
 #include "ember/optim/rmsprop.h"
 #include "ember/optim/scheduler.h"
 #include "ember/optim/sgd.h"
+#include "ember/optim/step_in_backward.h"

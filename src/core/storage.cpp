@@ -1,9 +1,11 @@
+#include <atomic>
 #include <cstdlib>
 #include <map>
 #include <mutex>
 #include <new>
 #include <vector>
 
+#include "ember/memory.h"
 #include "ember/tensor.h"
 
 namespace ember {
@@ -32,6 +34,19 @@ BlockCache& cache() {
   return *c;
 }
 
+std::atomic<int64_t> g_allocated{0}, g_peak{0};
+
+void raise_to(std::atomic<int64_t>& a, int64_t v) {
+  int64_t cur = a.load(std::memory_order_relaxed);
+  while (v > cur && !a.compare_exchange_weak(cur, v, std::memory_order_relaxed)) {
+  }
+}
+
+void count_allocation(int64_t bytes) {
+  const int64_t now = g_allocated.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+  raise_to(g_peak, now);
+}
+
 size_t size_class(size_t n) {
   size_t p = size_t{1} << (63 - __builtin_clzll(n));  // largest power of two <= n
   size_t step = p / 8;
@@ -48,16 +63,20 @@ void* allocate_bytes(size_t nbytes, size_t& capacity) {
       void* p = it->second.back();
       it->second.pop_back();
       c.cached_bytes -= capacity;
+      count_allocation(static_cast<int64_t>(capacity));
       return p;
     }
   } else {
     capacity = (nbytes + 63) / 64 * 64;  // aligned_alloc wants a multiple of the alignment
     if (capacity == 0) capacity = 64;
   }
-  return std::aligned_alloc(64, capacity);
+  void* p = std::aligned_alloc(64, capacity);
+  if (p) count_allocation(static_cast<int64_t>(capacity));
+  return p;
 }
 
 void release_bytes(void* p, size_t capacity) {
+  g_allocated.fetch_sub(static_cast<int64_t>(capacity), std::memory_order_relaxed);
   if (capacity >= kCacheMin) {
     auto& c = cache();
     std::lock_guard<std::mutex> lock(c.mu);
@@ -80,6 +99,18 @@ void empty_cache() {
   c.free_blocks.clear();
   c.cached_bytes = 0;
 }
+
+MemoryStats memory_stats() {
+  MemoryStats s;
+  s.allocated_bytes = g_allocated.load(std::memory_order_relaxed);
+  s.peak_allocated_bytes = g_peak.load(std::memory_order_relaxed);
+  auto& c = cache();
+  std::lock_guard<std::mutex> lock(c.mu);
+  s.cached_bytes = static_cast<int64_t>(c.cached_bytes);
+  return s;
+}
+
+void reset_peak_memory_stats() { g_peak.store(g_allocated.load(std::memory_order_relaxed), std::memory_order_relaxed); }
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
   auto s = std::make_shared<Storage>();

@@ -60,6 +60,37 @@ cpu::AttnOperand operand(const Tensor& t, const Layout& lay) {
   // Offsets count from the storage base, since the views' own offsets differ.
   return {static_cast<const float*>(t.impl().storage->data), lay.offset.data(), lay.ld};
 }
+cpu::AttnResult result(const Tensor& t, const Layout& lay) {
+  return {static_cast<float*>(t.impl().storage->data), lay.offset.data(), lay.ld};
+}
+
+// A new (*, H, rows, cols) float32 tensor stored as (*, rows, H, cols): for the (B, H, T, D)
+// attention output this is the (B, T, H, D) = (B, T, C) layout the heads are merged back into, so
+// y.transpose(1, 2).reshape({B, T, C}) is a view, not a copy; the q, k, v gradients of GPT's
+// strided views of one (B, T, 3C) projection likewise go back without a strided copy. 3-D (BH, rows,
+// cols) shapes stay contiguous.
+Tensor heads_interleaved(Shape batch, int64_t rows, int64_t cols) {
+  Shape shape = batch;
+  shape.insert(shape.end(), {rows, cols});
+  if (batch.size() < 2) return detail::make_tensor(shape, kFloat32);
+  const int64_t H = batch.back();
+  Shape stored(batch.begin(), batch.end() - 1);
+  stored.insert(stored.end(), {rows, H, cols});
+  Tensor base = detail::make_tensor(stored, kFloat32);
+  Shape strides(shape.size());
+  strides[shape.size() - 1] = 1;
+  strides[shape.size() - 3] = cols;         // H
+  strides[shape.size() - 2] = H * cols;     // rows
+  int64_t st = rows * H * cols;
+  for (int64_t d = static_cast<int64_t>(batch.size()) - 2; d >= 0; --d) strides[d] = st, st *= batch[d];
+  return detail::make_view(base, shape, strides, 0);
+}
+
+// Whether the kernel reads t as it is (unit column stride, rows at least a row apart).
+bool kernel_readable(const Tensor& t) {
+  const int64_t rows = t.size(-2), cols = t.size(-1);
+  return (cols <= 1 || t.stride(-1) == 1) && (rows <= 1 || t.stride(-2) >= cols);
+}
 
 // The keep/drop decisions the composite's dropout(weights) would draw for n weights: one 64-bit
 // draw per pair of elements, low half first (src/ops/dropout.cpp); bit set = kept.
@@ -153,10 +184,10 @@ Tensor sdpa_fused(const Tensor& q, const Tensor& k, const Tensor& v, double drop
   Shape out_shape = batch, lse_shape = batch;
   out_shape.insert(out_shape.end(), {p.L, p.Ev});
   lse_shape.push_back(p.L);
-  Tensor out = make_tensor(out_shape, kFloat32);  // (*, L, Ev)
-  Tensor lse = make_tensor(lse_shape, kFloat32);  // (*, L)
-  const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v);
-  cpu::attention_forward(p, operand(q, lq), operand(k, lk), operand(v, lv), out.data_ptr<float>(), lse.data_ptr<float>());
+  Tensor out = heads_interleaved(batch, p.L, p.Ev);  // (*, L, Ev), stored (*', L, H, Ev)
+  Tensor lse = make_tensor(lse_shape, kFloat32);     // (*, L)
+  const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v), lo = layout_of(out);
+  cpu::attention_forward(p, operand(q, lq), operand(k, lk), operand(v, lv), result(out, lo), lse.data_ptr<float>());
 
   if (autograd::any_requires_grad({&q, &k, &v})) {
     using autograd::SavedTensor;
@@ -172,13 +203,16 @@ Tensor sdpa_fused(const Tensor& q, const Tensor& k, const Tensor& v, double drop
             Tensor z = dropout_p > 0.0 ? keep_tensor(*bits, w_shape, p.keep_scale) : Tensor();
             grads = composite_grads(g, q, k, v, z, is_causal, scale);
           } else {
-            Tensor gc = g.contiguous();
-            Tensor gq = make_tensor(q.shape(), kFloat32), gk = make_tensor(k.shape(), kFloat32),
-                   gv = make_tensor(v.shape(), kFloat32);
-            const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v);
-            cpu::attention_backward(p, operand(q, lq), operand(k, lk), operand(v, lv), so.get(kOp).data_ptr<float>(),
-                                    slse.get(kOp).data_ptr<float>(), gc.data_ptr<float>(), gq.data_ptr<float>(),
-                                    gk.data_ptr<float>(), gv.data_ptr<float>());
+            Tensor gc = kernel_readable(g) ? g : g.contiguous();  // GPT's g: a view of (B, T, C), read in place
+            const Shape batch = batch_of(q);
+            Tensor gq = heads_interleaved(batch, p.L, p.E), gk = heads_interleaved(batch, p.S, p.E),
+                   gv = heads_interleaved(batch, p.S, p.Ev);
+            const Tensor& o = so.get(kOp);
+            const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v), lo = layout_of(o), lg = layout_of(gc),
+                         lgq = layout_of(gq), lgk = layout_of(gk), lgv = layout_of(gv);
+            cpu::attention_backward(p, operand(q, lq), operand(k, lk), operand(v, lv), operand(o, lo),
+                                    slse.get(kOp).data_ptr<float>(), operand(gc, lg), result(gq, lgq), result(gk, lgk),
+                                    result(gv, lgv));
             grads = {gq, gk, gv};
           }
           for (size_t i = 0; i < 3; ++i)

@@ -105,6 +105,23 @@ Tensor Optimizer::step(const std::function<Tensor()>& closure) {
   return loss;
 }
 
+void Optimizer::step_parameter(const Tensor& param) {
+  EMBER_CHECK(param.defined(), name_, "step_parameter got an undefined tensor");
+  for (auto& g : groups_)
+    for (auto& p : g.params())
+      if (p.is_same(param)) {
+        if (!p.grad().defined()) return;
+        NoGradGuard ng;
+        // A one-parameter group with the same options: update_group's rule on this parameter
+        // alone (its state is keyed by the parameter, so it is the same state step() uses).
+        ParamGroup single({p}, g.options());
+        update_group(single);
+        return;
+      }
+  EMBER_FAIL(name_, "step_parameter: the tensor of shape ", shape_str(param.shape()),
+             " is not in any of this optimizer's param groups; pass one of the parameters it was built with");
+}
+
 void Optimizer::zero_grad(bool set_to_none) {
   NoGradGuard ng;
   for (auto& group : groups_)

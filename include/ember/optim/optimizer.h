@@ -167,6 +167,10 @@ class Optimizer {
   // Updates every parameter that has a gradient (parameters whose grad is undefined are skipped,
   // as in PyTorch). With a closure, runs it first with grad mode on and returns its loss.
   Tensor step(const std::function<Tensor()>& closure = nullptr);
+  // Updates one parameter with its group's hyperparameters, as step() would (nothing happens when
+  // its grad is undefined). For StepInBackward, which updates each parameter during backward.
+  // Throws ember::Error when `param` is not in any param group.
+  void step_parameter(const Tensor& param);
   // set_to_none=true drops the gradients (the default here, as in PyTorch 2); false zeroes them in place.
   void zero_grad(bool set_to_none = true);
   // Adds a group; options it does not set come from the optimizer's defaults.

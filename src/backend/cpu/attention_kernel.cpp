@@ -110,15 +110,15 @@ void apply_keep(float* x, int64_t nc, const uint64_t* bits, int64_t bit0, float 
 }
 
 void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const AttnOperand& k, const AttnOperand& v,
-                  float* out, float* lse, std::vector<float>& s, std::vector<float>& m, std::vector<float>& l) {
+                  const AttnResult& out, float* lse, std::vector<float>& s, std::vector<float>& m, std::vector<float>& l) {
   const int64_t L = p.L, S = p.S, E = p.E, Ev = p.Ev;
   const float* kb = k.data + k.offset[bh];
   const float* vb = v.data + v.offset[bh];
   for (int64_t i0 = 0; i0 < L; i0 += kTileQ) {
     const int64_t nr = std::min(kTileQ, L - i0);
     const float* qt = q.data + q.offset[bh] + i0 * q.ld;
-    float* ot = out + (bh * L + i0) * Ev;  // (nr, Ev) accumulator
-    std::fill(ot, ot + nr * Ev, 0.0f);
+    float* ot = out.data + out.offset[bh] + i0 * out.ld;  // (nr, Ev) accumulator, rows out.ld apart
+    for (int64_t r = 0; r < nr; ++r) std::fill(ot + r * out.ld, ot + r * out.ld + Ev, 0.0f);
     std::fill(m.begin(), m.begin() + nr, kNegInf);
     std::fill(l.begin(), l.begin() + nr, 0.0f);
     const int64_t kend = key_end(p, i0, nr);
@@ -137,18 +137,18 @@ void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const 
         const float sum = exp_shifted<true>(row, nc, mnew);
         const float corr = m[r] == kNegInf ? 0.0f : std::exp(m[r] - mnew);
         if (corr != 1.0f) {
-          float* orow = ot + r * Ev;
+          float* orow = ot + r * out.ld;
           for (int64_t e = 0; e < Ev; ++e) orow[e] *= corr;
         }
         l[r] = l[r] * corr + sum;
         m[r] = mnew;
         if (p.keep_bits) apply_keep(row, nc, p.keep_bits, ((bh * L) + i0 + r) * S + j0, p.keep_scale);
       }
-      tile_gemm(false, false, nr, Ev, nc, 1.0f, st, nc, vb + j0 * v.ld, v.ld, 1.0f, ot, Ev);  // (nr, nc) @ (nc, Ev)
+      tile_gemm(false, false, nr, Ev, nc, 1.0f, st, nc, vb + j0 * v.ld, v.ld, 1.0f, ot, out.ld);  // (nr, nc) @ (nc, Ev)
     }
     for (int64_t r = 0; r < nr; ++r) {
       const float inv = 1.0f / l[r];
-      float* orow = ot + r * Ev;
+      float* orow = ot + r * out.ld;
       for (int64_t e = 0; e < Ev; ++e) orow[e] *= inv;
       lse[bh * L + i0 + r] = m[r] + std::log(l[r]);
     }
@@ -156,25 +156,27 @@ void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const 
 }
 
 void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const AttnOperand& k,
-                   const AttnOperand& v, const float* out, const float* lse, const float* gout, float* gq, float* gk,
-                   float* gv, std::vector<float>& s, std::vector<float>& pz, std::vector<float>& dp,
+                   const AttnOperand& v, const AttnOperand& out, const float* lse, const AttnOperand& gout,
+                   const AttnResult& gq, const AttnResult& gk, const AttnResult& gv, std::vector<float>& s, std::vector<float>& pz, std::vector<float>& dp,
                    std::vector<float>& D) {
   const int64_t L = p.L, S = p.S, E = p.E, Ev = p.Ev;
   const float* kb = k.data + k.offset[bh];
   const float* vb = v.data + v.offset[bh];
-  float* gkb = gk + bh * S * E;
-  float* gvb = gv + bh * S * Ev;
-  std::fill(gkb, gkb + S * E, 0.0f);
-  std::fill(gvb, gvb + S * Ev, 0.0f);
+  float* gkb = gk.data + gk.offset[bh];
+  float* gvb = gv.data + gv.offset[bh];
+  for (int64_t r = 0; r < S; ++r) {
+    std::fill(gkb + r * gk.ld, gkb + r * gk.ld + E, 0.0f);
+    std::fill(gvb + r * gv.ld, gvb + r * gv.ld + Ev, 0.0f);
+  }
   for (int64_t i0 = 0; i0 < L; i0 += kTileQ) {
     const int64_t nr = std::min(kTileQ, L - i0);
     const float* qt = q.data + q.offset[bh] + i0 * q.ld;
-    const float* got = gout + (bh * L + i0) * Ev;
-    const float* ot = out + (bh * L + i0) * Ev;
+    const float* got = gout.data + gout.offset[bh] + i0 * gout.ld;
+    const float* ot = out.data + out.offset[bh] + i0 * out.ld;
     const float* lt = lse + bh * L + i0;
-    float* gqt = gq + (bh * L + i0) * E;
-    std::fill(gqt, gqt + nr * E, 0.0f);
-    for (int64_t r = 0; r < nr; ++r) D[r] = dot(got + r * Ev, ot + r * Ev, Ev);  // D = rowsum(do * o)
+    float* gqt = gq.data + gq.offset[bh] + i0 * gq.ld;
+    for (int64_t r = 0; r < nr; ++r) std::fill(gqt + r * gq.ld, gqt + r * gq.ld + E, 0.0f);
+    for (int64_t r = 0; r < nr; ++r) D[r] = dot(got + r * gout.ld, ot + r * out.ld, Ev);  // D = rowsum(do * o)
     const int64_t kend = key_end(p, i0, nr);
     for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
       const int64_t nc = std::min(kTileK, kend - j0);
@@ -189,9 +191,9 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
           apply_keep(pz.data() + r * nc, nc, p.keep_bits, (bh * L + i0 + r) * S + j0, p.keep_scale);
         pv = pz.data();
       }
-      tile_gemm(true, false, nc, Ev, nr, 1.0f, pv, nc, got, Ev, 1.0f, gvb + j0 * Ev, Ev);  // dv_j += pv^T do_t
+      tile_gemm(true, false, nc, Ev, nr, 1.0f, pv, nc, got, gout.ld, 1.0f, gvb + j0 * gv.ld, gv.ld);  // dv_j += pv^T do_t
       float* dpt = dp.data();
-      tile_gemm(false, true, nr, nc, Ev, 1.0f, got, Ev, vb + j0 * v.ld, v.ld, 0.0f, dpt, nc);  // do_t v_j^T
+      tile_gemm(false, true, nr, nc, Ev, 1.0f, got, gout.ld, vb + j0 * v.ld, v.ld, 0.0f, dpt, nc);  // do_t v_j^T
       for (int64_t r = 0; r < nr; ++r) {
         float* drow = dpt + r * nc;
         if (p.keep_bits) apply_keep(drow, nc, p.keep_bits, (bh * L + i0 + r) * S + j0, p.keep_scale);
@@ -199,8 +201,8 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
         const float dr = D[r];
         for (int64_t c = 0; c < nc; ++c) drow[c] = p.scale * prow[c] * (drow[c] - dr);  // ds
       }
-      tile_gemm(false, false, nr, E, nc, 1.0f, dpt, nc, kb + j0 * k.ld, k.ld, 1.0f, gqt, E);     // dq_t += ds k_j
-      tile_gemm(true, false, nc, E, nr, 1.0f, dpt, nc, qt, q.ld, 1.0f, gkb + j0 * E, E);         // dk_j += ds^T q_t
+      tile_gemm(false, false, nr, E, nc, 1.0f, dpt, nc, kb + j0 * k.ld, k.ld, 1.0f, gqt, gq.ld);  // dq_t += ds k_j
+      tile_gemm(true, false, nc, E, nr, 1.0f, dpt, nc, qt, q.ld, 1.0f, gkb + j0 * gk.ld, gk.ld);  // dk_j += ds^T q_t
     }
   }
 }
@@ -213,7 +215,7 @@ int thread_count(const AttnProblem& p) {
 
 }  // namespace
 
-void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, float* out, float* lse) {
+void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, AttnResult out, float* lse) {
   const int nt = thread_count(p);
 #pragma omp parallel num_threads(nt)
   {
@@ -223,8 +225,8 @@ void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnO
   }
 }
 
-void attention_backward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, const float* out,
-                        const float* lse, const float* gout, float* gq, float* gk, float* gv) {
+void attention_backward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, AttnOperand out,
+                        const float* lse, AttnOperand gout, AttnResult gq, AttnResult gk, AttnResult gv) {
   const int nt = thread_count(p);
 #pragma omp parallel num_threads(nt)
   {

@@ -19,6 +19,13 @@ struct AttnOperand {
   int64_t ld = 0;
 };
 
+// A written operand, laid out the same way.
+struct AttnResult {
+  float* data = nullptr;
+  const int64_t* offset = nullptr;  // BH entries
+  int64_t ld = 0;
+};
+
 struct AttnProblem {
   int64_t BH = 0, L = 0, S = 0, E = 0, Ev = 0;  // q (BH, L, E), k (BH, S, E), v (BH, S, Ev)
   float scale = 1.0f;
@@ -29,12 +36,12 @@ struct AttnProblem {
   float keep_scale = 1.0f;
 };
 
-// out (BH, L, Ev) and lse (BH, L), both contiguous.
-void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, float* out, float* lse);
+// out (BH, L, Ev) in any row layout (GPT writes (B, L, H, Ev), so that merging the heads back is
+// a view) and lse (BH, L) contiguous.
+void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, AttnResult out, float* lse);
 
-// From gout (BH, L, Ev) contiguous and the forward's out and lse: gq (BH, L, E), gk (BH, S, E),
-// gv (BH, S, Ev), contiguous.
-void attention_backward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, const float* out,
-                        const float* lse, const float* gout, float* gq, float* gk, float* gv);
+// From gout (BH, L, Ev) and the forward's out and lse: gq (BH, L, E), gk (BH, S, E), gv (BH, S, Ev).
+void attention_backward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, AttnOperand out,
+                        const float* lse, AttnOperand gout, AttnResult gq, AttnResult gk, AttnResult gv);
 
 }  // namespace ember::cpu
