@@ -2,7 +2,8 @@
 // prints the median step time, tokens/s and this process's peak RSS. bench/gpt_torch.py does the
 // same work in PyTorch.
 //   gpt_train --model baby|gpt2 [--steps 10] [--warmup 2] [--threads N] [--batch B] [--block T]
-//             [--step-in-backward 1] [--mem-trace 1]
+//             [--step-in-backward 1] [--bounded-cache 1] [--mem-trace 1]
+// --bounded-cache 1: the allocator's bounded mode (ember/memory.h: set_bounded_cache).
 // --step-in-backward 1: AdamW updates each parameter inside backward (optim::StepInBackward), so
 // the gradients never all exist at once. --mem-trace 1: prints the tensor bytes live after the
 // forward, at backward's peak and after the step, for each step.
@@ -41,6 +42,7 @@ int main(int argc, char** argv) {
     else if (k == "--batch") batch = std::atoll(v.c_str());
     else if (k == "--block") block = std::atoll(v.c_str());
     else if (k == "--step-in-backward") step_in_backward = v != "0";
+    else if (k == "--bounded-cache") set_bounded_cache(v != "0");
     else if (k == "--mem-trace") mem_trace = v != "0";
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());

@@ -5,6 +5,7 @@ random tokens with AdamW (no dropout):
 
 Usage (from the repository root, after building build/bench/gpt_train):
   /usr/bin/python3 bench/gpt_vs_torch.py [--models baby gpt2] [--threads 1 2] [--steps 10] [--reps 3]
+                                         [--ember-args "--step-in-backward 1 --bounded-cache 1"]
 Each run is its own process (bench/gpt_train for Ember, bench/gpt_torch.py for PyTorch), run
 alternately so both see the same machine state; peak RSS is the whole process's. Prints medians
 over --reps runs of each run's median step, and the ratios Ember / PyTorch (tokens/s: higher is
@@ -40,6 +41,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--ember", default=os.path.join(ROOT, "build", "bench", "gpt_train"))
+    ap.add_argument("--ember-args", default="", help="extra gpt_train flags, e.g. '--step-in-backward 1 --bounded-cache 1'")
     args = ap.parse_args()
     print(f"{'model':>6} {'threads':>7} {'ember tok/s':>12} {'torch tok/s':>12} {'speedup':>8} {'ember MB':>9} "
           f"{'torch MB':>9} {'mem ratio':>9} {'cpu-time speedup':>17}", flush=True)
@@ -49,7 +51,7 @@ def main():
             common = ["--model", model, "--steps", str(args.steps), "--warmup", str(args.warmup), "--threads", str(t)]
             e_runs, t_runs = [], []
             for _ in range(args.reps):
-                e_runs.append(run([args.ember] + common, env))
+                e_runs.append(run([args.ember] + common + args.ember_args.split(), env))
                 t_runs.append(run([sys.executable, os.path.join(ROOT, "bench", "gpt_torch.py")] + common, env))
             e_tps = statistics.median(r[0] for r in e_runs)
             t_tps = statistics.median(r[0] for r in t_runs)

@@ -15,4 +15,11 @@ MemoryStats memory_stats();
 // Sets peak_allocated_bytes to the current allocated_bytes.
 void reset_peak_memory_stats();
 
+// The block cache's bounded mode (default off, or EMBER_BOUNDED_CACHE=1): freed large blocks are
+// unmapped whenever keeping them would take the process past peak_allocated_bytes (the most tensor
+// bytes held at once since the start or the last reset), so peak memory is the peak of live tensors. Costs page faults when a program's
+// phases use blocks of different sizes; for training big models close to the memory limit.
+void set_bounded_cache(bool on);
+bool bounded_cache();
+
 }  // namespace ember
