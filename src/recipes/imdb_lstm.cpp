@@ -100,7 +100,8 @@ std::string config_string(const ImdbLstmConfig& c) {
   std::ostringstream os;
   os << "epochs=" << c.epochs << " batch_size=" << c.batch_size << " lr=" << c.lr << " embed_dim=" << c.embed_dim
      << " hidden=" << c.hidden << " layers=" << c.layers << " bidirectional=" << c.bidirectional
-     << " dropout=" << c.dropout << " max_len=" << c.max_len << " truncate=" << c.truncate << " pool=" << c.pool << " vocab_size=" << c.vocab_size
+     << " dropout=" << c.dropout << " max_len=" << c.max_len << " truncate=" << c.truncate << " pool=" << c.pool
+     << " vocab_size=" << c.vocab_size
      << " min_freq=" << c.min_freq << " clip_norm=" << c.clip_norm << " seed=" << c.seed;
   return os.str();
 }
