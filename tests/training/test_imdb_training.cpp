@@ -73,4 +73,10 @@ TEST(ImdbLstmTraining, BadConfigNamesTheFlag) {
   c = short_config();
   c.dropout = 1.0;
   EXPECT_EMBER_ERROR(recipes::train_imdb_lstm(c, log), "--dropout");
+  c = short_config();
+  c.pool = "median";
+  EXPECT_EMBER_ERROR(recipes::train_imdb_lstm(c, log), "--pool", "median", "max, mean, maxmean or last");
+  c = short_config();
+  c.truncate = "middle";
+  EXPECT_EMBER_ERROR(recipes::train_imdb_lstm(c, log), "--truncate", "middle", "head or tail");
 }
