@@ -112,6 +112,19 @@ TEST(IMDB, EmptyReviewsBecomeOneUnknownToken) {
   EXPECT_EQ(e.target.item<int64_t>(), 0);
 }
 
+TEST(IMDB, KeepEndKeepsTheLastTokens) {
+  auto vocab = std::make_shared<WordTokenizer>(WordTokenizer::build({"good bad"}));  // bad = 2, good = 3
+  TextSplit s{{"good bad good bad", "good", "bad bad good", ""}, {0, 1, 1, 0}};
+  IMDB tail(s, vocab, 3, /*keep_end=*/true);
+  // The last max_len tokens, still padded at the end of the row; an empty review is one <unk>.
+  EXPECT_EQ(tail.lengths().to_vector<int64_t>(), (std::vector<int64_t>{3, 1, 3, 1}));
+  EXPECT_EQ(tail.tokens().to_vector<int64_t>(), (std::vector<int64_t>{2, 3, 2, 3, 0, 0, 2, 2, 3, 1, 0, 0}));
+  EXPECT_EQ(padded_lengths(tail.tokens()).to_vector<int64_t>(), tail.lengths().to_vector<int64_t>());
+  // The start instead, by default.
+  IMDB head(s, vocab, 3);
+  EXPECT_EQ(head.tokens().select(0, 0).to_vector<int64_t>(), (std::vector<int64_t>{3, 2, 3}));
+}
+
 TEST(IMDB, BadFiles) {
   TempDir dir;
   const std::string good = R"([{"t": "Great film!", "s": 1}, {"t": "Awful.<br />Really.", "s": 0}])";

@@ -20,9 +20,13 @@ void add_imdb_lstm_command(CLI::App& train, Commands& out) {
   c->add_option("--hidden", cfg->hidden, "LSTM hidden size (per direction)")->check(kPositive);
   c->add_option("--layers", cfg->layers, "Stacked LSTM layers")->check(kPositive);
   c->add_option("--bidirectional", cfg->bidirectional, "Run the LSTM both ways (true or false)");
-  c->add_option("--dropout", cfg->dropout, "Dropout on the embeddings, between layers and before the classifier")
+  c->add_option("--dropout", cfg->dropout, "Dropout on the embeddings, between layers and on the pooled features")
       ->check(CLI::Range(0.0, 0.99));
-  c->add_option("--max-len", cfg->max_len, "Tokens kept from the start of each review")->check(kPositive);
+  c->add_option("--max-len", cfg->max_len, "Tokens kept of each review")->check(kPositive);
+  c->add_option("--truncate", cfg->truncate, "Which end of a longer review is kept: head or tail")
+      ->check(CLI::IsMember({"head", "tail"}));
+  c->add_option("--pool", cfg->pool, "LSTM outputs to the classifier: max, mean, maxmean (over time) or last (state)")
+      ->check(CLI::IsMember({"max", "mean", "maxmean", "last"}));
   c->add_option("--vocab-size", cfg->vocab_size, "Most frequent training words kept")->check(kPositive);
   c->add_option("--min-freq", cfg->min_freq, "Keep words seen at least this often in training")->check(kPositive);
   c->add_option("--clip-norm", cfg->clip_norm, "Clip the gradient norm to this (0: off)")->check(kNonNegative);

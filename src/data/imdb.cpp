@@ -81,7 +81,8 @@ IMDBReviews read_imdb(const std::string& root) {
   return out;
 }
 
-IMDB::IMDB(const TextSplit& split, std::shared_ptr<const text::WordTokenizer> tokenizer, int64_t max_len)
+IMDB::IMDB(const TextSplit& split, std::shared_ptr<const text::WordTokenizer> tokenizer, int64_t max_len,
+           bool keep_end)
     : tokenizer_(std::move(tokenizer)) {
   EMBER_CHECK(tokenizer_ != nullptr, "IMDB", "the tokenizer is null");
   EMBER_CHECK(max_len >= 1, "IMDB", "max_len must be at least 1, got ", max_len);
@@ -102,7 +103,8 @@ IMDB::IMDB(const TextSplit& split, std::shared_ptr<const text::WordTokenizer> to
     std::vector<int64_t> ids = tokenizer_->encode(split.texts[static_cast<size_t>(i)]);
     if (ids.empty()) ids.push_back(text::WordTokenizer::kUnk);  // see the header: never a zero length
     const int64_t L = std::min<int64_t>(static_cast<int64_t>(ids.size()), max_len);
-    std::copy(ids.begin(), ids.begin() + L, tok + i * max_len);
+    const auto first = keep_end ? ids.end() - L : ids.begin();
+    std::copy(first, first + L, tok + i * max_len);
     len[i] = L;
   }
 }

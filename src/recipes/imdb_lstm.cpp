@@ -26,14 +26,18 @@ namespace ember::recipes {
 namespace fs = std::filesystem;
 
 SentimentLSTM::SentimentLSTM(int64_t vocab_size, int64_t embed_dim, int64_t hidden, int64_t layers, bool bidirectional,
-                             double dropout, Generator* gen) {
+                             double dropout, const std::string& pool, Generator* gen)
+    : pool(pool) {
+  EMBER_CHECK(pool == "max" || pool == "mean" || pool == "maxmean" || pool == "last", "--pool",
+              "expected max, mean, maxmean or last, got '", pool, "'");
   embedding = register_module("embedding", std::make_shared<nn::Embedding>(vocab_size, embed_dim,
                                                                            text::WordTokenizer::kPad));
   // Dropout between stacked layers too, as PyTorch's LSTM(dropout=p).
   lstm = register_module("lstm", std::make_shared<nn::LSTM>(embed_dim, hidden, layers, true, /*batch_first=*/true,
                                                            layers > 1 ? dropout : 0.0, bidirectional, gen));
   drop = register_module("drop", std::make_shared<nn::Dropout>(dropout, gen));
-  fc = register_module("fc", std::make_shared<nn::Linear>((bidirectional ? 2 : 1) * hidden, 2));
+  const int64_t features = (bidirectional ? 2 : 1) * hidden * (pool == "maxmean" ? 2 : 1);
+  fc = register_module("fc", std::make_shared<nn::Linear>(features, 2));
 }
 
 Tensor SentimentLSTM::forward(const Tensor& tokens, const Tensor& lengths) {
@@ -42,11 +46,27 @@ Tensor SentimentLSTM::forward(const Tensor& tokens, const Tensor& lengths) {
   Tensor x = drop->forward(embedding->forward(tokens));  // (B, T) -> (B, T, E)
   // Only each review's real tokens reach the LSTM, so h_n is the state after its last word.
   nn::PackedSequence packed = nn::pack_padded_sequence(x, lengths, /*batch_first=*/true, /*enforce_sorted=*/false);
-  Tensor h_n = lstm->forward(packed).h_n;  // (L*D, B, H), in the batch's order
-  const int64_t L = lstm->num_layers;
-  Tensor h = lstm->bidirectional ? cat({h_n.select(0, 2 * L - 2), h_n.select(0, 2 * L - 1)}, 1)  // (B, 2H)
-                                 : h_n.select(0, L - 1);                                         // (B, H)
-  return fc->forward(drop->forward(h));  // (B, D*H) -> (B, 2)
+  nn::PackedLSTMOutput r = lstm->forward(packed);
+  Tensor h;
+  if (pool == "last") {
+    const int64_t L = lstm->num_layers;
+    h = lstm->bidirectional ? cat({r.h_n.select(0, 2 * L - 2), r.h_n.select(0, 2 * L - 1)}, 1)  // (B, 2H)
+                            : r.h_n.select(0, L - 1);                                           // (B, H)
+  } else {
+    // Back to the batch's order, zeros past each review's end: (N, D*H) -> (B, T', D*H), T' = max length.
+    Tensor y = nn::pad_packed_sequence(r.output, /*batch_first=*/true).first;
+    Tensor len = lengths.to(kInt64);
+    std::vector<Tensor> pooled;
+    if (pool == "max" || pool == "maxmean") {
+      Tensor steps = arange(y.size(1));  // (T') int64
+      Tensor past_end = ge(steps.unsqueeze(0), len.unsqueeze(1)).unsqueeze(2);  // (B, T', 1)
+      pooled.push_back(std::get<0>(max(masked_fill(y, past_end, -INFINITY), 1)));  // (B, D*H)
+    }
+    if (pool == "mean" || pool == "maxmean")
+      pooled.push_back(div(sum(y, {1}), len.to(y.dtype()).unsqueeze(1)));  // (B, D*H): the zeros add nothing
+    h = pooled.size() == 1 ? pooled[0] : cat(pooled, 1);  // (B, P)
+  }
+  return fc->forward(drop->forward(h));  // (B, P) -> (B, 2)
 }
 
 Tensor SentimentLSTM::forward(const Tensor& tokens) { return forward(tokens, data::padded_lengths(tokens)); }
@@ -64,6 +84,10 @@ void validate(const ImdbLstmConfig& c) {
   EMBER_CHECK(c.layers > 0, "--layers", "must be positive, got ", c.layers);
   EMBER_CHECK(c.dropout >= 0 && c.dropout < 1, "--dropout", "must be in [0, 1), got ", c.dropout);
   EMBER_CHECK(c.max_len > 0, "--max-len", "must be positive, got ", c.max_len);
+  EMBER_CHECK(c.truncate == "head" || c.truncate == "tail", "--truncate", "expected head or tail, got '",
+              c.truncate, "'");
+  EMBER_CHECK(c.pool == "max" || c.pool == "mean" || c.pool == "maxmean" || c.pool == "last", "--pool",
+              "expected max, mean, maxmean or last, got '", c.pool, "'");
   EMBER_CHECK(c.vocab_size > 0, "--vocab-size", "must be positive, got ", c.vocab_size);
   EMBER_CHECK(c.min_freq > 0, "--min-freq", "must be positive, got ", c.min_freq);
   EMBER_CHECK(c.clip_norm >= 0, "--clip-norm", "must be non-negative, got ", c.clip_norm);
@@ -77,7 +101,8 @@ std::string config_string(const ImdbLstmConfig& c) {
   std::ostringstream os;
   os << "epochs=" << c.epochs << " batch_size=" << c.batch_size << " lr=" << c.lr << " embed_dim=" << c.embed_dim
      << " hidden=" << c.hidden << " layers=" << c.layers << " bidirectional=" << c.bidirectional
-     << " dropout=" << c.dropout << " max_len=" << c.max_len << " vocab_size=" << c.vocab_size
+     << " dropout=" << c.dropout << " max_len=" << c.max_len << " truncate=" << c.truncate << " pool=" << c.pool
+     << " vocab_size=" << c.vocab_size
      << " min_freq=" << c.min_freq << " clip_norm=" << c.clip_norm << " seed=" << c.seed;
   return os.str();
 }
@@ -149,11 +174,13 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
   data::TextSplit test_split = spread(reviews.test, cfg.test_limit);
   auto vocab = std::make_shared<const text::WordTokenizer>(text::WordTokenizer::build(
       train_split.texts, {.min_freq = cfg.min_freq, .max_size = cfg.vocab_size}));
-  auto train_set = std::make_shared<data::IMDB>(train_split, vocab, cfg.max_len);
-  auto test_set = std::make_shared<data::IMDB>(test_split, vocab, cfg.max_len);
+  const bool keep_end = cfg.truncate == "tail";
+  auto train_set = std::make_shared<data::IMDB>(train_split, vocab, cfg.max_len, keep_end);
+  auto test_set = std::make_shared<data::IMDB>(test_split, vocab, cfg.max_len, keep_end);
   reviews = {};  // the datasets hold the token ids; the texts are no longer needed
   out << "IMDB: " << train_set->size() << " training and " << test_set->size() << " test reviews, vocabulary "
-      << vocab->vocab_size() << " tokens, max length " << cfg.max_len << "\n";
+      << vocab->vocab_size() << " tokens, max length " << cfg.max_len << " (" << cfg.truncate << "), "
+      << cfg.pool << " pooling\n";
 
   // Each rank's strided share of the shuffled epoch; with one process exactly shuffle = true's order.
   // Every rank evaluates the whole test set (the weights agree, so the figures do too).
@@ -162,7 +189,7 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
   data::DataLoader test_loader(test_set, {.batch_size = 256});
 
   auto net = std::make_shared<SentimentLSTM>(vocab->vocab_size(), cfg.embed_dim, cfg.hidden, cfg.layers,
-                                             cfg.bidirectional, cfg.dropout);
+                                             cfg.bidirectional, cfg.dropout, cfg.pool);
   auto params = net->parameters();
   auto opt_ptr = dist.make_optimizer(
       params, [&cfg](std::vector<Tensor> p) { return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions(cfg.lr)); },

@@ -1,5 +1,5 @@
 // End-to-end: the imdb-lstm recipe learns sentiment from a shortened run (a subset of the reviews,
-// short max-len) and writes its metrics and a checkpoint carrying the vocabulary. Slow: labelled
+// shorter max-len, 2 epochs) and writes its metrics and a checkpoint carrying the vocabulary. Slow: labelled
 // "training" in CTest. One compute thread, so the threshold does not depend on the machine's load.
 #include <gtest/gtest.h>
 
@@ -18,30 +18,30 @@ using namespace ember;
 namespace {
 
 recipes::ImdbLstmConfig short_config() {
-  recipes::ImdbLstmConfig c;
+  recipes::ImdbLstmConfig c;  // the defaults (maxmean pooling, tail truncation) on a subset
   c.progress = false;
   c.threads = 1;
-  c.train_limit = 6000;
+  c.train_limit = 5000;
   c.test_limit = 2000;
-  c.max_len = 96;
-  c.epochs = 3;
+  c.max_len = 100;
+  c.epochs = 2;
   return c;
 }
 
 }  // namespace
 
-// Measured (seed 1, one thread): test accuracy 55.4%, 61.5%, 60.4% after epochs 1-3 (about 1 min an
-// epoch on a loaded 2-core machine). The threshold 55% keeps a margin above chance (50%); the run
-// is too short for the LSTM to get far, so this checks learning and the files, not final accuracy.
+// Measured (seed 1, one thread): test accuracy 65.95% and 76.70% after epochs 1-2 (F1 0.76), 36 s of
+// CPU time (under 2 min of wall time on a loaded 2-core machine). The threshold 70% leaves a margin of
+// about 7 points; the full default run (25,000 reviews, 200 tokens, 3 epochs) reaches 88.46%.
 TEST(ImdbLstmTraining, ShortRunLearnsSentiment) {
   test::TempDir d;
   recipes::ImdbLstmConfig c = short_config();
   c.checkpoint_dir = d.path();
   std::ostringstream log;
   auto r = recipes::train_imdb_lstm(c, log);
-  ASSERT_EQ(r.history.size(), 3u) << log.str();
-  EXPECT_GT(r.test_accuracy, 0.55) << log.str();
-  EXPECT_GT(r.f1, 0.5) << log.str();
+  ASSERT_EQ(r.history.size(), 2u) << log.str();
+  EXPECT_GT(r.test_accuracy, 0.70) << log.str();
+  EXPECT_GT(r.f1, 0.65) << log.str();
   EXPECT_LT(r.history.back().get("train_loss"), r.history.front().get("train_loss")) << log.str();
   EXPECT_GT(r.tokens_per_second, 0.0);
 
@@ -73,4 +73,10 @@ TEST(ImdbLstmTraining, BadConfigNamesTheFlag) {
   c = short_config();
   c.dropout = 1.0;
   EXPECT_EMBER_ERROR(recipes::train_imdb_lstm(c, log), "--dropout");
+  c = short_config();
+  c.pool = "median";
+  EXPECT_EMBER_ERROR(recipes::train_imdb_lstm(c, log), "--pool", "median", "max, mean, maxmean or last");
+  c = short_config();
+  c.truncate = "middle";
+  EXPECT_EMBER_ERROR(recipes::train_imdb_lstm(c, log), "--truncate", "middle", "head or tail");
 }

@@ -40,13 +40,14 @@ TextSplit read_imdb_file(const std::string& path);
 IMDBReviews read_imdb(const std::string& root = "");
 
 // Reviews as fixed-length token rows for a DataLoader. Each review is encoded with the
-// tokenizer, then cut to its first max_len tokens (reviews open with their subject and close
-// with their verdict; keeping the start is the usual choice) or padded with <pad> (0) at the
-// end. A review with no tokens at all (empty or only whitespace) becomes a single <unk>, so every
+// tokenizer, then cut to its first max_len tokens (or, with keep_end, its last max_len: reviews
+// open with their subject and close with their verdict, so the end carries more of the sentiment)
+// and padded with <pad> (0) at the end of the row either way. A review with no tokens at all (empty or only whitespace) becomes a single <unk>, so every
 // length is >= 1 and pooling over the real tokens never divides by zero.
 class IMDB : public Dataset {
  public:
-  IMDB(const TextSplit& split, std::shared_ptr<const text::WordTokenizer> tokenizer, int64_t max_len);
+  IMDB(const TextSplit& split, std::shared_ptr<const text::WordTokenizer> tokenizer, int64_t max_len,
+       bool keep_end = false);
 
   int64_t size() const override { return tokens_.size(0); }
   using Dataset::get;
