@@ -88,7 +88,10 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions o) {
     const S step = (static_cast<S>(e) - static_cast<S>(s)) / static_cast<S>(steps - 1);
     const int64_t half = steps / 2;
     for (int64_t i = 0; i < steps; ++i)
-      p[i] = static_cast<T>(i < half ? s + step * static_cast<S>(i) : e - step * static_cast<S>(steps - 1 - i));
+      // std::fma: PyTorch's build contracts these into fused multiply-adds; spelled out, the values
+      // do not depend on whether the compiler contracts (it does not at -O1).
+      p[i] = static_cast<T>(i < half ? std::fma(step, static_cast<S>(i), static_cast<S>(s))
+                                     : std::fma(-step, static_cast<S>(steps - 1 - i), static_cast<S>(e)));
   });
   return finish(t, o);
 }
