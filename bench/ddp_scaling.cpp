@@ -94,14 +94,27 @@ int train(int argc, char** argv, dist::ProcessGroup& pg) {
   o.bucket_cap_mb = arg(argc, argv, "--bucket-mb", 25);
   o.first_bucket_cap_mb = arg(argc, argv, "--first-bucket-mb", 1);
   o.gradient_as_bucket_view = arg(argc, argv, "--bucket-view", 1) != 0;  // as the mnist-cnn recipe
-  dist::DistributedDataParallel ddp(net, dist::init_process_group(), o);
+  // --independent 1: no DDP, no communication: each rank trains its own copy on its own shard,
+  // which measures how far N processes can run in parallel on this machine at all (the ceiling).
+  const bool independent = arg(argc, argv, "--independent", 0) != 0;
+  std::shared_ptr<dist::ProcessGroup> solo = independent ? dist::new_single_process_group() : nullptr;
+  dist::DistributedDataParallel ddp(net, independent ? solo : dist::init_process_group(), o);
   optim::SGD opt(net->parameters(), optim::SGDOptions(0.01).momentum(0.9));
+  std::vector<double> fwd_s, bwd_s, opt_s;
   auto step = [&](const data::Batch& b) {
+    auto a = clock_type::now();
     opt.zero_grad();
-    cross_entropy(ddp.forward(b.data), b.target).backward();  // (B, 10) -> scalar
+    Tensor loss = cross_entropy(ddp.forward(b.data), b.target);  // (B, 10) -> scalar
+    auto f = clock_type::now();
+    loss.backward();
+    auto g = clock_type::now();
     opt.step();
+    fwd_s.push_back(std::chrono::duration<double>(f - a).count());
+    bwd_s.push_back(std::chrono::duration<double>(g - f).count());
+    opt_s.push_back(seconds_since(g));
   };
   for (int i = 0; i < warmup; ++i) step(batches[static_cast<size_t>(i)]);
+  fwd_s.clear(), bwd_s.clear(), opt_s.clear();
   std::vector<double> step_s, wait_s, hook_s, cpu_s;
   pg.barrier();
   auto t0 = clock_type::now();
@@ -119,6 +132,9 @@ int train(int argc, char** argv, dist::ProcessGroup& pg) {
   // All the gradients in one allreduce, alone: what a step would pay without any overlap.
   Tensor grads = zeros({ddp.stats().bytes_per_iteration / 4});
   double serial = W > 1 ? time_allreduce(pg, grads, 20) : 0.0;
+  if (std::getenv("DDP_SCALING_PHASES"))
+    std::printf("PHASES rank=%d fwd_ms=%.3f bwd_ms=%.3f opt_ms=%.3f hook_ms=%.3f wait_ms=%.3f\n", r, 1e3 * median(fwd_s),
+                1e3 * median(bwd_s), 1e3 * median(opt_s), 1e3 * median(hook_s), 1e3 * median(wait_s));
   if (r == 0)
     std::printf("RESULT train ranks=%d threads=%d global_batch=%lld buckets=%lld img_per_s=%.1f step_ms=%.3f "
                 "cpu_ms=%.3f hook_ms=%.3f wait_ms=%.3f comm_share=%.4f serial_allreduce_ms=%.3f grad_mb=%.2f\n",

@@ -1,5 +1,5 @@
-// ZeRO stage 1: each param group flattened, split into equal shards, one inner optimizer per
-// group over this rank's shard, an allgather after each step.
+// ZeRO stage 1: each param group's parameters seen end to end, split into equal ranges, one inner
+// optimizer per group over views of this rank's range, an allgather after each step.
 #include "ember/distributed/zero.h"
 
 #include "ember/autograd.h"
@@ -46,10 +46,10 @@ void scatter_flat_range(const std::vector<Tensor>& params, int64_t begin, const 
   }
 }
 
-// Elements of the buffer the updated shards are gathered through, over all ranks: 16 MiB of
+// Elements of the buffer the updated ranges are gathered through, over all ranks: 4 MiB of
 // float32, so the gather costs no memory that grows with the model (a whole-model buffer would
-// cost more than sharding saves with 2 ranks).
-constexpr int64_t kGatherChunk = int64_t{1} << 22;
+// cost more than sharding saves with 2 ranks), in pieces still large enough to move at full speed.
+constexpr int64_t kGatherChunk = int64_t{1} << 20;
 
 }  // namespace
 
@@ -78,14 +78,34 @@ struct ZeroRedundancyOptimizer::Init {
         s.numel += params[i].numel();
       }
       s.per_rank = std::max<int64_t>(1, (s.numel + world - 1) / world);
-      s.param = zeros({s.per_rank}, dtype);  // (per_rank,)
-      copy_flat_range(params, rank * s.per_rank, s.param, false);
-      s.param.requires_grad_(true);
-      s.opt = make({s.param});
+      // This rank's range [begin, begin + per_rank) cut at the parameters' boundaries.
+      const int64_t begin = rank * s.per_rank, end = std::min(begin + s.per_rank, s.numel);
+      std::vector<Tensor> views;
+      int64_t off = 0;
+      for (size_t i = 0; i < params.size(); ++i) {
+        const int64_t n = params[i].numel(), lo = std::max(begin, off), hi = std::min(end, off + n);
+        if (lo < hi) {
+          EMBER_CHECK(params[i].is_contiguous(), kName, "parameter ", i, " of param group ", gi, " (shape ",
+                      shape_str(params[i].shape()), ") is not contiguous; the shard's views need contiguous "
+                      "parameters (make it contiguous before building the optimizer)");
+          NoGradGuard ng;
+          Tensor v = params[i].detach().view({n}).narrow(0, lo - off, hi - lo);  // aliases the parameter
+          v.requires_grad_(true);
+          s.pieces.push_back({i, lo - off, lo - begin, v});
+          views.push_back(v);
+        }
+        off += n;
+      }
+      if (views.empty()) {
+        s.placeholder = zeros({1}, dtype).requires_grad_(true);
+        views.push_back(s.placeholder);
+      }
+      s.opt = make(views);
       EMBER_CHECK(s.opt != nullptr, kName, "the factory returned no optimizer for param group ", gi);
-      EMBER_CHECK(s.opt->param_groups().size() == 1 && s.opt->param_groups()[0].params().size() == 1 &&
-                      s.opt->param_groups()[0].params()[0].is_same(s.param),
-                  kName, "the factory must build its optimizer over exactly the one shard tensor it is given");
+      bool same = s.opt->param_groups().size() == 1 && s.opt->param_groups()[0].params().size() == views.size();
+      for (size_t k = 0; same && k < views.size(); ++k) same = s.opt->param_groups()[0].params()[k].is_same(views[k]);
+      EMBER_CHECK(same, kName, "the factory must build its optimizer over exactly the shard tensors it is given, "
+                  "in one param group");
       init.shards.push_back(std::move(s));
     }
     init.defaults = init.shards[0].opt->defaults().clone();
@@ -127,38 +147,44 @@ void ZeroRedundancyOptimizer::update_group(optim::ParamGroup& group) {
                "(requires_grad_(false)) or put them in a group of their own");
   }
   consolidated_.reset();
-  const int64_t begin = group_->rank() * s.per_rank;
-  copy_flat_range(params, begin, s.param, false);  // the parameters may have been changed since the last step
-  // The shard's gradient lives only during the step: between steps a rank holds its shard of
-  // the parameters and of the optimizer state, nothing more.
-  s.grad = empty({s.per_rank}, s.param.dtype());  // (per_rank,)
-  copy_flat_range(params, begin, s.grad, true);
-  s.param.set_grad(s.grad);
+  // The views' gradients are views of the parameters' gradients: nothing is copied.
+  for (Piece& pc : s.pieces) {
+    const Tensor& g = params[pc.param].grad();
+    Tensor flat = g.is_contiguous() ? g.view({g.numel()}) : g.reshape({g.numel()});
+    pc.view.set_grad(flat.narrow(0, pc.offset, pc.view.numel()));
+  }
+  if (s.placeholder.defined()) s.placeholder.set_grad(zeros_like(s.placeholder));
   // Hyperparameters (a scheduler changes the outer group's lr) go to the inner optimizer.
   optim::OptimizerOptions& inner = s.opt->param_groups()[0].options();
   for (auto& [n, v] : group.options().values()) inner.set(n, v);
   s.opt->step();
-  s.param.set_grad(Tensor());
-  s.grad = Tensor();
-  // Every rank's updated slice, in chunks: piece k of each rank's shard is gathered into
-  // (size, L) and written to the parameters at rank r's offset r * per_rank + k * L.
-  const int world = group_->size();
+  for (Piece& pc : s.pieces) pc.view.set_grad(Tensor());
+  if (s.placeholder.defined()) s.placeholder.set_grad(Tensor());
+  // Every rank's updated range, in chunks: piece [c0, c0 + len) of each rank's range is gathered
+  // into (size, len) and written to the parameters at rank r's offset r * per_rank + c0 (this
+  // rank's own part is already in place).
+  NoGradGuard ng;
+  const int world = group_->size(), rank = group_->rank();
+  if (world == 1) return;
   const int64_t L = std::min(s.per_rank, std::max<int64_t>(1, kGatherChunk / world));
-  s.gathered = empty({world * L}, s.param.dtype());  // (size * L,)
+  const DType dtype = params[0].dtype();
+  Tensor mine = empty({L}, dtype), gathered = empty({world * L}, dtype);  // (L,), (size * L,)
   for (int64_t c0 = 0; c0 < s.per_rank; c0 += L) {
     const int64_t len = std::min(L, s.per_rank - c0);
-    Tensor out = s.gathered.narrow(0, 0, world * len);  // (size * len,)
-    group_->allgather(out, s.param.narrow(0, c0, len));
-    for (int r = 0; r < world; ++r) scatter_flat_range(params, r * s.per_rank + c0, out.narrow(0, r * len, len));
+    Tensor in = mine.narrow(0, 0, len), out = gathered.narrow(0, 0, world * len);
+    copy_flat_range(params, rank * s.per_rank + c0, in, false);
+    group_->allgather(out, in);
+    for (int r = 0; r < world; ++r)
+      if (r != rank) scatter_flat_range(params, r * s.per_rank + c0, out.narrow(0, r * len, len));
   }
-  s.gathered = Tensor();
 }
 
 int64_t ZeroRedundancyOptimizer::local_state_bytes() const {
   int64_t bytes = 0;
   for (auto& s : shards_)
-    if (const optim::ParamState* st = s.opt->state(s.param))
-      for (auto& [n, t] : *st) bytes += t.numel() * static_cast<int64_t>(t.element_size());
+    for (const Tensor& v : s.opt->param_groups()[0].params())
+      if (const optim::ParamState* st = s.opt->state(v))
+        for (auto& [n, t] : *st) bytes += t.numel() * static_cast<int64_t>(t.element_size());
   return bytes;
 }
 
@@ -174,11 +200,15 @@ optim::OptimizerStateDict ZeroRedundancyOptimizer::compute_state_dict() const {
     g.options = param_groups()[gi].options().values();
     if (param_groups()[gi].initial_lr) g.options.emplace_back("initial_lr", *param_groups()[gi].initial_lr);
     for (size_t i = 0; i < params.size(); ++i) g.params.push_back(id + static_cast<int64_t>(i));
-    if (const optim::ParamState* st = s.opt->state(s.param)) {
+    // Every view steps together, so the first one's state names are every view's (and every rank's).
+    const Tensor& first = s.opt->param_groups()[0].params()[0];
+    if (const optim::ParamState* st = s.opt->state(first)) {
       for (auto& [name, t] : *st) {
-        if (name != "step") {  // sharded like the parameters: gather, then cut per parameter
+        if (name != "step") {  // sharded like the parameters: this rank's range, gathered, cut per parameter
+          Tensor range = zeros({s.per_rank}, t.dtype());  // (per_rank,)
+          for (const Piece& pc : s.pieces) range.narrow(0, pc.shard_at, pc.view.numel()).copy_(s.opt->state(pc.view)->at(name));
           Tensor full = empty({s.per_rank * group_->size()}, t.dtype());
-          group_->allgather(full, t);
+          group_->allgather(full, range);
           int64_t off = 0;
           for (size_t i = 0; i < params.size(); ++i) {
             sd.state[id + static_cast<int64_t>(i)][name] = full.narrow(0, off, params[i].numel()).view(params[i].shape()).clone();
@@ -221,7 +251,9 @@ void ZeroRedundancyOptimizer::load_state_dict(const optim::OptimizerStateDict& s
                 " parameters but the state dict's group has ", saved.params.size());
     optim::OptimizerStateDict& isd = inner[gi];
     isd.optimizer = inner_name;
-    isd.param_groups.push_back({saved.options, {0}});
+    const int64_t views = static_cast<int64_t>(s.opt->param_groups()[0].params().size());
+    isd.param_groups.push_back({saved.options, {}});
+    for (int64_t k = 0; k < views; ++k) isd.param_groups.back().params.push_back(k);
     // The group steps as one shard: every parameter has state or none has, with the same names.
     const std::map<std::string, Tensor>* first = nullptr;
     for (size_t i = 0; i < params.size(); ++i) {
@@ -240,7 +272,7 @@ void ZeroRedundancyOptimizer::load_state_dict(const optim::OptimizerStateDict& s
     const int64_t begin = group_->rank() * s.per_rank;
     for (auto& [name, t0] : *first) {
       if (name == "step") {  // the per-tensor counter (optim::Optimizer's one non-elementwise state)
-        isd.state[0][name] = t0;
+        for (int64_t k = 0; k < views; ++k) isd.state[k][name] = t0.clone();
         continue;
       }
       std::vector<Tensor> parts;
@@ -250,10 +282,12 @@ void ZeroRedundancyOptimizer::load_state_dict(const optim::OptimizerStateDict& s
                     shape_str(t.shape()), " but the parameter has shape ", shape_str(params[i].shape()));
         parts.push_back(t.detach());
       }
-      Tensor shard = zeros({s.per_rank}, params[0].dtype());
-      // Fake "parameters" holding the state values, so the flat-range copy can cut this rank's slice.
-      copy_flat_range(parts, begin, shard, false);
-      isd.state[0][name] = shard;
+      Tensor range = zeros({s.per_rank}, t0.dtype());  // (per_rank,)
+      // Fake "parameters" holding the state values, so the flat-range copy can cut this rank's range.
+      copy_flat_range(parts, begin, range, false);
+      for (size_t k = 0; k < s.pieces.size(); ++k)
+        isd.state[static_cast<int64_t>(k)][name] = range.narrow(0, s.pieces[k].shard_at, s.pieces[k].view.numel()).clone();
+      if (s.placeholder.defined()) isd.state[0][name] = zeros({1}, t0.dtype());
     }
   }
   for (size_t gi = 0; gi < shards_.size(); ++gi) shards_[gi].opt->load_state_dict(inner[gi]);

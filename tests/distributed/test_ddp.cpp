@@ -119,8 +119,15 @@ TEST(ZeroRedundancyOptimizer, ShardedAdamMatchesAdamAndHalvesItsState) {
   // Adam keeps two moments per parameter: each rank now holds 1 / W of them (plus a step counter).
   int64_t n = models::MnistCNN().num_parameters();
   EXPECT_EQ(plain.adam_state_bytes, 2 * n * 4 + 8 * 4);  // 8 tensors, each with its float32 step
-  int64_t shard = (n + W - 1) / W;
-  EXPECT_EQ(zero.adam_state_bytes, 2 * shard * 4 + 4);
+  // This rank's range of the parameters laid end to end, and how many of them it overlaps (each
+  // overlap is one view with its own step counter).
+  const int64_t shard = (n + W - 1) / W, begin = world().rank() * shard, end = std::min(begin + shard, n);
+  int64_t views = 0, off = 0;
+  for (const Tensor& p : models::MnistCNN().parameters()) {
+    views += std::max(begin, off) < std::min(end, off + p.numel()) ? 1 : 0;
+    off += p.numel();
+  }
+  EXPECT_EQ(zero.adam_state_bytes, 2 * (end - begin) * 4 + views * 4);
   if (world().rank() == 0)
     std::printf("[ figures ] Adam state per rank: %lld bytes unsharded, %lld bytes with ZeRO-1 over %d ranks (%.1f%%)\n",
                 static_cast<long long>(plain.adam_state_bytes), static_cast<long long>(zero.adam_state_bytes), W,
@@ -157,6 +164,52 @@ TEST(ZeroRedundancyOptimizer, ConsolidatedStateDictEqualsAdamsAndLoadsBack) {
   restored.load_state_dict(sa);
   restored.consolidate_state_dict();
   EXPECT_TRUE(equal(restored.state_dict().state.at(0).at("exp_avg"), sa.state.at(0).at("exp_avg")));
+}
+
+// A group smaller than the world (a lone scalar: the ranks past it own only padding) and a group
+// cut mid-parameter: every rank steps, the result equals plain Adam's, and each rank's shard is
+// views of the model's own parameters, not a copy.
+TEST(ZeroRedundancyOptimizer, ShardsAliasTheParametersAndTinyGroupsWork) {
+  manual_seed(6);
+  auto a = std::make_shared<nn::Linear>(3, 3), b = std::make_shared<nn::Linear>(3, 3);
+  b->load_state_dict(a->state_dict());
+  Tensor sa = full({1}, 0.5).requires_grad_(), sb = full({1}, 0.5).requires_grad_();  // one element
+  auto groups = [](nn::Linear& l, Tensor& s) {
+    return std::vector<optim::ParamGroup>{optim::ParamGroup({l.weight, l.bias}), optim::ParamGroup({s})};
+  };
+  optim::Adam plain(groups(*a, sa), optim::AdamOptions(0.05));
+  dist::ZeroRedundancyOptimizer zero(groups(*b, sb), optimizer_factory("adam"), world_ptr());
+  for (auto& g : zero.param_groups()) g.set_lr(0.05);
+  for (int step = 0; step < 3; ++step) {
+    manual_seed(20 + step);  // the same batch on every rank: no DDP needed
+    Tensor x = randn({4, 3});
+    plain.zero_grad();
+    zero.zero_grad();
+    (a->forward(x) * sa).square().sum().backward();
+    (b->forward(x) * sb).square().sum().backward();
+    plain.step();
+    zero.step();
+  }
+  EXPECT_EQ(max_abs_diff(a->parameters(), b->parameters()), 0.0);
+  EXPECT_EQ(sa.item<float>(), sb.item<float>());
+  const int W = world().size(), r = world().rank();
+  const int64_t per_rank = (12 + W - 1) / W, begin = r * per_rank;  // 9 weights then 3 biases
+  const Tensor& first = zero.inner(0).param_groups()[0].params()[0];
+  if (begin < 12) {
+    const Tensor& owner = begin < 9 ? b->weight : b->bias;
+    EXPECT_EQ(first.raw_data(), static_cast<const char*>(owner.raw_data()) + 4 * (begin < 9 ? begin : begin - 9));
+  }
+  zero.consolidate_state_dict();
+  auto pa = plain.state_dict(), pb = zero.state_dict();
+  for (int64_t id : {0, 1, 2})
+    for (const char* name : {"exp_avg", "exp_avg_sq", "step"})
+      EXPECT_TRUE(equal(pa.state.at(id).at(name), pb.state.at(id).at(name))) << id << " " << name;
+  // And back: each rank keeps its slice, the scalar's only on rank 0.
+  dist::ZeroRedundancyOptimizer restored(groups(*b, sb), optimizer_factory("adam"), world_ptr());
+  restored.load_state_dict(pa);
+  restored.consolidate_state_dict();
+  EXPECT_TRUE(equal(restored.state_dict().state.at(2).at("exp_avg_sq"), pa.state.at(2).at("exp_avg_sq")));
+  EXPECT_TRUE(equal(restored.state_dict().state.at(0).at("exp_avg"), pa.state.at(0).at("exp_avg")));
 }
 
 TEST(DistributedDataParallel, StartsFromRankZerosWeightsAndBuffers) {
