@@ -1,7 +1,7 @@
 // ddp_scaling: data-parallel scaling of the seed CNN, and the MPI allreduce bandwidth.
 // Run under mpirun (bench/ddp_scaling.sh drives it and prints the ratio):
 //   ddp_scaling train [--global-batch 64] [--steps 40] [--warmup 5] [--first-bucket-mb 1] [--bucket-mb 25]
-//                     [--bucket-view 1]
+//                     [--bucket-view 1] [--independent 0]
 //   ddp_scaling allreduce [--mb 100] [--reps 7]
 // train: the seed CNN, SGD (lr 0.01, momentum 0.9), MNIST batches of global_batch / ranks per rank
 // (DistributedSampler), loaded before timing so the loader is not measured. Prints, on rank 0,
@@ -11,6 +11,8 @@
 // end of backward (communication not overlapped with backward, plus waiting for the slower
 // rank); and the time one allreduce of all the gradients takes on its own.
 // --bucket-view 0|1: DDPOptions::gradient_as_bucket_view (default 1, as the mnist-cnn recipe).
+// --independent 1: no communication; each rank trains alone on its shard (the scaling ceiling).
+// DDP_SCALING_PHASES=1: every rank also prints its median forward, backward and optimizer times.
 // allreduce: median time of an in-place float32 allreduce of --mb megabytes (10^6 bytes).
 #include <algorithm>
 #include <time.h>

@@ -1,5 +1,5 @@
-// DDP's reducer. Per backward pass: each parameter's post-accumulate hook copies its gradient into
-// its bucket; a bucket whose gradients are all in is divided by the world size and allreduced
+// DDP's reducer. Per backward pass: each parameter's post-accumulate hook writes its gradient,
+// divided by the world size, into its bucket; a bucket whose gradients are all in is divided by the world size and allreduced
 // without blocking, in bucket order; at the end of the pass the reducer waits for every bucket and
 // writes the averages back into .grad.
 #include "distributed/reducer.h"
@@ -10,6 +10,7 @@
 
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "ops/elementwise_internal.h"
 
 namespace ember::distributed::detail {
 
@@ -148,7 +149,12 @@ void Reducer::mark_ready(size_t index, const Tensor& grad) {
   const Tensor& p = params_[index].second;
   Tensor slice = b.flat.narrow(0, b.offsets[pos], p.numel());  // (numel,)
   if (grad.defined()) {
-    if (grad.raw_data() != slice.raw_data()) slice.view(p.shape()).copy_(grad);  // equal: a bucket view
+    // PyTorch divides before summing (the sum is then the average); here in the same pass as the
+    // copy into the bucket, or in place when the gradient already is the bucket's view.
+    Tensor dst = slice.view(p.shape());
+    const double world = group_->size();
+    if (grad.dtype() == b.dtype) ::ember::detail::binary_kernel(::ember::detail::BinaryOp::Div, grad, full({}, world, b.dtype), b.dtype, dst);
+    else dst.copy_(grad).div_(world);
     used_[index] = 1;
   } else {
     slice.zero_();  // find_unused_parameters: a parameter this rank did not use contributes zeros
@@ -158,11 +164,8 @@ void Reducer::mark_ready(size_t index, const Tensor& grad) {
 }
 
 void Reducer::launch_ready_buckets() {
-  const int world = group_->size();
   while (next_launch_ < buckets_.size() && buckets_[next_launch_].pending == 0) {
     Bucket& b = buckets_[next_launch_++];
-    NoGradGuard ng;
-    b.flat.div_(world);  // PyTorch divides before summing: the sum is then the average
     b.work = group_->allreduce_async(b.flat, ReduceOp::Sum);
   }
 }
