@@ -19,6 +19,7 @@
 #include "ember/parallel.h"
 #include "ember/text/word_tokenizer.h"
 #include "ember/train/checkpoint.h"
+#include "recipes/output_files.h"
 #include "ember/train/metrics.h"
 
 namespace ember::recipes {
@@ -160,13 +161,8 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
   if (cfg.threads > 0) set_num_threads(cfg.threads);
   manual_seed(cfg.seed);
   // Before the (slow) data loading, so a bad directory fails at once.
-  std::string metrics_path = cfg.metrics_path;
-  if (!cfg.checkpoint_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(cfg.checkpoint_dir, ec);
-    EMBER_CHECK(!ec, "--checkpoint-dir", "cannot create '", cfg.checkpoint_dir, "': ", ec.message());
-    if (metrics_path.empty()) metrics_path = (fs::path(cfg.checkpoint_dir) / "metrics.csv").string();
-  }
+  detail::make_checkpoint_dir(cfg.checkpoint_dir);
+  const std::string metrics_path = detail::output_path(cfg.metrics_path, cfg.checkpoint_dir, "metrics.csv");
 
   // Errors name the missing or corrupt reviews file.
   data::IMDBReviews reviews = data::read_imdb(data::resolve_data_root(cfg.data_root));

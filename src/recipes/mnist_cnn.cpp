@@ -21,6 +21,7 @@
 #include "ember/optim/sgd.h"
 #include "ember/parallel.h"
 #include "ember/train/checkpoint.h"
+#include "recipes/output_files.h"
 #include "ember/train/metrics.h"
 
 namespace ember::recipes {
@@ -202,14 +203,9 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out_all)
   // across steps, which is what that option asks.
   auto ddp = dist.wrap(net, {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true});
 
-  std::string metrics_path = cfg.metrics_path, plot_path = cfg.plot_path;
-  if (!cfg.checkpoint_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(cfg.checkpoint_dir, ec);
-    EMBER_CHECK(!ec, "--checkpoint-dir", "cannot create '", cfg.checkpoint_dir, "': ", ec.message());
-    if (metrics_path.empty()) metrics_path = (fs::path(cfg.checkpoint_dir) / "metrics.csv").string();
-    if (plot_path.empty()) plot_path = (fs::path(cfg.checkpoint_dir) / "curves.png").string();
-  }
+  detail::make_checkpoint_dir(cfg.checkpoint_dir);
+  const std::string metrics_path = detail::output_path(cfg.metrics_path, cfg.checkpoint_dir, "metrics.csv");
+  const std::string plot_path = detail::output_path(cfg.plot_path, cfg.checkpoint_dir, "curves.png");
 
   bool tty = cfg.progress && train::stdout_is_tty() && dist.is_main();
   int64_t total_images = 0;

@@ -39,19 +39,6 @@ void validate_common(int64_t epochs, int64_t batch_size, double lr, int64_t late
   EMBER_CHECK(train_limit >= 0, "--train-limit", "must be non-negative, got ", train_limit);
 }
 
-std::string output_path(const std::string& explicit_path, const std::string& dir, const std::string& name) {
-  if (!explicit_path.empty()) return explicit_path;
-  if (!dir.empty()) return (fs::path(dir) / name).string();
-  return "";
-}
-
-void make_checkpoint_dir(const std::string& dir) {
-  if (dir.empty()) return;
-  std::error_code ec;
-  fs::create_directories(dir, ec);
-  EMBER_CHECK(!ec, "--checkpoint-dir", "cannot create '", dir, "': ", ec.message());
-}
-
 void write_reconstruction_grid(const std::string& path, const Tensor& inputs, const Tensor& recon) {
   const int64_t per_row = 8, n = inputs.size(0);
   EMBER_CHECK(n > 0 && n % per_row == 0 && recon.shape() == inputs.shape(), "write_reconstruction_grid",

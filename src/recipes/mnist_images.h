@@ -11,6 +11,7 @@
 #include "ember/nn/module.h"
 #include "ember/optim/optimizer.h"
 #include "ember/train/report.h"
+#include "recipes/output_files.h"
 
 namespace ember::recipes::detail {
 
@@ -25,10 +26,6 @@ MnistImages load_mnist_images(const std::string& root, int64_t train_limit);
 void validate_common(int64_t epochs, int64_t batch_size, double lr, int64_t latent_dim, int threads,
                      int64_t num_workers, int64_t max_steps, int64_t train_limit);
 
-// `explicit_path` when given, else <dir>/<name> when dir is given, else "".
-std::string output_path(const std::string& explicit_path, const std::string& dir, const std::string& name);
-// Creates the checkpoint directory (and parents); an error names the flag and the reason.
-void make_checkpoint_dir(const std::string& dir);
 
 // Inputs and their reconstructions as a grid: 8 per row, a row of inputs above the row of their
 // reconstructions. inputs, recon: (G, 1, 28, 28) in [0, 1].

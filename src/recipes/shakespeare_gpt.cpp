@@ -20,6 +20,7 @@
 #include "ember/optim/clip.h"
 #include "ember/parallel.h"
 #include "ember/train/checkpoint.h"
+#include "recipes/output_files.h"
 
 namespace ember::recipes {
 
@@ -338,14 +339,9 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
   // into DDP's buckets (one copy less per step): nothing here keeps a .grad across steps.
   auto ddp = dist.wrap(model_ptr, {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true});
 
-  std::string metrics_path = cfg.metrics_path, plot_path = cfg.plot_path;
-  if (!cfg.checkpoint_dir.empty()) {
-    std::error_code ec;
-    fs::create_directories(cfg.checkpoint_dir, ec);
-    EMBER_CHECK(!ec, "--checkpoint-dir", "cannot create '", cfg.checkpoint_dir, "': ", ec.message());
-    if (metrics_path.empty()) metrics_path = (fs::path(cfg.checkpoint_dir) / "metrics.csv").string();
-    if (plot_path.empty()) plot_path = (fs::path(cfg.checkpoint_dir) / "curves.png").string();
-  }
+  detail::make_checkpoint_dir(cfg.checkpoint_dir);
+  const std::string metrics_path = detail::output_path(cfg.metrics_path, cfg.checkpoint_dir, "metrics.csv");
+  const std::string plot_path = detail::output_path(cfg.plot_path, cfg.checkpoint_dir, "curves.png");
   out << "shakespeare-gpt: " << text.size() << " characters, vocabulary " << vocab.size() << ", " << train_ids.size()
       << " train / " << val_ids.size() << " val; model " << mc.str() << ", " << model.num_parameters()
       << " parameters\n";
