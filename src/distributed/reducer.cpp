@@ -1,5 +1,5 @@
 // DDP's reducer. Per backward pass: each parameter's post-accumulate hook writes its gradient,
-// divided by the world size, into its bucket; a bucket whose gradients are all in is divided by the world size and allreduced
+// divided by the world size, into its bucket; a bucket whose gradients are all in is allreduced
 // without blocking, in bucket order; at the end of the pass the reducer waits for every bucket and
 // writes the averages back into .grad.
 #include "distributed/reducer.h"
@@ -153,8 +153,10 @@ void Reducer::mark_ready(size_t index, const Tensor& grad) {
     // copy into the bucket, or in place when the gradient already is the bucket's view.
     Tensor dst = slice.view(p.shape());
     const double world = group_->size();
-    if (grad.dtype() == b.dtype) ::ember::detail::binary_kernel(::ember::detail::BinaryOp::Div, grad, full({}, world, b.dtype), b.dtype, dst);
-    else dst.copy_(grad).div_(world);
+    if (grad.dtype() == b.dtype)
+      ::ember::detail::binary_kernel(::ember::detail::BinaryOp::Div, grad, full({}, world, b.dtype), b.dtype, dst);
+    else
+      dst.copy_(grad).div_(world);
     used_[index] = 1;
   } else {
     slice.zero_();  // find_unused_parameters: a parameter this rank did not use contributes zeros

@@ -206,7 +206,8 @@ optim::OptimizerStateDict ZeroRedundancyOptimizer::compute_state_dict() const {
       for (auto& [name, t] : *st) {
         if (name != "step") {  // sharded like the parameters: this rank's range, gathered, cut per parameter
           Tensor range = zeros({s.per_rank}, t.dtype());  // (per_rank,)
-          for (const Piece& pc : s.pieces) range.narrow(0, pc.shard_at, pc.view.numel()).copy_(s.opt->state(pc.view)->at(name));
+          for (const Piece& pc : s.pieces)
+            range.narrow(0, pc.shard_at, pc.view.numel()).copy_(s.opt->state(pc.view)->at(name));
           Tensor full = empty({s.per_rank * group_->size()}, t.dtype());
           group_->allgather(full, range);
           int64_t off = 0;
@@ -285,8 +286,10 @@ void ZeroRedundancyOptimizer::load_state_dict(const optim::OptimizerStateDict& s
       Tensor range = zeros({s.per_rank}, t0.dtype());  // (per_rank,)
       // Fake "parameters" holding the state values, so the flat-range copy can cut this rank's range.
       copy_flat_range(parts, begin, range, false);
-      for (size_t k = 0; k < s.pieces.size(); ++k)
-        isd.state[static_cast<int64_t>(k)][name] = range.narrow(0, s.pieces[k].shard_at, s.pieces[k].view.numel()).clone();
+      for (size_t k = 0; k < s.pieces.size(); ++k) {
+        const Piece& pc = s.pieces[k];
+        isd.state[static_cast<int64_t>(k)][name] = range.narrow(0, pc.shard_at, pc.view.numel()).clone();
+      }
       if (s.placeholder.defined()) isd.state[0][name] = zeros({1}, t0.dtype());
     }
   }
