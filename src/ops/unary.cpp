@@ -183,13 +183,15 @@ Tensor leaky_relu(const Tensor& a, double slope) {
   return out;
 }
 
+// GELU's constants: 1/sqrt(2), sqrt(2/pi), 1/sqrt(2 pi).
+constexpr double kInvSqrt2 = 0.70710678118654752440;
+constexpr double kSqrt2OverPi = 0.79788456080286535588;
+constexpr double kInvSqrt2Pi = 0.39894228040143267794;
+
 Tensor gelu(const Tensor& a, const std::string& approximate) {
   EMBER_CHECK(approximate == "none" || approximate == "tanh", "gelu", "approximate must be 'none' or 'tanh', got '",
               approximate, "'");
   Tensor x = float_input(a, "gelu");
-  constexpr double kInvSqrt2 = 0.70710678118654752440;
-  constexpr double kSqrt2OverPi = 0.79788456080286535588;
-  constexpr double kInvSqrt2Pi = 0.39894228040143267794;
   bool tanh_approx = approximate == "tanh";
   // float32 tanh-GELU: the vectorized kernel (backend/cpu/gelu_kernel.h); the generic path
   // below is its float64 reference.
