@@ -38,13 +38,13 @@ print(f"  {sys.argv[2]} ranks: {b:8.1f} images/s, step {med(many, 'step_ms'):.2f
       f"DDP on the backward thread {med(many, 'hook_ms'):.2f} ms in hooks + {med(many, 'wait_ms'):.2f} ms waiting at the end "
       f"({100 * med(many, 'comm_share'):.1f}% of the step, not overlapped), "
       f"one allreduce of all {many[0]['grad_mb']} MB of gradients alone {med(many, 'serial_allreduce_ms'):.2f} ms")
-# From CPU time: one rank spends cpu1 on a global batch; each of N ranks (one core each, in
-# parallel) spends cpuN on its share, so N ranks would finish a global batch cpu1 / cpuN faster
-# on otherwise idle cores.
 c = med(free, "img_per_s")
 print(f"  {sys.argv[2]} ranks without DDP (independent, no communication): {c:8.1f} images/s, step {med(free, 'step_ms'):.2f} ms: "
       f"the machine's ceiling {c / a:.2f}x")
 print(f"  DDP reaches {100 * b / c:.1f}% of the ceiling")
+# From CPU time: one rank spends cpu1 on a global batch; each of N ranks (one core each, in
+# parallel) spends cpuN on its share, so N ranks would finish a global batch cpu1 / cpuN faster
+# on otherwise idle cores.
 print(f"  throughput ratio {b / a:.2f}x; from CPU time per step {med(one, 'cpu_ms'):.2f} / {med(many, 'cpu_ms'):.2f} = "
       f"{med(one, 'cpu_ms') / med(many, 'cpu_ms'):.2f}x")
 PY
