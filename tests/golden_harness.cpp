@@ -122,11 +122,12 @@ struct CaseNames : nlohmann::json_sax<nlohmann::json> {
   bool number_float(number_float_t, const string_t&) override { return value(); }
   bool binary(binary_t&) override { return value(); }
   bool string(string_t& v) override {
-    if (want_name) names.push_back(v);
+    if (want_name) names.back() = v;
     return value();
   }
   bool start_object(std::size_t) override {
     want_name = false;
+    if (stack.size() == 2 && in_cases) names.emplace_back();  // a case begins
     stack.push_back('o');
     return true;
   }
@@ -165,7 +166,10 @@ std::vector<GoldenCase> load_cases() {
     std::ifstream f(p);
     CaseNames sax;
     nlohmann::json::sax_parse(f, &sax);
-    for (size_t i = 0; i < sax.names.size(); ++i) out.push_back({p.filename().string(), i, sax.names[i]});
+    for (size_t i = 0; i < sax.names.size(); ++i) {
+      if (sax.names[i].empty()) throw Error("golden: case " + std::to_string(i) + " of " + p.string() + " has no name");
+      out.push_back({p.filename().string(), i, sax.names[i]});
+    }
   }
   return out;
 }
