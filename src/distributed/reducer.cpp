@@ -84,6 +84,7 @@ void Reducer::assign_buckets() {
       n += params_[idx].second.numel();
     }
     b.flat = zeros({n}, dtype);
+    b.divisor = full({}, static_cast<double>(group_->size()), dtype);
     b.pending = b.params.size();
     stats_.bytes_per_iteration += n * static_cast<int64_t>(itemsize(dtype));
     buckets_.push_back(std::move(b));
@@ -152,11 +153,10 @@ void Reducer::mark_ready(size_t index, const Tensor& grad) {
     // PyTorch divides before summing (the sum is then the average); here in the same pass as the
     // copy into the bucket, or in place when the gradient already is the bucket's view.
     Tensor dst = slice.view(p.shape());
-    const double world = group_->size();
     if (grad.dtype() == b.dtype)
-      ::ember::detail::binary_kernel(::ember::detail::BinaryOp::Div, grad, full({}, world, b.dtype), b.dtype, dst);
+      ::ember::detail::binary_kernel(::ember::detail::BinaryOp::Div, grad, b.divisor, b.dtype, dst);
     else
-      dst.copy_(grad).div_(world);
+      dst.copy_(grad).div_(b.divisor);
     used_[index] = 1;
   } else {
     slice.zero_();  // find_unused_parameters: a parameter this rank did not use contributes zeros

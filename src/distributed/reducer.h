@@ -27,6 +27,7 @@ class Reducer : public std::enable_shared_from_this<Reducer> {
   struct Bucket {
     DType dtype;
     Tensor flat;                  // (numel,) the gradients of its parameters, back to back
+    Tensor divisor;               // () the world size in dtype: each gradient is divided by it
     std::vector<size_t> params;   // indices into params_
     std::vector<int64_t> offsets; // each parameter's first element in flat
     size_t pending = 0;           // gradients still missing this backward pass
