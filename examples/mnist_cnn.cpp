@@ -1,4 +1,5 @@
 // The seed's PyTorch program, line for line, in Ember. Run: ./build/examples/mnist_cnn [data_root]
+// [max_batches] (max_batches > 0 stops the first epoch after that many batches: a quick check).
 //
 // One fix: the seed flattens to 64 * 7 * 7, which is wrong for 28x28 MNIST input. Two unpadded 3x3
 // convolutions take 28 -> 26 -> 24 and the 2x2 pool 24 -> 12, so fc1 needs 64 * 12 * 12 inputs.
@@ -9,6 +10,7 @@
 #include <ember/optim.h>
 
 #include <cstdio>
+#include <cstdlib>
 
 using namespace ember;
 
@@ -35,6 +37,15 @@ struct Net : nn::Module {
 int main(int argc, char** argv) {
   try {
     std::string root = data::resolve_data_root(argc > 1 ? argv[1] : "");
+    long max_batches = 0;
+    if (argc > 2) {
+      char* end = nullptr;
+      max_batches = std::strtol(argv[2], &end, 10);
+      if (*end != '\0' || max_batches <= 0) {
+        std::fprintf(stderr, "error: max_batches: expected a positive integer, got '%s'\n", argv[2]);
+        return 2;
+      }
+    }
     data::MNIST train_set(root, /*train=*/true, data::Normalize({0.1307}, {0.3081}));
     data::DataLoader trainloader(train_set, {.batch_size = 64, .shuffle = true, .num_workers = 1});
 
@@ -43,7 +54,9 @@ int main(int argc, char** argv) {
     optim::SGD optimizer(net->parameters(), optim::SGDOptions(0.01).momentum(0.9));
     for (int epoch = 0; epoch < 10; ++epoch) {
       double running_loss = 0.0;
+      long batches = 0;
       for (const data::Batch& batch : trainloader) {
+        if (max_batches > 0 && batches++ == max_batches) break;
         const Tensor& inputs = batch.data;
         const Tensor& labels = batch.target;
         optimizer.zero_grad();
@@ -51,6 +64,10 @@ int main(int argc, char** argv) {
         loss.backward();
         optimizer.step();
         running_loss += loss.item();
+      }
+      if (max_batches > 0) {
+        std::printf("Batches %ld, Loss: %g\n", max_batches, running_loss / static_cast<double>(max_batches));
+        break;
       }
       std::printf("Epoch %d, Loss: %g\n", epoch + 1, running_loss / static_cast<double>(trainloader.size()));
     }

@@ -4,7 +4,9 @@
 set -euo pipefail
 PKGS=(cmake ninja-build g++ pkg-config libopenblas-dev libopenblas0-openmp zlib1g-dev nlohmann-json3-dev libcli11-dev
       libgtest-dev libgmock-dev libbenchmark-dev libpng-dev libdnnl-dev libcurl4-openssl-dev libssl-dev
-      libpcre2-dev openmpi-bin libopenmpi-dev)
+      libpcre2-dev openmpi-bin libopenmpi-dev
+      # libdnnl-dev's CMake config calls find_package(OpenCL): without these, configure fails.
+      ocl-icd-opencl-dev)
 # Optional extras for golden-file regeneration and side-by-side benchmarks (not needed to build/test).
 if [[ "${EMBER_WITH_TORCH:-0}" == "1" ]]; then PKGS+=(python3-torch python3-numpy libtorch-dev); fi
 missing=()

@@ -44,8 +44,17 @@ std::string exe_dir() {
   return slash == std::string::npos ? "" : p.substr(0, slash);
 }
 
-// Where the plugin may be: $EMBER_MPI_PLUGIN, next to the executable, ../lib from it, the build
-// tree it was built in, then the dynamic loader's own search path.
+// The folder libember.so was loaded from: `cmake --install` puts the plugin beside it.
+std::string library_dir() {
+  Dl_info info{};
+  if (::dladdr(reinterpret_cast<void*>(&library_dir), &info) == 0 || info.dli_fname == nullptr) return "";
+  std::string p(info.dli_fname);
+  auto slash = p.find_last_of('/');
+  return slash == std::string::npos ? "" : p.substr(0, slash);
+}
+
+// Where the plugin may be: $EMBER_MPI_PLUGIN, next to the executable, ../lib from it, beside
+// libember.so, the build tree it was built in, then the dynamic loader's own search path.
 std::vector<std::string> plugin_candidates() {
   std::vector<std::string> candidates;
   if (const char* env = std::getenv("EMBER_MPI_PLUGIN")) candidates.emplace_back(env);
@@ -54,6 +63,7 @@ std::vector<std::string> plugin_candidates() {
     candidates.push_back(dir + "/libember_mpi.so");
     candidates.push_back(dir + "/../lib/libember_mpi.so");
   }
+  if (std::string lib = library_dir(); !lib.empty()) candidates.push_back(lib + "/libember_mpi.so");
   if (*EMBER_MPI_PLUGIN_BUILD_PATH) candidates.emplace_back(EMBER_MPI_PLUGIN_BUILD_PATH);
   candidates.emplace_back("libember_mpi.so");
   return candidates;
