@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
     Tensor x = emb.forward(tokens);  // (T, B, I)
     Tensor y;
     if (composite) {
-      nn::detail::RnnStackConfig cfg{ember::detail::RnnCell::Lstm, layers, bidirectional, true};
+      nn::detail::RnnStackConfig cfg{ember::RnnMode::Lstm, layers, bidirectional, true};
       cfg.fused = false;
       y = nn::detail::rnn_stack(cfg, x.view({steps * batch, input}), std::vector<int64_t>(steps, batch), Tensor(),
                                 Tensor(), lstm.flat_weights())

@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
     };
     std::optional<text::GPT2Tokenizer> tok;
     measure("gpt2_cold", corpus, bytes, reps,
-            [&] { tok = text::GPT2Tokenizer::from_data_root(root); },  // a fresh, empty cache
+            [&] { tok = text::GPT2Tokenizer::from_directory(root + "/gpt2"); },  // a fresh, empty cache
             [&] { return encode_all(*tok); });
     measure("gpt2_warm", corpus, bytes, reps, [] {}, [&] { return encode_all(*tok); });
   }

@@ -120,7 +120,7 @@ EMBER_REGISTER_OP("pad_packed_sequence", [](const std::vector<Tensor>& in, const
 // ---- the fused layer against the composite reference ----
 
 using nn::detail::RnnStackConfig;
-using Cell = ember::detail::RnnCell;
+using Cell = ember::RnnMode;
 
 struct StackCase {
   Cell cell;
@@ -143,7 +143,7 @@ struct StackInputs {
 
 StackInputs make_stack_inputs(const StackCase& c, int64_t I, int64_t H, DType dt, uint64_t seed) {
   Generator gen(seed);
-  int64_t N = 0, D = c.bidirectional ? 2 : 1, G = cpu::rnn_gate_count(c.cell);
+  int64_t N = 0, D = c.bidirectional ? 2 : 1, G = ember::rnn_gate_count(c.cell);
   for (auto b : c.batch_sizes) N += b;
   StackInputs s;
   s.x = randn({N, I}, dt, &gen).requires_grad_();
@@ -220,13 +220,13 @@ TEST(RnnFused, MatchesCompositeFloat32) {
 // check for the other cells; see the report of issue 4).
 std::vector<Tensor> second_order(Cell cell, bool fused) {
   std::vector<int64_t> bs = {2, 1};
-  const int64_t I = 2, H = 2, G = cpu::rnn_gate_count(cell) * H;
+  const int64_t I = 2, H = 2, G = ember::rnn_gate_count(cell) * H;
   Generator gen(5);
   std::vector<Tensor> v;
   for (Shape s : {Shape{3, I}, Shape{2, H}, Shape{2, H}, Shape{G, I}, Shape{G, H}, Shape{G}, Shape{G}})
     v.push_back(randn(s, kFloat64, &gen).requires_grad_());
   if (cell != Cell::Lstm) v[2] = Tensor();
-  auto layer = fused ? ember::detail::rnn_layer : ember::detail::rnn_layer_reference;
+  auto layer = fused ? ember::rnn_layer : ember::rnn_layer_composite;
   Tensor z = layer(cell, v[0], bs, v[1], v[2], {v[3], v[4], v[5], v[6]}, true, "test");
   std::vector<Tensor> wrt;
   for (auto& t : v)
@@ -265,7 +265,7 @@ TEST(RnnFused, DoubleBackwardMatchesComposite) {
 TEST(RnnFused, DoubleBackwardFiniteDifferencesRelu) {
   std::vector<int64_t> bs = {2, 1};
   auto f = [&](const std::vector<Tensor>& v) {
-    return ember::detail::rnn_layer(Cell::Relu, v[0], bs, v[1], Tensor(), {v[2], v[3], v[4], v[5]}, true, "test");
+    return ember::rnn_layer(Cell::Relu, v[0], bs, v[1], Tensor(), {v[2], v[3], v[4], v[5]}, true, "test");
   };
   Generator gen(5);
   std::vector<Tensor> v;
@@ -463,15 +463,15 @@ TEST(RnnErrors, Cells) {
 
 TEST(RnnErrors, LayerArguments) {
   // The private layer entry point checks its own contract too (batch sizes, weight shapes).
-  ember::detail::RnnLayerWeights w{randn({8, 3}), randn({8, 2}), Tensor(), Tensor()};
-  EXPECT_EMBER_ERROR(ember::detail::rnn_layer(Cell::Lstm, randn({5, 3}), {2, 3}, Tensor(), Tensor(), w, false, "lstm"),
+  ember::RnnLayerWeights w{randn({8, 3}), randn({8, 2}), Tensor(), Tensor()};
+  EXPECT_EMBER_ERROR(ember::rnn_layer(Cell::Lstm, randn({5, 3}), {2, 3}, Tensor(), Tensor(), w, false, "lstm"),
                      "lstm", "non-increasing", "3 at step 1");
-  EXPECT_EMBER_ERROR(ember::detail::rnn_layer(Cell::Lstm, randn({6, 3}), {3, 2}, Tensor(), Tensor(), w, false, "lstm"),
+  EXPECT_EMBER_ERROR(ember::rnn_layer(Cell::Lstm, randn({6, 3}), {3, 2}, Tensor(), Tensor(), w, false, "lstm"),
                      "sum to 5 rows", "[6, 3]");
-  EXPECT_EMBER_ERROR(ember::detail::rnn_layer(Cell::Gru, randn({5, 3}), {3, 2}, Tensor(), Tensor(), w, false, "gru"),
+  EXPECT_EMBER_ERROR(ember::rnn_layer(Cell::Gru, randn({5, 3}), {3, 2}, Tensor(), Tensor(), w, false, "gru"),
                      "weight_ih has shape [8, 3], expected [6, 3]");
-  ember::detail::RnnLayerWeights wb{randn({8, 3}), randn({8, 2}), randn({8}), Tensor()};
-  EXPECT_EMBER_ERROR(ember::detail::rnn_layer(Cell::Lstm, randn({5, 3}), {3, 2}, Tensor(), Tensor(), wb, false, "lstm"),
+  ember::RnnLayerWeights wb{randn({8, 3}), randn({8, 2}), randn({8}), Tensor()};
+  EXPECT_EMBER_ERROR(ember::rnn_layer(Cell::Lstm, randn({5, 3}), {3, 2}, Tensor(), Tensor(), wb, false, "lstm"),
                      "both bias_ih and bias_hh");
 }
 

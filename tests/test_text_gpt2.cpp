@@ -22,7 +22,7 @@ using ember::text::GPT2Tokenizer;
 namespace {
 
 const GPT2Tokenizer& gpt2() {
-  static const GPT2Tokenizer tok = GPT2Tokenizer::from_data_root();
+  static const GPT2Tokenizer tok = GPT2Tokenizer::from_directory(data::resolve_data_root("") + "/gpt2");
   return tok;
 }
 
@@ -118,7 +118,7 @@ TEST(GPT2Tokenizer, RoundTripsEveryCodePointClass) {
 
 TEST(GPT2Tokenizer, SameIdsFromManyThreads) {
   const std::string text = ember::test::tinyshakespeare_text().substr(0, 4000);
-  const auto want = GPT2Tokenizer::from_data_root().encode(text);  // a fresh cache
+  const auto want = GPT2Tokenizer::from_directory(data::resolve_data_root("") + "/gpt2").encode(text);  // a fresh cache
   std::vector<std::vector<int64_t>> got(4);
   std::vector<std::thread> threads;
   for (int t = 0; t < 4; ++t) threads.emplace_back([&, t] { got[t] = gpt2().encode(text); });
@@ -188,7 +188,7 @@ TEST_F(GPT2Files, MissingOrEmptyFiles) {
   EXPECT_EMBER_ERROR(GPT2Tokenizer::from_files(write("encoder.json", encoder.dump()), write("empty.bpe", "")),
                      "empty.bpe", "is empty");
   EXPECT_EMBER_ERROR(GPT2Tokenizer::from_files(dir.path(), merges), "GPT2Tokenizer", "is a directory");
-  EXPECT_EMBER_ERROR(GPT2Tokenizer::from_data_root(dir.path()), "GPT2Tokenizer", "gpt2/encoder.json", "does not exist");
+  EXPECT_EMBER_ERROR(GPT2Tokenizer::from_directory(dir.path() + "/gpt2"), "GPT2Tokenizer", "gpt2/encoder.json", "does not exist");
 }
 
 TEST_F(GPT2Files, CorruptVocabulary) {

@@ -108,6 +108,11 @@ void backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>& gra
 // such as DistributedDataParallel finishing its gradient averaging. Throws outside a backward.
 void queue_callback(std::function<void()> fn);
 
+// Marks `t`'s storage as changed in place (torch.autograd.graph.increment_version): for code that
+// writes a tensor's memory outside Ember's ops (e.g. a collective), so that backward still detects
+// a tensor it saved being overwritten.
+void increment_version(const Tensor& t);
+
 // Returns d(outputs)/d(inputs) without touching .grad (torch.autograd.grad).
 std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs,
                          const std::vector<Tensor>& grad_outputs = {}, bool retain_graph = false,

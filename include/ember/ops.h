@@ -6,5 +6,7 @@
 #include "ember/ops/linalg.h"
 #include "ember/ops/linear_cross_entropy.h"
 #include "ember/ops/nn.h"
+#include "ember/ops/optim_step.h"
 #include "ember/ops/reduce.h"
+#include "ember/ops/rnn.h"
 #include "ember/ops/shape.h"

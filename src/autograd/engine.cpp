@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {
@@ -26,6 +27,8 @@ bool GradMode::is_enabled() { return g_grad_enabled; }
 void GradMode::set_enabled(bool enabled) { g_grad_enabled = enabled; }
 
 namespace autograd {
+
+void increment_version(const Tensor& t) { ::ember::detail::bump_version(t); }
 
 SavedTensor::SavedTensor(const Tensor& t) : t_(t), version_(t.defined() ? t.version() : 0) {}
 

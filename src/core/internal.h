@@ -2,7 +2,6 @@
 // Private helpers shared by core, ops and kernels: tensor construction, dim wrapping, dtype dispatch.
 #include <memory>
 
-#include "ember/autograd.h"
 #include "ember/tensor.h"
 
 namespace ember::detail {

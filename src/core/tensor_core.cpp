@@ -4,7 +4,6 @@
 #include <sstream>
 
 #include "core/internal.h"
-#include "ember/ops.h"
 
 namespace ember {
 
@@ -122,27 +121,5 @@ bool Tensor::is_contiguous() const {
   return true;
 }
 
-template <typename T> T Tensor::item() const {
-  EMBER_CHECK(numel() == 1, "item", "a tensor with ", numel(), " elements (shape ", shape_str(shape()),
-              ") cannot be converted to a number; only one-element tensors can");
-  Tensor c = dtype() == dtype_of<T>::value ? *this : to(dtype_of<T>::value);
-  return *static_cast<const T*>(c.raw_data());
-}
-
-template <typename T> std::vector<T> Tensor::to_vector() const {
-  Tensor c = (dtype() == dtype_of<T>::value ? *this : to(dtype_of<T>::value)).contiguous();
-  const T* p = static_cast<const T*>(c.raw_data());
-  return std::vector<T>(p, p + c.numel());
-}
-
-#define EMBER_INSTANTIATE(T) \
-  template T Tensor::item<T>() const; \
-  template std::vector<T> Tensor::to_vector<T>() const;
-EMBER_INSTANTIATE(float)
-EMBER_INSTANTIATE(double)
-EMBER_INSTANTIATE(int32_t)
-EMBER_INSTANTIATE(int64_t)
-EMBER_INSTANTIATE(bool)
-#undef EMBER_INSTANTIATE
 
 }  // namespace ember

@@ -3,7 +3,6 @@
 #include <cmath>
 #include <numbers>
 
-#include "core/internal.h"
 #include "data/image.h"
 #include "ember/data/transforms.h"
 #include "ember/ops.h"
@@ -60,7 +59,7 @@ Tensor affine(const Tensor& image, double angle_degrees, double tx, double ty, d
     cos_a = std::round(cos_a);
     sin_a = std::round(sin_a);
   }
-  EMBER_DISPATCH_FLOATING(src.dtype(), "affine", [&]<typename T>() {
+  detail::with_image_type(src, [&]<typename T>() {
     affine_kernel<T>(src.data_ptr<T>(), out.data_ptr<T>(), src.size(0), src.size(1), src.size(2), cos_a, sin_a, tx, ty,
                      1.0 / scale, interp);
   });

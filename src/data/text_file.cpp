@@ -2,12 +2,12 @@
 #include "ember/data/text_file.h"
 
 #include "ember/error.h"
-#include "text/token_ids.h"
+#include "ember/io/file.h"
 
 namespace ember::data {
 
 std::string read_text_file(const std::string& path) {
-  std::string text = text::detail::read_file_bytes(path, "read_text_file");
+  std::string text = io::read_file_bytes(path, "read_text_file");
   EMBER_CHECK(!text.empty(), "read_text_file", "'", path, "' is empty; a text corpus needs at least one character");
   return text;
 }

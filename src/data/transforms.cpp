@@ -4,7 +4,6 @@
 
 #include <cstring>
 
-#include "core/internal.h"
 #include "data/image.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -108,7 +107,7 @@ Tensor hflip(const Tensor& image) {
   Tensor src = image.contiguous();
   Tensor out = empty(src.shape(), src.dtype());
   const int64_t rows = src.size(0) * src.size(1), W = src.size(2);
-  EMBER_DISPATCH_FLOATING(src.dtype(), "hflip", [&]<typename T>() {
+  detail::with_image_type(src, [&]<typename T>() {
     const T* in = src.data_ptr<T>();
     T* o = out.data_ptr<T>();
     for (int64_t r = 0; r < rows; ++r)

@@ -6,7 +6,6 @@
 
 #include "ember/distributed/sampler.h"
 #include "ember/ops.h"
-#include "ember/train/checkpoint.h"
 
 namespace ember::distributed {
 
@@ -70,13 +69,6 @@ double Context::max(double value) const {
   Tensor t = tensor<double>({value}, {1});
   group_->allreduce(t, ReduceOp::Max);
   return t.item<double>();
-}
-
-void Context::save_checkpoint(const std::string& path, const nn::Module& model, optim::Optimizer* optimizer,
-                              const std::map<std::string, std::string>& metadata) const {
-  if (auto* zero = dynamic_cast<ZeroRedundancyOptimizer*>(optimizer)) zero->consolidate_state_dict();
-  if (is_main()) train::save_checkpoint(path, model, optimizer, metadata);
-  if (size() > 1) barrier();
 }
 
 }  // namespace ember::distributed

@@ -13,9 +13,9 @@
 #include <thread>
 #include <vector>
 
-#include "core/internal.h"
 #include "distributed/mpi/mpi_api.h"
 #include "distributed/process_group_internal.h"
+#include "ember/autograd.h"
 
 #ifndef EMBER_MPI_PLUGIN_BUILD_PATH
 #define EMBER_MPI_PLUGIN_BUILD_PATH ""
@@ -180,7 +180,7 @@ class MpiProcessGroup final : public ProcessGroup, public std::enable_shared_fro
         NoGradGuard ng;
         Tensor(t).div_(n);
       }
-      ::ember::detail::bump_version(t);
+      autograd::increment_version(t);
     });
     char* base = static_cast<char*>(t.raw_data());
     for (int64_t start = 0; start < t.numel(); start += kMaxChunk) {
@@ -197,7 +197,7 @@ class MpiProcessGroup final : public ProcessGroup, public std::enable_shared_fro
   std::shared_ptr<Work> broadcast_async(const Tensor& t, int root) override {
     check_tensor(t, "broadcast", "the tensor");
     check_root(root, size_, "broadcast");
-    auto work = begin("broadcast", t, {t}, [t] { ::ember::detail::bump_version(t); });
+    auto work = begin("broadcast", t, {t}, [t] { autograd::increment_version(t); });
     // As bytes: any dtype, and the same bits everywhere.
     char* base = static_cast<char*>(t.raw_data());
     int64_t nbytes = t.numel() * static_cast<int64_t>(t.element_size());
@@ -218,7 +218,7 @@ class MpiProcessGroup final : public ProcessGroup, public std::enable_shared_fro
     int64_t nbytes = in.numel() * static_cast<int64_t>(in.element_size());
     EMBER_CHECK(nbytes <= INT_MAX, "allgather", "each rank's input may hold at most ", INT_MAX, " bytes, got ",
                 nbytes, " (shape ", shape_str(in.shape()), "); gather it in pieces");
-    auto work = begin("allgather", out, {out, in}, [out] { ::ember::detail::bump_version(out); });
+    auto work = begin("allgather", out, {out, in}, [out] { autograd::increment_version(out); });
     void* req = nullptr;
     char err[kErrLen] = {0};
     EMBER_CHECK(api_->iallgather(in.raw_data(), out.raw_data(), static_cast<int>(nbytes), EMBER_MPI_BYTE, &req, err,
@@ -239,7 +239,7 @@ class MpiProcessGroup final : public ProcessGroup, public std::enable_shared_fro
         NoGradGuard ng;
         Tensor(out).div_(n);
       }
-      ::ember::detail::bump_version(out);
+      autograd::increment_version(out);
     });
     void* req = nullptr;
     char err[kErrLen] = {0};

@@ -6,8 +6,8 @@
 #include <cstdlib>
 #include <mutex>
 
-#include "core/internal.h"
 #include "distributed/process_group_internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember::distributed {

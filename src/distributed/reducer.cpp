@@ -10,7 +10,6 @@
 
 #include "ember/autograd.h"
 #include "ember/ops.h"
-#include "ops/elementwise_internal.h"
 
 namespace ember::distributed::detail {
 
@@ -154,7 +153,7 @@ void Reducer::mark_ready(size_t index, const Tensor& grad) {
     // copy into the bucket, or in place when the gradient already is the bucket's view.
     Tensor dst = slice.view(p.shape());
     if (grad.dtype() == b.dtype)
-      ::ember::detail::binary_kernel(::ember::detail::BinaryOp::Div, grad, b.divisor, b.dtype, dst);
+      div_out(dst, grad, b.divisor);
     else
       dst.copy_(grad).div_(b.divisor);
     used_[index] = 1;

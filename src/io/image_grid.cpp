@@ -4,8 +4,8 @@
 #include <vector>
 
 #include "ember/autograd.h"
+#include "ember/io/png.h"
 #include "io/atomic_file.h"
-#include "io/png.h"
 
 namespace ember::io {
 
@@ -56,7 +56,7 @@ std::string encode_image_grid(const Tensor& images, const ImageGridOptions& o) {
       for (int64_t x = 0; x < cell_w; ++x) row[x] = to_byte(src[x / o.scale]);
     }
   }
-  return detail::encode_png(px.data(), width, height, 1, kOp);
+  return encode_png(px.data(), width, height, 1, kOp);
 }
 
 void write_image_grid(const std::string& path, const Tensor& images, const ImageGridOptions& options) {

@@ -1,10 +1,10 @@
-#include "io/png.h"
+#include "ember/io/png.h"
 
 #include <png.h>
 
 #include "ember/error.h"
 
-namespace ember::io::detail {
+namespace ember::io {
 
 namespace {
 void png_append(png_structp png, png_bytep data, png_size_t len) {
@@ -43,4 +43,4 @@ std::string encode_png(const uint8_t* pixels, int64_t width, int64_t height, int
   return out;
 }
 
-}  // namespace ember::io::detail
+}  // namespace ember::io

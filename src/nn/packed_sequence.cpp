@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <numeric>
 
-#include "core/internal.h"
 #include "ember/ops.h"
 
 namespace ember::nn {

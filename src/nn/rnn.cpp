@@ -5,7 +5,6 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/internal.h"
 #include "ember/autograd.h"
 #include "ember/nn/init.h"
 #include "ember/ops.h"
@@ -13,7 +12,7 @@
 
 namespace ember::nn {
 
-using ember::detail::RnnCell;
+using RnnCell = ember::RnnMode;
 
 namespace {
 
@@ -25,7 +24,7 @@ RnnCell cell_of(const std::string& mode) {
   EMBER_FAIL("RNNBase", "unknown mode '", mode, "'; expected RNN_TANH, RNN_RELU, LSTM or GRU");
 }
 
-int64_t gates_of(const std::string& mode) { return ember::cpu::rnn_gate_count(cell_of(mode)); }
+int64_t gates_of(const std::string& mode) { return ember::rnn_gate_count(cell_of(mode)); }
 
 const char* module_name(const std::string& mode) {
   return mode == "LSTM" ? "LSTM" : mode == "GRU" ? "GRU" : "RNN";

@@ -2,15 +2,13 @@
 #include <cmath>
 #include <sstream>
 
-#include "core/internal.h"
 #include "ember/nn/init.h"
 #include "ember/nn/rnn.h"
 #include "ember/ops.h"
-#include "ops/rnn_layer.h"
 
 namespace ember::nn {
 
-using ember::detail::RnnCell;
+using RnnCell = ember::RnnMode;
 
 RNNCellBase::RNNCellBase(int64_t input_size_, int64_t hidden_size_, bool bias_, int64_t gates)
     : input_size(input_size_), hidden_size(hidden_size_), bias(bias_) {
@@ -64,8 +62,8 @@ std::pair<Tensor, Tensor> cell_step(RnnCell cell, const RNNCellBase& m, const Te
     EMBER_CHECK(s->size(1) == m.hidden_size, op, "hidden0 has inconsistent hidden_size: got ", s->size(1),
                 ", expected ", m.hidden_size);
   }
-  ember::detail::RnnLayerWeights w{m.weight_ih, m.weight_hh, m.bias_ih, m.bias_hh};
-  Tensor z = ember::detail::rnn_layer(cell, x, {B}, h, c, w, false, op);  // (B + B [+ B], H): y, h', c'
+  ember::RnnLayerWeights w{m.weight_ih, m.weight_hh, m.bias_ih, m.bias_hh};
+  Tensor z = ember::rnn_layer(cell, x, {B}, h, c, w, false, op);  // (B + B [+ B], H): y, h', c'
   Tensor h2 = z.narrow(0, B, B), c2 = cell == RnnCell::Lstm ? z.narrow(0, 2 * B, B) : Tensor();
   if (!batched) {
     h2 = h2.squeeze(0);

@@ -1,12 +1,11 @@
 #include "nn/rnn_stack.h"
 
-#include "core/internal.h"
 #include "ember/ops.h"
 
 namespace ember::nn::detail {
 
-using ember::detail::RnnCell;
-using ember::detail::RnnLayerWeights;
+using RnnCell = ember::RnnMode;
+using ember::RnnLayerWeights;
 
 RnnStackResult rnn_stack(const RnnStackConfig& cfg, const Tensor& x, const std::vector<int64_t>& batch_sizes,
                          const Tensor& h0, const Tensor& c0, const std::vector<Tensor>& flat_weights) {
@@ -27,7 +26,7 @@ RnnStackResult rnn_stack(const RnnStackConfig& cfg, const Tensor& x, const std::
       RnnLayerWeights lw{w[0], w[1], cfg.bias ? w[2] : Tensor(), cfg.bias ? w[3] : Tensor()};
       Tensor h0k = h0.defined() ? h0.select(0, k) : Tensor();  // (B, H)
       Tensor c0k = lstm && c0.defined() ? c0.select(0, k) : Tensor();
-      auto layer = cfg.fused ? ember::detail::rnn_layer : ember::detail::rnn_layer_reference;
+      auto layer = cfg.fused ? ember::rnn_layer : ember::rnn_layer_composite;
       Tensor z = layer(cfg.cell, layer_in, batch_sizes, h0k, c0k, lw, dir == 1, cfg.op);  // (N + B [+ B], H)
       outs.push_back(z.narrow(0, 0, N));
       hs.push_back(z.narrow(0, N, B));

@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "ember/random.h"
-#include "ops/rnn_layer.h"
+#include "ember/ops/rnn.h"
 
 namespace ember::nn::detail {
 
@@ -16,7 +16,7 @@ struct RnnStackResult {
 };
 
 struct RnnStackConfig {
-  ember::detail::RnnCell cell;
+  ember::RnnMode cell;
   int64_t num_layers = 1;
   bool bidirectional = false;
   bool bias = true;

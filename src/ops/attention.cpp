@@ -8,6 +8,7 @@
 
 #include "backend/cpu/attention_kernel.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/attention_internal.h"
 

@@ -4,6 +4,7 @@
 #include "backend/cpu/loops.h"
 #include "core/internal.h"
 #include "ops/reduce_common.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/elementwise_internal.h"
 
@@ -203,6 +204,25 @@ Tensor div(const Tensor& a, const Tensor& b) {
                                 n.needs_grad(1) ? sum_to(-g * sa.get("DivBackward") / (y * y), shb) : Tensor()};
                           });
   }
+  return out;
+}
+
+Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
+  const char* op = "div_out";
+  EMBER_CHECK(out.defined() && a.defined() && b.defined(), op, "out, a and b must be defined tensors");
+  detail::check_compute_dtype(a, op);
+  detail::check_compute_dtype(b, op);
+  const DType rt = result_type(a, b), compute = is_floating(rt) ? rt : kFloat32;
+  const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
+  EMBER_CHECK(out.shape() == shape, op, "out has shape ", shape_str(out.shape()), " but ", shape_str(a.shape()),
+              " / ", shape_str(b.shape()), " has shape ", shape_str(shape), "; pass an out of that shape");
+  EMBER_CHECK(out.dtype() == compute, op, "out has dtype ", dtype_name(out.dtype()), " but the quotient has dtype ",
+              dtype_name(compute), "; pass an out of that dtype");
+  EMBER_CHECK(!GradMode::is_enabled() || !(a.requires_grad() || b.requires_grad() || out.requires_grad()), op,
+              "out= variants do not support autograd (an argument requires grad); call it under NoGradGuard "
+              "or use div()");
+  detail::binary_kernel(BinaryOp::Div, a, b, compute, out);
+  detail::bump_version(out);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include "backend/cpu/conv.h"
 
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {

@@ -1,6 +1,8 @@
-// Copies and dtype conversion: to(), clone(), contiguous(), copy_().
+// Copies and dtype conversion: to(), clone(), contiguous(), copy_(), and item() / to_vector()
+// (they convert with to()).
 #include "backend/cpu/kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/inplace.h"
 
@@ -43,5 +45,28 @@ Tensor& Tensor::copy_(const Tensor& src) {
     return s.dtype() == dtype() ? s.clone() : s.to(dtype());
   });
 }
+
+template <typename T> T Tensor::item() const {
+  EMBER_CHECK(numel() == 1, "item", "a tensor with ", numel(), " elements (shape ", shape_str(shape()),
+              ") cannot be converted to a number; only one-element tensors can");
+  Tensor c = dtype() == dtype_of<T>::value ? *this : to(dtype_of<T>::value);
+  return *static_cast<const T*>(c.raw_data());
+}
+
+template <typename T> std::vector<T> Tensor::to_vector() const {
+  Tensor c = (dtype() == dtype_of<T>::value ? *this : to(dtype_of<T>::value)).contiguous();
+  const T* p = static_cast<const T*>(c.raw_data());
+  return std::vector<T>(p, p + c.numel());
+}
+
+#define EMBER_INSTANTIATE(T) \
+  template T Tensor::item<T>() const; \
+  template std::vector<T> Tensor::to_vector<T>() const;
+EMBER_INSTANTIATE(float)
+EMBER_INSTANTIATE(double)
+EMBER_INSTANTIATE(int32_t)
+EMBER_INSTANTIATE(int64_t)
+EMBER_INSTANTIATE(bool)
+#undef EMBER_INSTANTIATE
 
 }  // namespace ember

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {

@@ -2,6 +2,7 @@
 // comes from one Generator stream in element order (so a seed fixes it, whatever the thread
 // count); each 64-bit draw decides two elements from its two 32-bit halves.
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {

@@ -3,6 +3,7 @@
 
 #include "backend/cpu/shape_kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/index_util.h"
 

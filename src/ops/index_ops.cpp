@@ -5,6 +5,7 @@
 // as the data), which report the offending value here.
 #include "backend/cpu/shape_kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/index_util.h"
 

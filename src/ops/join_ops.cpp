@@ -2,6 +2,7 @@
 // one narrow of the output gradient per input.
 #include "backend/cpu/shape_kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {

@@ -4,6 +4,7 @@
 
 #include "backend/cpu/norm_kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {

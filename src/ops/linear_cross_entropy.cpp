@@ -13,6 +13,7 @@
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/softmax_kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {

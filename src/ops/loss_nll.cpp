@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/loss_common.h"
 #include "ops/pick_along_dim.h"

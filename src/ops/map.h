@@ -3,6 +3,7 @@
 // the same shape, in their (floating) dtype, with no autograd history.
 #include "backend/cpu/loops.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 
 namespace ember::detail {
 

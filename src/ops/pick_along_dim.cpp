@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember::detail {

@@ -5,6 +5,7 @@
 
 #include "backend/cpu/pool.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {

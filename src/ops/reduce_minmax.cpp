@@ -5,6 +5,7 @@
 
 #include "backend/cpu/reduce_kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/pick_along_dim.h"
 #include "ops/reduce_common.h"

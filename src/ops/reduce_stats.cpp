@@ -6,6 +6,7 @@
 #include "backend/cpu/reduce_kernels.h"
 #include "backend/cpu/softmax_kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/reduce_common.h"
 #include "ops/reduce_plan.h"

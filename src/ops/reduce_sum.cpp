@@ -7,6 +7,7 @@
 #include <numeric>
 
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/reduce_common.h"
 #include "ops/reduce_plan.h"

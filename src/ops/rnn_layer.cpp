@@ -1,17 +1,27 @@
 // One recurrent layer in one direction: argument checks, the fused forward and its backward node,
-// and the composite reference (see rnn_layer.h).
+// and the composite (see ember/ops/rnn.h).
 #include "ops/rnn_layer.h"
 
 #include <numeric>
 
+#include "backend/cpu/rnn_kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember::detail {
 
 using autograd::SavedTensor;
+using RnnCell = RnnMode;
 
 namespace {
+
+// The public mode and the kernels' cell list the same cells in the same order.
+cpu::RnnCell kernel_cell(RnnMode m) { return static_cast<cpu::RnnCell>(static_cast<int>(m)); }
+static_assert(static_cast<int>(cpu::RnnCell::Tanh) == static_cast<int>(RnnMode::Tanh) &&
+              static_cast<int>(cpu::RnnCell::Relu) == static_cast<int>(RnnMode::Relu) &&
+              static_cast<int>(cpu::RnnCell::Lstm) == static_cast<int>(RnnMode::Lstm) &&
+              static_cast<int>(cpu::RnnCell::Gru) == static_cast<int>(RnnMode::Gru));
 
 const char* cell_name(RnnCell c) {
   switch (c) {
@@ -60,7 +70,7 @@ LayerDims check_layer(RnnCell cell, const Tensor& x, const std::vector<int64_t>&
   EMBER_CHECK(n == x.size(0), op, "batch_sizes sum to ", n, " rows but the input has ", x.size(0), " (shape ",
               shape_str(x.shape()), ")");
   EMBER_CHECK(w.w_hh.defined() && w.w_hh.dim() == 2, op, "weight_hh must be a 2-D (gates * hidden_size, hidden_size) tensor");
-  LayerDims d{x.size(0), x.size(1), w.w_hh.size(1), batch_sizes[0], cpu::rnn_gate_count(cell) * w.w_hh.size(1)};
+  LayerDims d{x.size(0), x.size(1), w.w_hh.size(1), batch_sizes[0], rnn_gate_count(cell) * w.w_hh.size(1)};
   check_param(w.w_ih, {d.G, d.I}, "weight_ih", x, op);
   check_param(w.w_hh, {d.G, d.H}, "weight_hh", x, op);
   EMBER_CHECK(w.b_ih.defined() == w.b_hh.defined(), op, "pass both bias_ih and bias_hh, or neither");
@@ -85,7 +95,10 @@ Tensor contig_or_undef(const Tensor& t) { return t.defined() ? t.contiguous() : 
 
 }  // namespace
 
-Tensor rnn_layer(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batch_sizes, const Tensor& h0,
+Tensor rnn_layer_steps(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batch_sizes, const Tensor& h0,
+                       const Tensor& c0, const RnnLayerWeights& w, bool reverse, const char* op);
+
+Tensor rnn_layer_fused(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batch_sizes, const Tensor& h0,
                  const Tensor& c0, const RnnLayerWeights& w, bool reverse, const char* op) {
   LayerDims d = check_layer(cell, x, batch_sizes, h0, c0, w, op);
   const bool lstm = cell == RnnCell::Lstm;
@@ -97,10 +110,10 @@ Tensor rnn_layer(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batc
   Tensor c0c = !lstm ? Tensor() : c0.defined() ? c0.contiguous() : zeros({d.B, d.H}, dt);
   Tensor z = make_tensor({d.N + (lstm ? 2 : 1) * d.B, d.H}, dt);  // (N + B [+ B], H): y, h_n [, c_n]
   Tensor gates = make_tensor({d.N, d.G}, dt);                       // (N, G*H)
-  Tensor aux = need_grad ? make_tensor({d.N, cpu::rnn_aux_count(cell) * d.H}, dt) : Tensor();
+  Tensor aux = need_grad ? make_tensor({d.N, cpu::rnn_aux_count(kernel_cell(cell)) * d.H}, dt) : Tensor();
   const int64_t steps = static_cast<int64_t>(batch_sizes.size());
   EMBER_DISPATCH_FLOATING(dt, op, [&]<typename T>() {
-    cpu::RnnLayerArgs<T> a{cell, d.I, d.H, d.B, batch_sizes.data(), steps, reverse, xc.data_ptr<T>(),
+    cpu::RnnLayerArgs<T> a{kernel_cell(cell), d.I, d.H, d.B, batch_sizes.data(), steps, reverse, xc.data_ptr<T>(),
                            wih.data_ptr<T>(), whh.data_ptr<T>(), ptr_or_null<T>(bih), ptr_or_null<T>(bhh)};
     T* zp = z.data_ptr<T>();
     cpu::rnn_layer_forward<T>(a, h0c.data_ptr<T>(), ptr_or_null<T>(c0c), zp, zp + d.N * d.H,
@@ -122,7 +135,7 @@ Tensor rnn_layer(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batc
           std::vector<Tensor> in = {x, sh0.get(name), sc0.get(name), wt.w_ih, wt.w_hh, wt.b_ih, wt.b_hh}, wrt;
           for (size_t i = 0; i < in.size(); ++i)
             if (n.needs_grad(i)) wrt.push_back(in[i]);
-          Tensor zr = rnn_layer_reference(cell, x, batch_sizes, in[1], in[2], wt, reverse, op);
+          Tensor zr = rnn_layer_steps(cell, x, batch_sizes, in[1], in[2], wt, reverse, op);
           auto got = autograd::grad({zr}, wrt, {g}, /*retain_graph=*/true, /*create_graph=*/true, /*allow_unused=*/true);
           std::vector<Tensor> out(in.size());
           for (size_t i = 0, k = 0; i < in.size(); ++i)
@@ -138,9 +151,9 @@ Tensor rnn_layer(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batc
         Tensor dwih = grad_of(3, {d.G, d.I}), dwhh = grad_of(4, {d.G, d.H});
         Tensor dbih = grad_of(5, {d.G}), dbhh = grad_of(6, {d.G});
         const int64_t steps = static_cast<int64_t>(batch_sizes.size());
-        Tensor work = make_tensor({cpu::rnn_backward_workspace(cell, d.N, d.B, d.H)}, dt);
+        Tensor work = make_tensor({cpu::rnn_backward_workspace(kernel_cell(cell), d.N, d.B, d.H)}, dt);
         EMBER_DISPATCH_FLOATING(dt, name, [&]<typename T>() {
-          cpu::RnnLayerArgs<T> a{cell, d.I, d.H, d.B, batch_sizes.data(), steps, reverse, xc.data_ptr<T>(),
+          cpu::RnnLayerArgs<T> a{kernel_cell(cell), d.I, d.H, d.B, batch_sizes.data(), steps, reverse, xc.data_ptr<T>(),
                                  wih.data_ptr<T>(), whh.data_ptr<T>(), nullptr, nullptr};
           const T* gp = gz.data_ptr<T>();
           cpu::rnn_layer_backward<T>(a, gates.data_ptr<T>(), aux.data_ptr<T>(), gp, gp + d.N * d.H,
@@ -177,7 +190,7 @@ Tensor rnn_cell_reference(RnnCell cell, const Tensor& x, const Tensor& h, const 
   throw Error("rnn_cell_reference: unknown cell");
 }
 
-Tensor rnn_layer_reference(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batch_sizes, const Tensor& h0,
+Tensor rnn_layer_steps(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batch_sizes, const Tensor& h0,
                            const Tensor& c0, const RnnLayerWeights& w, bool reverse, const char* op) {
   LayerDims d = check_layer(cell, x, batch_sizes, h0, c0, w, op);
   const bool lstm = cell == RnnCell::Lstm;
@@ -206,3 +219,17 @@ Tensor rnn_layer_reference(RnnCell cell, const Tensor& x, const std::vector<int6
 }
 
 }  // namespace ember::detail
+
+namespace ember {
+
+Tensor rnn_layer(RnnMode mode, const Tensor& x, const std::vector<int64_t>& batch_sizes, const Tensor& h0,
+                 const Tensor& c0, const RnnLayerWeights& w, bool reverse, const char* op) {
+  return detail::rnn_layer_fused(mode, x, batch_sizes, h0, c0, w, reverse, op);
+}
+
+Tensor rnn_layer_composite(RnnMode mode, const Tensor& x, const std::vector<int64_t>& batch_sizes, const Tensor& h0,
+                           const Tensor& c0, const RnnLayerWeights& w, bool reverse, const char* op) {
+  return detail::rnn_layer_steps(mode, x, batch_sizes, h0, c0, w, reverse, op);
+}
+
+}  // namespace ember

@@ -3,6 +3,7 @@
 // the output re-attached to this node, so higher-order gradients flow.
 #include "backend/cpu/softmax_kernels.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/reduce_common.h"
 

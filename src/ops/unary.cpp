@@ -4,6 +4,7 @@
 
 #include "backend/cpu/gelu_kernel.h"
 #include "core/internal.h"
+#include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/map.h"
 #include "ops/reduce_common.h"

@@ -1,7 +1,6 @@
 // Adagrad.
 #include "ember/optim/adagrad.h"
 
-#include "backend/cpu/optimizer_kernels.h"
 #include "optim/update_util.h"
 
 namespace ember::optim {
@@ -41,12 +40,11 @@ void Adagrad::update_group(ParamGroup& group) {
     if (!grad.defined()) continue;
     ParamState& st = state_of(p);
     const double step = detail::increment_step(st);
-    const double clr = o.lr() / (1 + (step - 1) * o.lr_decay());
-    detail::update_param(name(), p, grad, [&](auto* pd, const auto* gd, int64_t n) {
-      using T = std::remove_pointer_t<decltype(pd)>;
-      T* sum = detail::state_buffer<T>(st, "sum", p, o.initial_accumulator_value());
-      cpu::adagrad_update<T>(pd, gd, sum, n, {T(-clr), T(o.eps()), T(o.weight_decay()), o.maximize()});
-    });
+    detail::check_grad(name(), p, grad);
+    Tensor sum = detail::state_tensor(st, "sum", p, o.initial_accumulator_value());
+    adagrad_step_(p, grad, sum,
+                  {.lr = o.lr(), .lr_decay = o.lr_decay(), .weight_decay = o.weight_decay(), .eps = o.eps(),
+                   .maximize = o.maximize(), .step = step});
   }
 }
 

@@ -3,7 +3,6 @@
 
 #include <cmath>
 
-#include "backend/cpu/optimizer_kernels.h"
 #include "optim/update_util.h"
 
 namespace ember::optim {
@@ -32,25 +31,14 @@ void adam_group(Optimizer& opt, ParamGroup& group, bool decoupled,
     if (!grad.defined()) continue;
     ParamState& st = state_of(p);
     const double step = detail::increment_step(st);
-    const double bias_correction1 = 1 - std::pow(o.beta1(), step);
-    const double bias_correction2 = 1 - std::pow(o.beta2(), step);
-    const double step_size = o.lr() / bias_correction1;
-    detail::update_param(opt.name(), p, grad, [&](auto* pd, const auto* gd, int64_t n) {
-      using T = std::remove_pointer_t<decltype(pd)>;
-      T* m = detail::state_buffer<T>(st, "exp_avg", p, 0.0);
-      T* v = detail::state_buffer<T>(st, "exp_avg_sq", p, 0.0);
-      T* vmax = o.amsgrad() ? detail::state_buffer<T>(st, "max_exp_avg_sq", p, 0.0) : nullptr;
-      cpu::AdamArgs<T> a{};
-      a.beta1 = T(o.beta1()), a.beta2 = T(o.beta2());
-      a.one_minus_beta1 = T(1 - o.beta1()), a.one_minus_beta2 = T(1 - o.beta2());
-      a.eps = T(o.eps());
-      a.weight_decay = decoupled ? T(0) : T(o.weight_decay());
-      a.decay_factor = decoupled ? T(1 - o.lr() * o.weight_decay()) : T(1);
-      a.bias_correction2_sqrt = T(std::sqrt(bias_correction2));
-      a.neg_step_size = T(-step_size);
-      a.maximize = o.maximize();
-      cpu::adam_update<T>(pd, gd, m, v, vmax, n, a);
-    });
+    detail::check_grad(opt.name(), p, grad);
+    Tensor m = detail::state_tensor(st, "exp_avg", p, 0.0);
+    Tensor v = detail::state_tensor(st, "exp_avg_sq", p, 0.0);
+    Tensor vmax = o.amsgrad() ? detail::state_tensor(st, "max_exp_avg_sq", p, 0.0) : Tensor();
+    adam_step_(p, grad, m, v, vmax,
+               {.lr = o.lr(), .beta1 = o.beta1(), .beta2 = o.beta2(), .eps = o.eps(),
+                .weight_decay = o.weight_decay(), .decoupled_weight_decay = decoupled, .maximize = o.maximize(),
+                .step = step});
   }
 }
 

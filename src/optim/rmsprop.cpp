@@ -1,7 +1,6 @@
 // RMSprop.
 #include "ember/optim/rmsprop.h"
 
-#include "backend/cpu/optimizer_kernels.h"
 #include "optim/update_util.h"
 
 namespace ember::optim {
@@ -28,15 +27,13 @@ void RMSprop::update_group(ParamGroup& group) {
     if (!grad.defined()) continue;
     ParamState& st = state_of(p);
     detail::increment_step(st);
-    detail::update_param(name(), p, grad, [&](auto* pd, const auto* gd, int64_t n) {
-      using T = std::remove_pointer_t<decltype(pd)>;
-      T* sq = detail::state_buffer<T>(st, "square_avg", p, 0.0);
-      T* buf = o.momentum() > 0 ? detail::state_buffer<T>(st, "momentum_buffer", p, 0.0) : nullptr;
-      T* grad_avg = o.centered() ? detail::state_buffer<T>(st, "grad_avg", p, 0.0) : nullptr;
-      cpu::RMSpropArgs<T> a{T(-o.lr()), T(o.alpha()), T(1 - o.alpha()), T(o.eps()), T(o.weight_decay()),
-                            T(o.momentum()), o.centered(), o.maximize()};
-      cpu::rmsprop_update<T>(pd, gd, sq, grad_avg, buf, n, a);
-    });
+    detail::check_grad(name(), p, grad);
+    Tensor sq = detail::state_tensor(st, "square_avg", p, 0.0);
+    Tensor buf = o.momentum() > 0 ? detail::state_tensor(st, "momentum_buffer", p, 0.0) : Tensor();
+    Tensor grad_avg = o.centered() ? detail::state_tensor(st, "grad_avg", p, 0.0) : Tensor();
+    rmsprop_step_(p, grad, sq, grad_avg, buf,
+                  {.lr = o.lr(), .alpha = o.alpha(), .eps = o.eps(), .weight_decay = o.weight_decay(),
+                   .momentum = o.momentum(), .centered = o.centered(), .maximize = o.maximize()});
   }
 }
 

@@ -1,7 +1,6 @@
 // GD and SGD.
 #include "ember/optim/sgd.h"
 
-#include "backend/cpu/optimizer_kernels.h"
 #include "optim/update_util.h"
 
 namespace ember::optim {
@@ -26,10 +25,8 @@ void GD::update_group(ParamGroup& group) {
   for (auto& p : group.params()) {
     Tensor grad = p.grad();
     if (!grad.defined()) continue;
-    detail::update_param(name(), p, grad, [&](auto* pd, const auto* gd, int64_t n) {
-      using T = std::remove_pointer_t<decltype(pd)>;
-      cpu::sgd_update<T>(pd, gd, nullptr, n, {T(o.lr()), T(0), T(0), T(0), false, false, false});
-    });
+    detail::check_grad(name(), p, grad);
+    sgd_step_(p, grad, Tensor(), false, {.lr = o.lr()});
   }
 }
 
@@ -53,15 +50,13 @@ void SGD::update_group(ParamGroup& group) {
     Tensor grad = p.grad();
     if (!grad.defined()) continue;
     ParamState& st = state_of(p);
-    detail::update_param(name(), p, grad, [&](auto* pd, const auto* gd, int64_t n) {
-      using T = std::remove_pointer_t<decltype(pd)>;
-      T* buf = nullptr;
-      bool first = false;
-      if (o.momentum() != 0) buf = detail::state_buffer<T>(st, "momentum_buffer", p, 0.0, &first);
-      cpu::sgd_update<T>(pd, gd, buf, n,
-                         {T(o.lr()), T(o.momentum()), T(o.dampening()), T(o.weight_decay()), o.nesterov(),
-                          o.maximize(), first});
-    });
+    detail::check_grad(name(), p, grad);
+    Tensor buf;
+    bool first = false;
+    if (o.momentum() != 0) buf = detail::state_tensor(st, "momentum_buffer", p, 0.0, &first);
+    sgd_step_(p, grad, buf, first,
+              {.lr = o.lr(), .momentum = o.momentum(), .dampening = o.dampening(), .weight_decay = o.weight_decay(),
+               .nesterov = o.nesterov(), .maximize = o.maximize()});
   }
 }
 

@@ -2,9 +2,8 @@
 // Helpers shared by the optimizers' update_group implementations.
 #include <string_view>
 
-#include "core/internal.h"
-#include "ember/optim/optimizer.h"
 #include "ember/ops.h"
+#include "ember/optim/optimizer.h"
 
 namespace ember::optim::detail {
 
@@ -13,31 +12,21 @@ inline void check_nonnegative(const std::string& optimizer, const char* option, 
   EMBER_CHECK(v >= 0.0, optimizer, "invalid ", option, " ", v, "; ", option, " must be >= 0");
 }
 
-// Calls fn(p, g, n) with typed pointers to contiguous data of the parameter and its gradient.
-// A non-contiguous parameter is updated through a contiguous copy written back afterwards; the
-// parameter's version counter is bumped, as for any in-place write.
-template <class F> void update_param(const std::string& optimizer, Tensor& p, const Tensor& grad, F&& fn) {
-  Tensor g = grad;
-  EMBER_CHECK(g.shape() == p.shape(), optimizer, "gradient of shape ", shape_str(g.shape()),
+// Errors name the optimizer before its fused step (ops/optim_step.h) checks the rest.
+inline void check_grad(const std::string& optimizer, const Tensor& p, const Tensor& grad) {
+  EMBER_CHECK(grad.shape() == p.shape(), optimizer, "gradient of shape ", shape_str(grad.shape()),
               " does not match its parameter's shape ", shape_str(p.shape()));
-  if (g.dtype() != p.dtype()) g = g.to(p.dtype());
-  if (!g.is_contiguous()) g = g.contiguous();
-  Tensor pc = p.is_contiguous() ? p : p.contiguous();
-  EMBER_DISPATCH_FLOATING(p.dtype(), optimizer.c_str(), [&]<typename T>() {
-    fn(pc.data_ptr<T>(), static_cast<const T*>(g.data_ptr<T>()), p.numel());
-  });
-  if (!pc.is_same(p)) p.copy_(pc);
-  ember::detail::bump_version(p);
+  EMBER_CHECK(p.is_floating_point(), optimizer, "parameters must be floating point, got ", dtype_name(p.dtype()));
 }
 
 // The state tensor `name` of a parameter, created filled with `init` (the parameter's shape and
 // dtype, contiguous) when missing. `created` tells whether it was just made.
-template <typename T>
-T* state_buffer(ParamState& st, std::string_view name, const Tensor& p, double init, bool* created = nullptr) {
+inline Tensor state_tensor(ParamState& st, std::string_view name, const Tensor& p, double init,
+                           bool* created = nullptr) {
   auto it = st.find(name);
   if (created) *created = it == st.end();
   if (it == st.end()) it = st.emplace(std::string(name), full(p.shape(), init, p.dtype())).first;
-  return it->second.template data_ptr<T>();
+  return it->second;
 }
 
 // Increments the float32 "step" counter (as torch 1.13 keeps it) and returns the new count.

@@ -271,7 +271,7 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
                                                  {"epoch", std::to_string(epoch + 1)},
                                                  {"config", config_string(cfg)},
                                                  {"vocab", vocab->to_json()}};
-      dist.save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, &opt, meta);
+      train::save_checkpoint(dist, (fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, &opt, meta);
     }
   }
   result.reviews_per_second = total_seconds > 0 ? total_reviews / total_seconds : 0.0;

@@ -282,7 +282,7 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out_all)
                                                  {"config", config_string(cfg)},
                                                  {"history", hist.str()}};
       // Every rank takes part (ZeRO gathers its shards); rank 0 writes, atomically.
-      dist.save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, opt.get(), meta);
+      train::save_checkpoint(dist, (fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, opt.get(), meta);
     }
     if (cfg.early_stopping_patience > 0 &&
         epochs_without_improvement(result.history, cfg.early_stopping_min_delta) >= cfg.early_stopping_patience) {

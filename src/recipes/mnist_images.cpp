@@ -57,7 +57,7 @@ void write_reconstruction_grid(const std::string& path, const Tensor& inputs, co
 
 void save_epoch_checkpoint(const distributed::Context& dist, const std::string& dir, const std::string& recipe,
                            int64_t epoch, const std::string& config, const nn::Module& model, optim::Optimizer& opt) {
-  dist.save_checkpoint((fs::path(dir) / "last.safetensors").string(), model, &opt,
+  train::save_checkpoint(dist, (fs::path(dir) / "last.safetensors").string(), model, &opt,
                        {{"recipe", recipe}, {"epoch", std::to_string(epoch)}, {"config", config}});
 }
 

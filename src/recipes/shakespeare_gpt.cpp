@@ -391,7 +391,7 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
           m[data_rng_key(r)] = train::to_hex(std::vector<uint8_t>(a + r * S, a + r * S + static_cast<int64_t>(lengths[static_cast<size_t>(r)])));
         if (dist.size() > 1) m["world_size"] = std::to_string(dist.size());
         // Every rank takes part (ZeRO gathers its shards); rank 0 writes, atomically.
-        dist.save_checkpoint((fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), model, &opt, m);
+        train::save_checkpoint(dist, (fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), model, &opt, m);
       }
     }
     skip_eval = false;

@@ -11,8 +11,8 @@
 #include <queue>
 #include <unordered_map>
 
-#include "ember/data/data_root.h"
 #include "ember/error.h"
+#include "ember/io/file.h"
 #include "text/gpt2_bytes.h"
 #include "text/token_ids.h"
 
@@ -255,7 +255,7 @@ class EncoderSax : public nlohmann::json_sax<nlohmann::json> {
 void load_encoder(GPT2Tokenizer::Impl& impl, const std::string& path,
                   std::unordered_map<std::string, int32_t>& bytes_to_id) {
   const char* op = "GPT2Tokenizer";
-  const std::string text = detail::read_file_bytes(path, op);
+  const std::string text = io::read_file_bytes(path, op);
   EMBER_CHECK(!text.empty(), op, "vocabulary file '", path, "' is empty; re-download encoder.json");
   EncoderSax sax(path);
   nlohmann::json::sax_parse(text, &sax);
@@ -291,7 +291,7 @@ void load_encoder(GPT2Tokenizer::Impl& impl, const std::string& path,
 void load_merges(GPT2Tokenizer::Impl& impl, const std::string& path,
                  const std::unordered_map<std::string, int32_t>& bytes_to_id) {
   const char* op = "GPT2Tokenizer";
-  const std::string text = detail::read_file_bytes(path, op);
+  const std::string text = io::read_file_bytes(path, op);
   EMBER_CHECK(!text.empty(), op, "merges file '", path, "' is empty; re-download vocab.bpe");
   impl.merges.reserve(static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) + 1);
   std::string left, right;
@@ -335,9 +335,9 @@ GPT2Tokenizer GPT2Tokenizer::from_files(const std::string& encoder_json_path, co
   return GPT2Tokenizer(std::move(impl));
 }
 
-GPT2Tokenizer GPT2Tokenizer::from_data_root(const std::string& root) {
-  const std::filesystem::path dir = std::filesystem::path(data::resolve_data_root(root)) / "gpt2";
-  return from_files((dir / "encoder.json").string(), (dir / "vocab.bpe").string());
+GPT2Tokenizer GPT2Tokenizer::from_directory(const std::string& dir) {
+  const std::filesystem::path d(dir);
+  return from_files((d / "encoder.json").string(), (d / "vocab.bpe").string());
 }
 
 std::vector<int64_t> GPT2Tokenizer::encode(std::string_view text, const GPT2EncodeOptions& options) const {

@@ -1,11 +1,8 @@
 // Token-id tensors and byte descriptions for tokenizer errors.
 #include "text/token_ids.h"
 
-#include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
-#include <fstream>
 
 #include "ember/ops.h"
 
@@ -56,15 +53,5 @@ std::string describe_byte(std::string_view text, size_t pos) {
   return out;
 }
 
-std::string read_file_bytes(const std::string& path, const char* op) {
-  std::error_code ec;
-  EMBER_CHECK(std::filesystem::exists(path, ec), op, "file '", path, "' does not exist; check the path or the data root");
-  EMBER_CHECK(!std::filesystem::is_directory(path, ec), op, "'", path, "' is a directory, not a file");
-  std::ifstream f(path, std::ios::binary);
-  EMBER_CHECK(f.good(), op, "cannot open '", path, "': ", std::strerror(errno));
-  std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
-  EMBER_CHECK(!f.bad(), op, "error while reading '", path, "': ", std::strerror(errno));
-  return bytes;
-}
 
 }  // namespace ember::text::detail

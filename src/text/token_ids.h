@@ -18,7 +18,4 @@ std::vector<int64_t> tensor_to_ids(const Tensor& ids, const char* op);
 // character, e.g. \xC3 (in the UTF-8 character 'é').
 std::string describe_byte(std::string_view text, size_t pos);
 
-// Reads a whole file as bytes; errors name the file and `op`.
-std::string read_file_bytes(const std::string& path, const char* op);
-
 }  // namespace ember::text::detail

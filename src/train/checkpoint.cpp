@@ -1,5 +1,7 @@
 #include "ember/train/checkpoint.h"
 
+#include "ember/distributed/context.h"
+#include "ember/distributed/zero.h"
 #include "ember/io/safetensors.h"
 
 namespace ember::train {
@@ -58,6 +60,13 @@ Checkpoint load_checkpoint(const std::string& path, nn::Module& model, optim::Op
     throw Error("load_checkpoint: '" + path + "': " + e.what());
   }
   return Checkpoint{f.metadata};
+}
+
+void save_checkpoint(const distributed::Context& dist, const std::string& path, const nn::Module& model,
+                     optim::Optimizer* optimizer, const std::map<std::string, std::string>& metadata) {
+  if (auto* zero = dynamic_cast<distributed::ZeroRedundancyOptimizer*>(optimizer)) zero->consolidate_state_dict();
+  if (dist.is_main()) save_checkpoint(path, model, optimizer, metadata);
+  if (dist.size() > 1) dist.barrier();
 }
 
 }  // namespace ember::train

@@ -69,7 +69,7 @@ int checkpoint(const std::string& dir) {
       NoGradGuard ng;
       for (auto& p : net->parameters()) p.fill_(k);
     }
-    ctx.save_checkpoint(path, *net, nullptr, {{"epoch", std::to_string(k)}});
+    ember::train::save_checkpoint(ctx, path, *net, nullptr, {{"epoch", std::to_string(k)}});
     if (ctx.rank() == 1 && k == 3) {
       // Rank 0 is writing save 4 now (it waits for this rank only after): kill it mid-write.
       std::this_thread::sleep_for(std::chrono::milliseconds(20));

@@ -10,7 +10,7 @@
 //   auto opt = dist.make_optimizer(model->parameters(), factory, /*zero=*/false);
 //   ... loss.backward(); opt->step(); ...
 //   auto [loss_sum, n] = dist.sum(std::pair{local_loss_sum, local_n});  // metrics over all ranks
-//   dist.save_checkpoint(path, *model, opt.get(), meta);             // every rank calls; rank 0 writes
+//   train::save_checkpoint(dist, path, *model, opt.get(), meta);     // every rank calls; rank 0 writes
 //
 // --batch-size stays per rank, as in PyTorch DDP: the global batch is size() times larger.
 #include <iosfwd>
@@ -64,11 +64,6 @@ class Context {
   // The largest value over ranks (e.g. the slowest rank's epoch time).
   double max(double value) const;
 
-  // Every rank calls it: gathers a ZeroRedundancyOptimizer's shards (a collective), then rank 0
-  // writes the checkpoint (atomically: a crash never leaves a torn file) and the others wait, so
-  // a checkpoint exists on return.
-  void save_checkpoint(const std::string& path, const nn::Module& model, optim::Optimizer* optimizer,
-                       const std::map<std::string, std::string>& metadata) const;
   void barrier() const { group_->barrier(); }
 
  private:

@@ -10,6 +10,9 @@ Tensor add(const Tensor& a, const Tensor& b, Scalar alpha = 1);
 Tensor sub(const Tensor& a, const Tensor& b, Scalar alpha = 1);
 Tensor mul(const Tensor& a, const Tensor& b);
 Tensor div(const Tensor& a, const Tensor& b);
+// a / b written into `out` (torch.div(a, b, out=out)), which must have the broadcast shape and
+// the quotient's dtype; out may be a or b itself. No autograd, as PyTorch's out= variants.
+Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, const Tensor& b);
 Tensor pow(const Tensor& a, Scalar exponent);
 Tensor pow(Scalar base, const Tensor& exponent);

@@ -2,7 +2,7 @@
 // GPT2Tokenizer: GPT-2's byte-level BPE, giving the same ids as OpenAI's encoder and
 // tiktoken's "gpt2" encoding.
 //
-//   auto tok = text::GPT2Tokenizer::from_data_root();   // <data>/gpt2/{encoder.json, vocab.bpe}
+//   auto tok = text::GPT2Tokenizer::from_directory(dir);   // dir/{encoder.json, vocab.bpe}
 //   std::vector<int64_t> ids = tok.encode("Hello world");   // {15496, 995}
 //   tok.decode(ids) == "Hello world";
 //
@@ -38,8 +38,9 @@ class GPT2Tokenizer {
   // Reads the vocabulary (encoder.json: token -> id) and the merges (vocab.bpe). Errors name the
   // file and what is wrong with it.
   static GPT2Tokenizer from_files(const std::string& encoder_json_path, const std::string& vocab_bpe_path);
-  // From <root>/gpt2/; an empty root is resolved with data::resolve_data_root().
-  static GPT2Tokenizer from_data_root(const std::string& root = "");
+  // From a folder holding encoder.json and vocab.bpe (e.g. <data root>/gpt2, see
+  // data::resolve_data_root).
+  static GPT2Tokenizer from_directory(const std::string& dir);
 
   std::vector<int64_t> encode(std::string_view text, const GPT2EncodeOptions& options = {}) const;
   Tensor encode_tensor(std::string_view text, const GPT2EncodeOptions& options = {}) const;  // (N,) int64

@@ -8,6 +8,8 @@
 #include "ember/nn/module.h"
 #include "ember/optim/optimizer.h"
 
+namespace ember::distributed { class Context; }
+
 namespace ember::train {
 
 struct Checkpoint {
@@ -17,6 +19,11 @@ struct Checkpoint {
 
 void save_checkpoint(const std::string& path, const nn::Module& model, const optim::Optimizer* optimizer,
                      const std::map<std::string, std::string>& metadata);
+// Data-parallel: every rank calls it. Gathers a ZeroRedundancyOptimizer's shards (a collective),
+// then rank 0 writes the checkpoint (atomically: a crash never leaves a torn file) and the others
+// wait, so a checkpoint exists on return.
+void save_checkpoint(const distributed::Context& dist, const std::string& path, const nn::Module& model,
+                     optim::Optimizer* optimizer, const std::map<std::string, std::string>& metadata);
 // Restores model (and optimizer when given) from `path`; `expected_recipe` (if non-empty) must
 // match the checkpoint's "recipe" metadata. Errors name the file and the key.
 Checkpoint load_checkpoint(const std::string& path, nn::Module& model, optim::Optimizer* optimizer,

@@ -13,6 +13,7 @@
 #include <cmath>
 #include <cstdint>
 #include <type_traits>
+#include <vector>
 #if defined(__AVX__)
 #include <immintrin.h>
 #endif
@@ -227,6 +228,58 @@ template <typename T> void adagrad_update(T* p, const T* g, T* sum, int64_t n, c
         });
       },
       a.maximize, a.weight_decay != T(0));
+}
+
+// sum |x|^p (or max |x| when p is inf) over a contiguous buffer, accumulated in double. Blocks of
+// fixed size are reduced in parallel and combined in block order, so the result does not depend on
+// the thread count.
+template <typename T> double norm_power_sum(const T* x, int64_t n, double p) {
+  constexpr int64_t kBlock = 16384;
+  const int64_t blocks = (n + kBlock - 1) / kBlock;
+  const bool inf = std::isinf(p);
+  // Eight independent accumulators (combined in a fixed order) let the compiler vectorize the
+  // sum without reassociating it.
+  auto block = [&](int64_t b) {
+    const int64_t lo = b * kBlock, hi = std::min(n, lo + kBlock);
+    double lane[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    int64_t i = lo;
+    auto sweep = [&](auto term) {
+      for (; i + 8 <= hi; i += 8)
+        for (int k = 0; k < 8; ++k) lane[k] += term(static_cast<double>(x[i + k]));
+      for (int k = 0; i < hi; ++i, ++k) lane[k] += term(static_cast<double>(x[i]));
+      double acc = 0;
+      for (double v : lane) acc += v;
+      return acc;
+    };
+    if (inf) {
+      double acc = 0;
+      for (; i < hi; ++i) {
+        double a = std::abs(static_cast<double>(x[i]));
+        if (!(a <= acc)) acc = a;  // NaN wins, as torch's max
+      }
+      return acc;
+    }
+    if (p == 2.0) return sweep([](double v) { return v * v; });
+    if (p == 1.0) return sweep([](double v) { return std::abs(v); });
+    return sweep([p](double v) { return std::pow(std::abs(v), p); });
+  };
+  std::vector<double> partial(blocks);
+  const int nt = get_num_threads();
+#pragma omp parallel for num_threads(nt) schedule(static) if (n >= 4 * kBlock && nt > 1)
+  for (int64_t b = 0; b < blocks; ++b) partial[b] = block(b);
+  double total = 0;
+  for (double v : partial) {
+    if (inf) total = (!(v <= total)) ? v : total;
+    else total += v;
+  }
+  return total;
+}
+
+// x *= c over a contiguous buffer (gradient clipping's scale).
+template <typename T> void scale_inplace(T* x, int64_t n, T c) {
+  parallel_chunks(n, [&](int64_t b, int64_t e) {
+    for (int64_t i = b; i < e; ++i) x[i] *= c;
+  });
 }
 
 }  // namespace ember::cpu

@@ -1,12 +1,12 @@
 #pragma once
-// PNG encoding with libpng, shared by the image grid writer and the training-curve plots.
+// PNG encoding with libpng (the image grid writer and the training-curve plots use it).
 #include <cstdint>
 #include <string>
 
-namespace ember::io::detail {
+namespace ember::io {
 
 // 8-bit pixels, row-major, `channels` per pixel (1: gray, 3: RGB). Returns the PNG file's bytes;
 // errors name `op`.
 std::string encode_png(const uint8_t* pixels, int64_t width, int64_t height, int channels, const char* op);
 
-}  // namespace ember::io::detail
+}  // namespace ember::io

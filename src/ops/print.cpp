@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "core/internal.h"
+#include "ember/autograd.h"
 
 namespace ember {
 
