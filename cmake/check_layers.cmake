@@ -14,7 +14,7 @@
 #   models       architectures, Hugging Face checkpoints                   -> data text nn optim io ops core
 #   recipes      `ember train` recipes                                     -> every layer above
 # Private headers (src/<layer>/*.h) belong to their layer; ops may also include backend's and
-# core's (core/internal.h), and backend core's. tools/, tests/, bench/ and examples/ sit on top.
+# core's (core/op_helpers.h), and backend core's. tools/, tests/, bench/ and examples/ sit on top.
 cmake_minimum_required(VERSION 3.25)
 if(NOT ROOT)
   message(FATAL_ERROR "check_layers: pass -DROOT=<Ember's source dir>")

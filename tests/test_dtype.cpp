@@ -8,7 +8,7 @@
 #include <fstream>
 #include <limits>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "op_registry.h"
 
 using namespace ember;

@@ -8,7 +8,7 @@
 #include "info.h"
 #include "mnist_autoencoder_cmd.h"
 #include "shakespeare_gpt_cmd.h"
-#include "train_cmd.h"
+#include "mnist_cnn_cmd.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Ember: a deep-learning framework in C++"};

@@ -10,7 +10,7 @@
 #include <queue>
 #include <unordered_map>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

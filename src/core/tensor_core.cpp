@@ -3,7 +3,7 @@
 #include <numeric>
 #include <sstream>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 
 namespace ember {
 

@@ -7,7 +7,7 @@
 #include <cstring>
 
 #include "backend/cpu/attention_kernel.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/attention_internal.h"

@@ -2,7 +2,7 @@
 #include <cmath>
 
 #include "backend/cpu/loops.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ops/reduce_common.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"

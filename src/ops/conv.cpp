@@ -7,7 +7,7 @@
 // From <F(x, w), gy> = <x, Bi(gy, w)> = <w, Bw(x, gy)> every partial derivative is one of them.
 #include "backend/cpu/conv.h"
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

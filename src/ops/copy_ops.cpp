@@ -1,7 +1,7 @@
 // Copies and dtype conversion: to(), clone(), contiguous(), copy_(), and item() / to_vector()
 // (they convert with to()).
 #include "backend/cpu/kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/inplace.h"

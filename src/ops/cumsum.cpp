@@ -2,7 +2,7 @@
 // floats (as PyTorch's CPU kernel) and int64 for integers. Its gradient is the reversed cumsum.
 #include <vector>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

@@ -1,7 +1,7 @@
 // dropout: zeroes each element with probability p and scales the survivors by 1/(1-p). The mask
 // comes from one Generator stream in element order (so a seed fixes it, whatever the thread
 // count); each 64-bit draw decides two elements from its two 32-bit halves.
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

@@ -1,5 +1,5 @@
 // Tensor's method forms of the elementwise ops.
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/ops.h"
 
 namespace ember {

@@ -2,7 +2,7 @@
 #include <algorithm>
 
 #include "backend/cpu/shape_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/index_util.h"

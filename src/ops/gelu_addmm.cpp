@@ -1,7 +1,7 @@
 // gelu_addmm: addmm(bias, gelu(input), mat2) with the GELU recomputed in backward (see the header).
 #include "ember/ops/gelu_addmm.h"
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

@@ -4,7 +4,7 @@
 // for index_select, inside the kernel's single pass for gather/scatter_add (whose index is as large
 // as the data), which report the offending value here.
 #include "backend/cpu/shape_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/index_util.h"

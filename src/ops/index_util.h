@@ -3,7 +3,7 @@
 // differentiable index_add used by their gradients.
 #include <string>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 
 namespace ember::detail {
 

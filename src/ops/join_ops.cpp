@@ -1,7 +1,7 @@
 // Joining: cat and stack. cat's kernel copies contiguous row blocks with memcpy; its gradient is
 // one narrow of the output gradient per input.
 #include "backend/cpu/shape_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

@@ -3,7 +3,7 @@
 // batched_matmul (broadcast batch dims), or to addmm when a bias is fused in.
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

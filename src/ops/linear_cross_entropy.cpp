@@ -12,7 +12,7 @@
 #include "backend/cpu/cross_entropy_kernel.h"
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/softmax_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

@@ -1,7 +1,7 @@
 // Reduction parsing and shared checks for the losses.
 #include "ops/loss_common.h"
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/ops.h"
 
 namespace ember::detail {

@@ -2,7 +2,7 @@
 // target's log-probability, with PyTorch's weighted-mean, ignore_index and label-smoothing rules.
 #include <cmath>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/loss_common.h"

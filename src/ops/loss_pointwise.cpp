@@ -4,7 +4,7 @@
 // PyTorch's stable formulas (exact at the kinks where a composite of max/abs would be wrong).
 #include <cmath>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/loss_common.h"

@@ -2,7 +2,7 @@
 // Elementwise helpers for op implementations: apply a generic lambda over one or two tensors of
 // the same shape, in their (floating) dtype, with no autograd history.
 #include "backend/cpu/loops.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 
 namespace ember::detail {

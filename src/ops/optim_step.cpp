@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "backend/cpu/optimizer_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/ops.h"
 
 namespace ember {

@@ -3,7 +3,7 @@
 
 #include <cstring>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

@@ -4,7 +4,7 @@
 #include <memory>
 
 #include "backend/cpu/pool.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

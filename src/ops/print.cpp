@@ -8,7 +8,7 @@
 #include <ostream>
 #include <sstream>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 
 namespace ember {

@@ -1,6 +1,6 @@
 #pragma once
 // Helpers shared by the reduction, softmax and loss op files.
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 
 namespace ember::detail {

@@ -1,5 +1,5 @@
 // any / all over every element: bool results, no gradient. NaN counts as true (nonzero).
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/ops.h"
 
 namespace ember {

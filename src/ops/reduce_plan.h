@@ -2,7 +2,7 @@
 // Reductions see their input as a contiguous 2-D block: O output elements by R reduced elements,
 // either row-major (src[o * R + r], reduced dims innermost) or column-major (src[r * O + o],
 // reduced dims leading). plan_reduce makes a copy only when neither layout holds already.
-#include "core/internal.h"
+#include "core/op_helpers.h"
 
 namespace ember::detail {
 

@@ -4,7 +4,7 @@
 #include <vector>
 
 #include "backend/cpu/reduce_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/reduce_common.h"

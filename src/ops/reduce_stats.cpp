@@ -5,7 +5,7 @@
 
 #include "backend/cpu/reduce_kernels.h"
 #include "backend/cpu/softmax_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/reduce_common.h"

@@ -6,7 +6,7 @@
 
 #include <numeric>
 
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/reduce_common.h"

@@ -5,7 +5,7 @@
 #include <numeric>
 
 #include "backend/cpu/rnn_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

@@ -2,7 +2,7 @@
 // Backward uses the fused kernel too; under create_graph it is the same formula in Ember ops on
 // the output re-attached to this node, so higher-order gradients flow.
 #include "backend/cpu/softmax_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/reduce_common.h"

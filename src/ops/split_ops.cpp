@@ -1,6 +1,6 @@
 // Splitting: every piece is a view of the input (narrow/select), as in PyTorch, so gradients
 // flow back through the views' own backward.
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/ops.h"
 
 namespace ember {

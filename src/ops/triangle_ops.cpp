@@ -1,6 +1,6 @@
 // tril / triu over the last two dims; the gradient is the same mask applied to the gradient.
 #include "backend/cpu/shape_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 

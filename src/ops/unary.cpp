@@ -3,7 +3,7 @@
 #include <cmath>
 
 #include "backend/cpu/gelu_kernel.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/map.h"

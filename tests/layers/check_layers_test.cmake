@@ -18,7 +18,7 @@ function(make_tree name)  # ARGN: path|line pairs
   endforeach()
 endfunction()
 
-make_tree(down "src/nn/linear.cpp|#include \"ember/ops.h\"" "src/ops/add.cpp|#include \"core/internal.h\""
+make_tree(down "src/nn/linear.cpp|#include \"ember/ops.h\"" "src/ops/add.cpp|#include \"core/op_helpers.h\""
           "include/ember/nn/module.h|#include \"ember/tensor.h\"")
 run_check(${WORK}/down rc text)
 if(NOT rc EQUAL 0)

@@ -6,7 +6,7 @@
 #include "backend/cpu/moments.h"
 #include "backend/cpu/norm_kernels.h"
 #include "backend/cpu/parallel_range.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 
 namespace ember::cpu {
 

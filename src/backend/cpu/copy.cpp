@@ -1,7 +1,7 @@
 // Strided copy with dtype conversion: the kernel behind contiguous(), to(), clone() and copy_().
 #include "backend/cpu/kernels.h"
 #include "backend/cpu/loops.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 
 namespace ember::cpu {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "backend/cpu/kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {

@@ -8,7 +8,7 @@
 
 #include "backend/cpu/parallel_range.h"
 #include "backend/cpu/shape_kernels.h"
-#include "core/internal.h"
+#include "core/op_helpers.h"
 
 namespace ember::cpu {
 

@@ -1,5 +1,6 @@
 #pragma once
-// Private helpers shared by core, ops and kernels: tensor construction, dim wrapping, dtype dispatch.
+// What ops and kernels share below the public API (private to core, backend and ops): tensor
+// construction, dim wrapping, dtype dispatch, argument checks, version bumps.
 #include <memory>
 
 #include "ember/tensor.h"

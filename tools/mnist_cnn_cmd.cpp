@@ -1,4 +1,4 @@
-#include "train_cmd.h"
+#include "mnist_cnn_cmd.h"
 
 #include <algorithm>
 #include <cstdlib>
