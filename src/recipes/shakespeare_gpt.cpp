@@ -13,6 +13,7 @@
 
 #include "ember/autograd.h"
 #include "ember/data/data_root.h"
+#include "ember/data/text_file.h"
 #include "ember/distributed/context.h"
 #include "ember/io/safetensors.h"
 #include "ember/ops.h"
@@ -57,6 +58,7 @@ class CharVocab {
   }
   int64_t size() const { return static_cast<int64_t>(chars_.size()); }
   const std::string& chars() const { return chars_; }
+  bool contains(char c) const { return index_[static_cast<unsigned char>(c)] >= 0; }
   std::vector<int64_t> encode(const std::string& s, const char* what) const {
     std::vector<int64_t> ids;
     ids.reserve(s.size());
@@ -109,6 +111,16 @@ std::string read_text(const std::string& root) {
   std::ostringstream os;
   os << f.rdbuf();
   return os.str();
+}
+
+// The training text: --text, else Tiny Shakespeare under the data root.
+std::string load_text(const ShakespeareGptConfig& c) {
+  if (c.text_path.empty()) return read_text(data::resolve_data_root(c.data_root));
+  try {
+    return data::read_text_file(c.text_path);
+  } catch (const Error& e) {
+    throw Error(std::string("--text: ") + e.what());
+  }
 }
 
 void validate(const ShakespeareGptConfig& c) {
@@ -262,14 +274,15 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
   std::ostream& out = dist.out(out_all);
   if (cfg.threads > 0) set_num_threads(cfg.threads);
   manual_seed(cfg.seed);
-  const std::string text = read_text(data::resolve_data_root(cfg.data_root));
+  const std::string text = load_text(cfg);
   const CharVocab vocab = CharVocab::of_text(text);
   std::vector<int64_t> ids = vocab.encode(text, "shakespeare-gpt");
   const size_t n_train = ids.size() * 9 / 10;  // first 90% trains, last 10% validates
   std::vector<int64_t> train_ids(ids.begin(), ids.begin() + static_cast<std::ptrdiff_t>(n_train));
   std::vector<int64_t> val_ids(ids.begin() + static_cast<std::ptrdiff_t>(n_train), ids.end());
   EMBER_CHECK(static_cast<int64_t>(val_ids.size()) > cfg.block_size + 1, "--block-size", cfg.block_size,
-              " is too long for the validation split of ", val_ids.size(), " characters");
+              " is too long for the validation split of ", val_ids.size(), " characters (the last 10% of ",
+              text.size(), "); pass a smaller --block-size or a longer --text");
 
   models::GPTConfig mc{.vocab_size = vocab.size(), .block_size = cfg.block_size, .n_layer = cfg.n_layer,
                        .n_head = cfg.n_head, .n_embd = cfg.n_embd, .dropout = cfg.dropout};
@@ -428,7 +441,9 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
     g.temperature = 0.8;
     g.top_k = 200;
     Generator sample_gen(cfg.seed);
-    result.sample = vocab.decode(models::generate(model, vocab.encode("\n", "sample"), g, sample_gen));
+    // From a newline, as nanoGPT; a text without one starts from its first character.
+    const std::string start = vocab.contains('\n') ? std::string("\n") : text.substr(0, 1);
+    result.sample = vocab.decode(models::generate(model, vocab.encode(start, "sample"), g, sample_gen));
     out << "---- sample ----\n" << result.sample << "\n----------------\n";
   }
   return result;

@@ -3,6 +3,7 @@
 // "training" in CTest.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -112,4 +113,35 @@ TEST(ShakespeareGptTraining, BadConfigurationsNameTheFlag) {
   expect_flag([](auto& c) { c.stop_after = 21; }, "--stop-after");
   expect_flag([](auto& c) { c.resume = "auto"; }, "--resume");
   expect_flag([](auto& c) { c.data_root = "/nonexistent/data"; }, "/nonexistent/data");
+  expect_flag([](auto& c) { c.text_path = "/nonexistent/corpus.txt"; }, "--text");
+  test::TempDir d;
+  d.write("short.txt", "far too short for a block of 32");
+  expect_flag([&](auto& c) { c.text_path = d.file("short.txt"); }, "--block-size");
+}
+
+// --text: any file, here UTF-8 with two- and three-byte characters and no newline, learns (the
+// loss falls far below a uniform guess over its byte vocabulary) and samples from its first
+// character; resuming on another text is refused.
+TEST(ShakespeareGptTraining, TrainsOnAnyTextFile) {
+  test::TempDir d;
+  std::string text;
+  for (int i = 0; i < 300; ++i) text += "the quick brown fox jumps over the lazy dog, caf\xc3\xa9 \xe2\x9c\x93 " + std::to_string(i % 10) + ". ";
+  d.write("corpus.txt", text);
+  recipes::ShakespeareGptConfig c = small();
+  c.text_path = d.file("corpus.txt");
+  c.steps = 60, c.eval_interval = 60, c.eval_iters = 4, c.lr = 3e-3, c.sample_tokens = 40;
+  c.checkpoint_dir = d.file("run");
+  std::ostringstream log;
+  auto r = recipes::train_shakespeare_gpt(c, log);
+  ASSERT_EQ(r.history.size(), 2u);  // steps 0 and 60
+  const double uniform = std::log(44.0);  // 44 distinct bytes: ln 44 = 3.78
+  EXPECT_GT(r.history[0].get("val_loss"), uniform - 0.5) << log.str();
+  EXPECT_LT(r.val_loss, 2.5) << log.str();  // measured 1.75 after 60 steps (3.79 before)
+  EXPECT_NE(log.str().find("vocabulary 44"), std::string::npos) << log.str();
+  EXPECT_EQ(r.sample.size(), 40u);  // 40 sampled bytes after the first character
+
+  d.write("other.txt", std::string(4000, 'x') + std::string(4000, 'y'));
+  c.text_path = d.file("other.txt");
+  c.resume = "auto";
+  EXPECT_EMBER_ERROR(recipes::train_shakespeare_gpt(c, log), "--resume", "vocab_size=44", "vocab_size=2");
 }

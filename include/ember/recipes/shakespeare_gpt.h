@@ -31,6 +31,7 @@ struct ShakespeareGptConfig {
   uint64_t seed = 1337;
   int threads = 0;              // 0: keep the current setting
   std::string data_root;        // "" -> EMBER_DATA or ../shared/data; reads tinyshakespeare/input.txt
+  std::string text_path;        // any text file to train on instead (one token per byte: UTF-8 is lossless)
   std::string checkpoint_dir;   // "" -> no checkpoints; else last.safetensors at each evaluation
   std::string resume;           // a checkpoint path, or "auto" (last.safetensors in checkpoint_dir)
   std::string metrics_path;     // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
