@@ -17,12 +17,14 @@ int main(int argc, char** argv) {
   auto* info = app.add_subcommand("info", "Print build and runtime information");
   auto* train = app.add_subcommand("train", "Train a recipe (ember train <recipe> --help lists its flags)");
   train->require_subcommand(1);
+  auto* tune = app.add_subcommand("tune", "Search a recipe's hyperparameters on held-out data (ember tune <recipe> --help)");
+  tune->require_subcommand(1);
   ember::cli::Commands commands;
-  ember::cli::add_mnist_cnn_commands(app, *train, commands);
-  ember::cli::add_mnist_autoencoder_command(*train, commands);
-  ember::cli::add_mnist_vae_command(*train, commands);
-  ember::cli::add_shakespeare_gpt_commands(app, *train, commands);
-  ember::cli::add_imdb_lstm_command(*train, commands);
+  ember::cli::add_mnist_cnn_commands(app, *train, *tune, commands);
+  ember::cli::add_mnist_autoencoder_command(*train, *tune, commands);
+  ember::cli::add_mnist_vae_command(*train, *tune, commands);
+  ember::cli::add_shakespeare_gpt_commands(app, *train, *tune, commands);
+  ember::cli::add_imdb_lstm_command(*train, *tune, commands);
   // `ember train <recipe>`: name the unknown recipe and the known ones (CLI11 would only say
   // that a subcommand is required).
   auto find = [](CLI::App* parent, const std::string& name) -> CLI::App* {

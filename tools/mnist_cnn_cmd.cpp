@@ -8,6 +8,7 @@
 #include <random>
 
 #include "distributed_options.h"
+#include "tune_cmd.h"
 
 namespace ember::cli {
 
@@ -44,7 +45,11 @@ void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
   c->add_option("--threads", cfg.threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")
       ->check(kPositive);
   c->add_option("--seed", cfg.seed, "Random seed (same seed and threads: identical results)");
-  c->add_option("--data", cfg.data_root, "Data root holding mnist/ (default: EMBER_DATA or ../shared/data)");
+  c->add_option("--data", cfg.data_root,
+                 "Data root holding mnist/, or any folder of IDX files in MNIST's layout such as Fashion-MNIST "
+                 "(default: EMBER_DATA or ../shared/data)");
+  c->add_option("--mean", cfg.mean, "Standardize inputs with this mean (default: the training images' mean)");
+  c->add_option("--std", cfg.std, "... and this std (default: the training images' std)")->check(kPositive);
   c->add_option("--workers", cfg.num_workers, "Data loader threads")->check(kNonNegative);
   c->add_option("--max-steps", cfg.max_steps_per_epoch, "Stop each epoch after this many steps (0: whole epoch)")
       ->check(kNonNegative);
@@ -54,47 +59,9 @@ void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
   add_distributed_options(c, cfg.zero, cfg.bucket_cap_mb);
 }
 
-int run_tune(TrainCommands& tc) {
-  // Candidate values; grid takes every combination, random samples `trials` of them.
-  const std::vector<double> lrs = {0.003, 0.01, 0.03, 0.1}, moms = {0.0, 0.5, 0.9}, wds = {0.0, 1e-4, 1e-3};
-  std::vector<std::array<double, 3>> cands;
-  for (double lr : lrs)
-    for (double m : moms)
-      for (double wd : wds) cands.push_back({lr, m, wd});
-  if (tc.search == "random") {
-    std::mt19937_64 rng(tc.cfg.seed);
-    std::shuffle(cands.begin(), cands.end(), rng);
-    cands.resize(std::min<size_t>(cands.size(), static_cast<size_t>(tc.trials)));
-  }
-  struct Row {
-    double lr, momentum, wd, acc, loss;
-  };
-  std::vector<Row> rows;
-  int trial = 0;
-  for (auto& c : cands) {
-    recipes::MnistCnnConfig cfg = tc.cfg;
-    cfg.lr = c[0], cfg.momentum = c[1], cfg.weight_decay = c[2];
-    ++trial;
-    if (is_main_process()) std::printf("trial %d/%zu: lr=%g momentum=%g weight_decay=%g\n", trial, cands.size(), c[0], c[1], c[2]);
-    std::fflush(stdout);
-    auto r = recipes::train_mnist_cnn(cfg, std::cout);
-    rows.push_back({c[0], c[1], c[2], r.test_accuracy, r.test_loss});
-  }
-  std::sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) { return a.acc > b.acc || (a.acc == b.acc && a.loss < b.loss); });
-  if (!is_main_process()) return 0;
-  std::printf("\n%4s %8s %9s %13s %9s %9s\n", "rank", "lr", "momentum", "weight_decay", "val_acc", "val_loss");
-  for (size_t i = 0; i < rows.size(); ++i)
-    std::printf("%4zu %8g %9g %13g %8.2f%% %9.4f\n", i + 1, rows[i].lr, rows[i].momentum, rows[i].wd, 100 * rows[i].acc,
-                rows[i].loss);
-  return 0;
-}
-
 }  // namespace
 
-void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, Commands& out) {
-  auto tc = std::make_shared<TrainCommands>();
-  auto& cfg = tc->cfg;
-  CLI::App* t = train.add_subcommand("mnist-cnn", "The seed's CNN on MNIST");
+void add_mnist_cnn_flags(CLI::App* t, recipes::MnistCnnConfig& cfg) {
   add_common(t, cfg);
   t->add_option("--lr", cfg.lr, "Learning rate")->check(kPositive);
   t->add_option("--momentum", cfg.momentum, "Momentum (sgd, nesterov, rmsprop)")->check(CLI::Range(0.0, 0.999999));
@@ -107,6 +74,13 @@ void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, Commands& out) {
                 "Stop after this many epochs without a better test loss (0: off)")->check(kNonNegative);
   t->add_option("--min-delta", cfg.early_stopping_min_delta, "Smallest loss decrease that counts as better")
       ->check(kNonNegative);
+}
+
+void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, CLI::App& tune, Commands& out) {
+  auto tc = std::make_shared<TrainCommands>();
+  auto& cfg = tc->cfg;
+  CLI::App* t = train.add_subcommand("mnist-cnn", "The seed's CNN on MNIST");
+  add_mnist_cnn_flags(t, cfg);
   out.push_back({t, [tc] {
                    auto r = recipes::train_mnist_cnn(tc->cfg, std::cout);
                    if (is_main_process()) std::printf("Test accuracy: %.2f%%\n", 100 * r.test_accuracy);
@@ -125,19 +99,20 @@ void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, Commands& out) {
                    return 0;
                  }});
 
-  CLI::App* tune = app.add_subcommand("tune", "Search lr, momentum and weight decay on a validation split");
-  tune->require_subcommand(1);
-  CLI::App* tm = tune->add_subcommand("mnist-cnn", "The seed's CNN on MNIST");
-  add_common(tm, cfg);
-  tm->add_option("--search", tc->search, "grid or random")->check(CLI::IsMember({"grid", "random"}));
-  tm->add_option("--trials", tc->trials, "Random-search trials")->check(kPositive);
-  tm->add_option("--validation-size", cfg.validation_size, "Training images held out for validation");
-  out.push_back({tm, [tc, tm] {
-                   if (tc->cfg.validation_size == 0) tc->cfg.validation_size = 5000;
-                   if (!tm->count("--epochs")) tc->cfg.epochs = 1;
-                   tc->cfg.progress = false;
-                   return run_tune(*tc);
-                 }});
+  // Tuning: one epoch per trial unless --epochs says otherwise, scored on 5,000 held-out training images.
+  recipes::MnistCnnConfig base;  // tuning defaults; the command line's flags apply on top
+  base.epochs = 1, base.validation_size = 5000, base.progress = false;
+  add_tune_command(tune,
+                   make_tunable<recipes::MnistCnnConfig>("mnist-cnn", "The seed's CNN on MNIST, scored on training images held out",
+                                {{"--lr", {"0.003", "0.01", "0.03", "0.1"}},
+                                   {"--momentum", {"0", "0.5", "0.9"}},
+                                   {"--weight-decay", {"0", "0.0001", "0.001"}}},
+                                base, add_mnist_cnn_flags,
+                                [](const recipes::MnistCnnConfig& cfg) -> TrialScore {
+                                  auto r = recipes::train_mnist_cnn(cfg, std::cout);
+                                  return {r.test_loss, r.test_accuracy};
+                                }),
+                   out);
 }
 
 }  // namespace ember::cli

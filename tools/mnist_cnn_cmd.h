@@ -7,11 +7,13 @@ namespace ember::cli {
 
 struct TrainCommands {
   recipes::MnistCnnConfig cfg;
-  std::string checkpoint, search = "random";
-  int64_t trials = 6, eval_batch = 1000;
+  std::string checkpoint;
+  int64_t eval_batch = 1000;
 };
 
-// Adds `mnist-cnn` under `train`, and the top-level `eval` and `tune` commands.
-void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, Commands& out);
+// Every flag of `ember train mnist-cnn`, bound to cfg.
+void add_mnist_cnn_flags(CLI::App* c, recipes::MnistCnnConfig& cfg);
+// Adds `mnist-cnn` under `train` and `tune`, and the top-level `eval` command.
+void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, CLI::App& tune, Commands& out);
 
 }  // namespace ember::cli

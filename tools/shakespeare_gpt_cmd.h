@@ -4,8 +4,8 @@
 
 namespace ember::cli {
 
-// Adds `shakespeare-gpt` under `train` and the top-level `generate` command.
-void add_shakespeare_gpt_commands(CLI::App& app, CLI::App& train, Commands& out);
+// Adds `shakespeare-gpt` under `train` and `tune`, and the top-level `generate` command.
+void add_shakespeare_gpt_commands(CLI::App& app, CLI::App& train, CLI::App& tune, Commands& out);
 // `ember generate`: defined in generate_cmd.cpp.
 void add_generate_command(CLI::App& app, Commands& out);
 

@@ -7,6 +7,7 @@
 #include <iterator>
 
 #include "ember/error.h"
+#include "io/atomic_file.h"
 
 namespace ember::io {
 
@@ -19,6 +20,10 @@ std::string read_file_bytes(const std::string& path, const char* op) {
   std::string bytes((std::istreambuf_iterator<char>(f)), std::istreambuf_iterator<char>());
   EMBER_CHECK(!f.bad(), op, "error while reading '", path, "': ", std::strerror(errno));
   return bytes;
+}
+
+void write_file_atomic(const std::string& path, const std::string& bytes, const char* op) {
+  detail::write_file_atomically(path, op, [&](detail::AtomicFileWriter& w) { w.write(bytes.data(), bytes.size()); });
 }
 
 }  // namespace ember::io

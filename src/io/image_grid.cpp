@@ -5,7 +5,7 @@
 
 #include "ember/autograd.h"
 #include "ember/io/png.h"
-#include "io/atomic_file.h"
+#include "ember/io/file.h"
 
 namespace ember::io {
 
@@ -62,7 +62,7 @@ std::string encode_image_grid(const Tensor& images, const ImageGridOptions& o) {
 void write_image_grid(const std::string& path, const Tensor& images, const ImageGridOptions& options) {
   EMBER_CHECK(!path.empty(), kOp, "the output path is empty");
   std::string bytes = encode_image_grid(images, options);
-  detail::write_file_atomically(path, kOp, [&](detail::AtomicFileWriter& w) { w.write(bytes.data(), bytes.size()); });
+  write_file_atomic(path, bytes, kOp);
 }
 
 }  // namespace ember::io

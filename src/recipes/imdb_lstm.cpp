@@ -16,11 +16,8 @@
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
 #include "ember/optim/clip.h"
-#include "ember/parallel.h"
 #include "ember/text/word_tokenizer.h"
-#include "ember/train/checkpoint.h"
-#include "recipes/output_files.h"
-#include "ember/train/metrics.h"
+#include "ember/train/trainer.h"
 
 namespace ember::recipes {
 
@@ -121,6 +118,22 @@ data::TextSplit spread(const data::TextSplit& s, int64_t n) {
   return out;
 }
 
+// Moves n reviews spread evenly over `train` (both classes alike) out of it: the validation set.
+data::TextSplit hold_out(data::TextSplit& train, int64_t n) {
+  EMBER_CHECK(n >= 0 && n < train.size(), "--validation-size", "must be in [0, ", train.size(), ") for the ",
+              train.size(), " training reviews, got ", n);
+  data::TextSplit val, rest;
+  for (int64_t i = 0, next = 0; i < train.size(); ++i) {
+    const bool held = next < n && i == next * train.size() / n;
+    data::TextSplit& to = held ? val : rest;
+    to.texts.push_back(std::move(train.texts[i]));
+    to.labels.push_back(train.labels[i]);
+    if (held) ++next;
+  }
+  train = std::move(rest);
+  return val;
+}
+
 // Drops the columns past the longest review of the batch: (B, max_len) -> (B, T).
 data::TextBatch trimmed(const data::Batch& b) {
   data::TextBatch t = data::text_batch(b);
@@ -129,52 +142,31 @@ data::TextBatch trimmed(const data::Batch& b) {
   return t;
 }
 
-struct EvalResult {
-  double loss = 0;
-  train::ClassificationMetrics metrics{2};
-};
-
-EvalResult evaluate(SentimentLSTM& net, data::DataLoader& loader) {
-  NoGradGuard ng;
-  net.eval();
-  EvalResult r;
-  double loss_sum = 0;
-  for (const data::Batch& b : loader) {
-    data::TextBatch t = trimmed(b);
-    Tensor logits = net.forward(t.tokens, t.lengths);  // (B, 2)
-    loss_sum += cross_entropy(logits, t.labels, Tensor(), -100, "sum").item();
-    r.metrics.update(logits, t.labels);
-  }
-  net.train();
-  r.loss = r.metrics.count() ? loss_sum / r.metrics.count() : 0.0;
-  return r;
-}
-
 }  // namespace
 
 ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all) {
   validate(cfg);
   EMBER_CHECK(cfg.bucket_cap_mb > 0, "--bucket-mb", "must be positive, got ", cfg.bucket_cap_mb);
   // A world of one without mpirun; under mpirun rank 0 prints and writes files.
-  distributed::Context dist = distributed::Context::from_env();
+  distributed::Context dist = train::start_run(cfg.threads, cfg.seed);
   std::ostream& out = dist.out(out_all);
-  if (cfg.threads > 0) set_num_threads(cfg.threads);
-  manual_seed(cfg.seed);
-  // Before the (slow) data loading, so a bad directory fails at once.
-  detail::make_checkpoint_dir(cfg.checkpoint_dir);
-  const std::string metrics_path = detail::output_path(cfg.metrics_path, cfg.checkpoint_dir, "metrics.csv");
+  train::make_checkpoint_dir(cfg.checkpoint_dir);  // before the (slow) data loading: bad paths fail fast
 
   // Errors name the missing or corrupt reviews file.
   data::IMDBReviews reviews = data::read_imdb(data::resolve_data_root(cfg.data_root));
   data::TextSplit train_split = spread(reviews.train, cfg.train_limit);
-  data::TextSplit test_split = spread(reviews.test, cfg.test_limit);
+  // Tuning scores on reviews held out of training, never on the test set.
+  const std::string split = cfg.validation_size > 0 ? "val" : "test";
+  data::TextSplit test_split =
+      cfg.validation_size > 0 ? hold_out(train_split, cfg.validation_size) : spread(reviews.test, cfg.test_limit);
   auto vocab = std::make_shared<const text::WordTokenizer>(text::WordTokenizer::build(
       train_split.texts, {.min_freq = cfg.min_freq, .max_size = cfg.vocab_size}));
   const bool keep_end = cfg.truncate == "tail";
   auto train_set = std::make_shared<data::IMDB>(train_split, vocab, cfg.max_len, keep_end);
   auto test_set = std::make_shared<data::IMDB>(test_split, vocab, cfg.max_len, keep_end);
   reviews = {};  // the datasets hold the token ids; the texts are no longer needed
-  out << "IMDB: " << train_set->size() << " training and " << test_set->size() << " test reviews, vocabulary "
+  out << "IMDB: " << train_set->size() << " training and " << test_set->size() << " " << split
+      << " reviews, vocabulary "
       << vocab->vocab_size() << " tokens, max length " << cfg.max_len << " (" << cfg.truncate << "), "
       << cfg.pool << " pooling\n";
 
@@ -186,97 +178,60 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
 
   auto net = std::make_shared<SentimentLSTM>(vocab->vocab_size(), cfg.embed_dim, cfg.hidden, cfg.layers,
                                              cfg.bidirectional, cfg.dropout, cfg.pool);
-  auto params = net->parameters();
-  auto opt_ptr = dist.make_optimizer(
-      params, [&cfg](std::vector<Tensor> p) { return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions(cfg.lr)); },
+  auto opt = dist.make_optimizer(
+      net->parameters(),
+      [&cfg](std::vector<Tensor> p) { return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions(cfg.lr)); },
       cfg.zero);
-  optim::Optimizer& opt = *opt_ptr;
-  // Rank 0's weights everywhere; gradients averaged over ranks in backward. Every parameter takes
-  // part in each step (packing changes the steps, not the weights used), so an unused one is an
-  // error (DDP names it) rather than silently skipped.
-  auto ddp = dist.wrap(net, {.bucket_cap_mb = cfg.bucket_cap_mb});
-
-  ImdbLstmResult result;
-  result.vocab_size = vocab->vocab_size();
-  bool tty = cfg.progress && train::stdout_is_tty() && dist.is_main();
-  int64_t total_reviews = 0, total_tokens = 0;
-  double total_seconds = 0;
-  for (int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
-    int64_t steps = train_loader.size();
-    if (cfg.max_steps_per_epoch > 0) steps = std::min(steps, cfg.max_steps_per_epoch);
-    train::ProgressBar bar("epoch " + std::to_string(epoch + 1), steps, tty);
-    double loss_sum = 0;
-    int64_t step = 0, seen = 0, tokens = 0, correct = 0;
-    for (const data::Batch& b : train_loader) {
-      if (step >= steps) break;
+  // Every parameter takes part in each step (packing changes the steps, not the weights used), so
+  // DDP names an unused one rather than silently skipping it. Clipping tames LSTMs' spikes.
+  train::Trainer trainer(net, *opt,
+                         {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch,
+                          .grad_clip = cfg.clip_norm, .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume,
+                          .metrics_path = cfg.metrics_path, .recipe = kRecipe, .config = config_string(cfg),
+                          .progress = cfg.progress, .sample_unit = "reviews",
+                          .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb}},
+                         dist);
+  train::Callbacks cb;
+  cb.evaluate = [&] {
+    train::ClassifierEvaluation e = train::evaluate_classifier(*net, test_loader, 2, [&](const data::Batch& b) {
       data::TextBatch t = trimmed(b);
-      opt.zero_grad();
-      ddp->pre_forward();  // DDP's checks before a forward with the model's own signature
       Tensor logits = net->forward(t.tokens, t.lengths);  // (B, 2)
-      Tensor loss = cross_entropy(logits, t.labels);
-      loss.backward();
-      if (cfg.clip_norm > 0) nn::utils::clip_grad_norm_(params, cfg.clip_norm);
-      opt.step();
-      loss_sum += loss.item();
-      {
+      return train::ClassifierBatch{logits, t.labels, cross_entropy(logits, t.labels, Tensor(), -100, "sum")};
+    });
+    const auto& m = e.metrics;  // precision, recall and F1 of the positive class
+    return train::Metrics{{split + "_loss", e.loss},         {split + "_accuracy", m.accuracy()},
+                          {split + "_precision", m.precision(1)}, {split + "_recall", m.recall(1)},
+                          {split + "_f1", m.f1(1)}};
+  };
+  // The vocabulary travels with the weights: the ids mean nothing without it.
+  cb.save_metadata = [&](std::map<std::string, std::string>& m) { m["vocab"] = vocab->to_json(); };
+  cb.check_resume = [&](const std::map<std::string, std::string>& m, const std::string& path) {
+    auto it = m.find("vocab");
+    EMBER_CHECK(it != m.end() && it->second == vocab->to_json(), "--resume", "'", path,
+                "' was trained with another vocabulary; resume with the same data, --vocab-size, --min-freq and "
+                "--train-limit");
+  };
+  train::FitResult fit = trainer.fit(
+      train_loader,
+      [&](const data::Batch& b) {
+        data::TextBatch t = trimmed(b);
+        Tensor logits = net->forward(t.tokens, t.lengths);  // (B, 2)
+        Tensor loss = cross_entropy(logits, t.labels);
         NoGradGuard ng;
-        correct += sum(eq(argmax(logits, 1), t.labels)).item<int64_t>();
-        tokens += sum(t.lengths).item<int64_t>();
-      }
-      seen += t.tokens.size(0);
-      ++step;
-      bar.update(step, loss_sum / step, seen);
-    }
-    double secs = bar.elapsed_seconds();
-    bar.finish();
-    // Over every rank: the mean step loss, reviews, tokens and hits.
-    auto g = dist.sum({loss_sum, static_cast<double>(step), static_cast<double>(seen), static_cast<double>(tokens),
-                       static_cast<double>(correct)});
-    seen = static_cast<int64_t>(g[2]), tokens = static_cast<int64_t>(g[3]), correct = static_cast<int64_t>(g[4]);
-    total_reviews += seen;
-    total_tokens += tokens;
-    total_seconds += secs;
-    double train_loss = g[1] > 0 ? g[0] / g[1] : 0.0;
-    EvalResult ev = evaluate(*net, test_loader);
-    const auto& m = ev.metrics;
-    result.test_accuracy = m.accuracy();
-    result.test_loss = ev.loss;
-    result.precision = m.precision(1);
-    result.recall = m.recall(1);
-    result.f1 = m.f1(1);
-    double rps = secs > 0 ? seen / secs : 0.0, tps = secs > 0 ? tokens / secs : 0.0;
-    out << "Epoch " << epoch + 1 << ", Loss: " << std::setprecision(6) << train_loss << "\n"
-        << "  test accuracy " << std::fixed << std::setprecision(2) << 100 * m.accuracy() << "%, loss "
-        << std::setprecision(4) << ev.loss << ", precision " << m.precision(1) << ", recall " << m.recall(1)
-        << ", F1 " << m.f1(1) << "; " << std::setprecision(1) << rps << " reviews/s, " << std::setprecision(0) << tps
-        << " tokens/s, " << std::setprecision(1) << secs << " s\n"
-        << std::defaultfloat;
-    out.flush();
-    train::EpochRecord rec;
-    rec.epoch = epoch + 1;
-    rec.values = {{"train_loss", train_loss},
-                  {"train_accuracy", seen ? static_cast<double>(correct) / seen : 0.0},
-                  {"test_loss", ev.loss},
-                  {"test_accuracy", m.accuracy()},
-                  {"test_precision", m.precision(1)},
-                  {"test_recall", m.recall(1)},
-                  {"test_f1", m.f1(1)},
-                  {"reviews_per_second", rps},
-                  {"tokens_per_second", tps}};
-    result.history.push_back(rec);
-    if (!metrics_path.empty() && dist.is_main()) train::write_metrics(metrics_path, result.history);
-    if (!cfg.checkpoint_dir.empty()) {
-      // The vocabulary travels with the weights: the ids mean nothing without it.
-      std::map<std::string, std::string> meta = {{"recipe", kRecipe},
-                                                 {"epoch", std::to_string(epoch + 1)},
-                                                 {"config", config_string(cfg)},
-                                                 {"vocab", vocab->to_json()}};
-      train::save_checkpoint(dist, (fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, &opt, meta);
-    }
+        return train::StepOutput{loss, t.tokens.size(0), sum(eq(argmax(logits, 1), t.labels)).item<int64_t>(),
+                                 sum(t.lengths).item<int64_t>()};
+      },
+      cb, &out_all);
+
+  ImdbLstmResult r;
+  r.history = fit.history, r.vocab_size = vocab->vocab_size();
+  r.reviews_per_second = fit.samples_per_second, r.tokens_per_second = fit.tokens_per_second;
+  if (!r.history.empty()) {
+    const train::EpochRecord& last = r.history.back();
+    r.test_accuracy = last.get(split + "_accuracy"), r.test_loss = last.get(split + "_loss");
+    r.precision = last.get(split + "_precision"), r.recall = last.get(split + "_recall"), r.f1 = last.get(split + "_f1");
   }
-  result.reviews_per_second = total_seconds > 0 ? total_reviews / total_seconds : 0.0;
-  result.tokens_per_second = total_seconds > 0 ? total_tokens / total_seconds : 0.0;
-  return result;
+  return r;
 }
 
 }  // namespace ember::recipes

@@ -11,8 +11,8 @@
 #include "ember/models/autoencoder.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
-#include "ember/parallel.h"
-#include "recipes/mnist_images.h"
+#include "ember/train/trainer.h"
+#include "recipes/image_data.h"
 
 namespace ember::recipes {
 
@@ -64,96 +64,59 @@ MnistAutoencoderResult train_mnist_autoencoder(const MnistAutoencoderConfig& cfg
   EMBER_CHECK(cfg.width > 0, "--width", "must be positive, got ", cfg.width);
   EMBER_CHECK(cfg.bucket_cap_mb > 0, "--bucket-mb", "must be positive, got ", cfg.bucket_cap_mb);
   // A world of one without mpirun; under mpirun rank 0 prints and writes files.
-  distributed::Context dist = distributed::Context::from_env();
+  distributed::Context dist = train::start_run(cfg.threads, cfg.seed);
   std::ostream& out = dist.out(out_all);
-  if (cfg.threads > 0) set_num_threads(cfg.threads);
-  manual_seed(cfg.seed);  // initial weights
-  detail::make_checkpoint_dir(cfg.checkpoint_dir);  // before the slow data loading: bad paths fail fast
-  detail::MnistImages mnist = detail::load_mnist_images(cfg.data_root, cfg.train_limit);
+  train::make_checkpoint_dir(cfg.checkpoint_dir);  // before the slow data loading: bad paths fail fast
+  detail::ImageData images = detail::load_image_data(cfg.data_root, cfg.train_limit, cfg.validation_size);
   // Each rank's strided share of the shuffled epoch; with one process exactly shuffle = true's order.
-  data::DataLoader loader(mnist.train, {.batch_size = cfg.batch_size, .seed = cfg.seed, .num_workers = cfg.num_workers,
-                                        .sampler = dist.train_sampler(mnist.train->size(), cfg.seed)});
-  auto net_ptr = std::make_shared<models::ConvAutoencoder>(cfg.latent_dim, cfg.width);
-  models::ConvAutoencoder& net = *net_ptr;
+  data::DataLoader loader(images.train, {.batch_size = cfg.batch_size, .seed = cfg.seed, .num_workers = cfg.num_workers,
+                                         .sampler = dist.train_sampler(images.train->size(), cfg.seed)});
+  auto net = std::make_shared<models::ConvAutoencoder>(cfg.latent_dim, cfg.width);
   auto opt = dist.make_optimizer(
-      net.parameters(),
+      net->parameters(),
       [&cfg](std::vector<Tensor> p) { return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions(cfg.lr)); },
       cfg.zero);
-  // Rank 0's weights everywhere; gradients averaged over ranks in backward. Nothing keeps a .grad
-  // across steps, so the gradients may be views into DDP's buckets (one copy less per step).
-  auto ddp = dist.wrap(net_ptr, {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true});
+  // Nothing keeps a .grad across steps, so the gradients may be views into DDP's buckets.
+  train::Trainer trainer(net, *opt,
+                         {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch,
+                          .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
+                          .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
+                          .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
+                         dist);
+  const std::string image_path = train::output_path(cfg.image_path, cfg.checkpoint_dir, "reconstructions.png");
+  const Tensor grid_inputs = images.eval.narrow(0, 0, kGridImages);  // (16, 1, 28, 28)
+  out << "ConvAutoencoder: latent_dim " << cfg.latent_dim << ", " << net->num_parameters() << " parameters, "
+      << images.train->size() << " training images\n";
 
-  const std::string metrics_path = detail::output_path(cfg.metrics_path, cfg.checkpoint_dir, "metrics.csv");
-  const std::string image_path = detail::output_path(cfg.image_path, cfg.checkpoint_dir, "reconstructions.png");
-  const Tensor grid_inputs = mnist.test.narrow(0, 0, kGridImages);  // (16, 1, 28, 28)
-  out << "ConvAutoencoder: latent_dim " << cfg.latent_dim << ", " << net.num_parameters() << " parameters, "
-      << mnist.train->size() << " training images\n";
-
-  MnistAutoencoderResult result;
-  bool tty = cfg.progress && train::stdout_is_tty() && dist.is_main();
-  int64_t total_images = 0;
-  double total_seconds = 0;
-  for (int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
-    int64_t steps = loader.size();
-    if (cfg.max_steps_per_epoch > 0) steps = std::min(steps, cfg.max_steps_per_epoch);
-    train::ProgressBar bar("epoch " + std::to_string(epoch + 1), steps, tty);
-    double running = 0;
-    int64_t step = 0, images = 0;
-    std::vector<double> losses;
-    for (const data::Batch& b : loader) {
-      if (step >= steps) break;
-      opt->zero_grad();
-      Tensor recon = ddp->forward(b.data);                       // (B, 1, 28, 28) in (0, 1)
-      Tensor loss = pixel_loss(cfg.loss, recon, b.data, "mean");
-      loss.backward();                                           // gradients averaged over ranks
-      opt->step();
-      double l = loss.item();
-      running += l;
-      losses.push_back(l);
-      images += b.data.size(0);
-      ++step;
-      bar.update(step, running / step, images);
-    }
-    double secs = bar.elapsed_seconds();
-    bar.finish();
-    // Over every rank: the mean step loss and the images seen.
-    auto totals = dist.sum({running, static_cast<double>(step), static_cast<double>(images)});
-    images = static_cast<int64_t>(totals[2]);
-    for (double l : dist.mean(losses)) result.step_losses.push_back(l);
-    total_images += images;
-    total_seconds += secs;
-    train::EpochRecord rec;
-    rec.epoch = epoch + 1;
-    rec.values = {{"train_loss", totals[0] / std::max(totals[1], 1.0)}};
-    out << "Epoch " << epoch + 1 << ", " << cfg.loss << " loss: " << std::setprecision(6) << rec.values[0].second << "\n";
-    if (cfg.evaluate_test) {
-      ReconstructionError e = evaluate(net, mnist.test, dist);
-      rec.values.emplace_back("test_mse", e.mse);
-      rec.values.emplace_back("test_bce", e.bce);
-      result.test_mse = e.mse;
-      result.test_bce = e.bce;
-      out << "  test reconstruction per pixel: " << detail::format_values({{"mse", e.mse}, {"bce", e.bce}});
-    } else {
-      out << " ";
-    }
-    out << std::fixed << std::setprecision(0) << ", " << (secs > 0 ? images / secs : 0.0) << " images/s, "
-        << std::setprecision(1) << secs << " s\n" << std::defaultfloat;
-    out.flush();
-    rec.values.emplace_back("images_per_second", secs > 0 ? images / secs : 0.0);
-    result.history.push_back(rec);
-    if (!metrics_path.empty() && dist.is_main()) train::write_metrics(metrics_path, result.history);
-    if (!image_path.empty() && dist.is_main()) {
-      NoGradGuard ng;
-      net.eval();
-      detail::write_reconstruction_grid(image_path, grid_inputs, net.forward(grid_inputs));
-      net.train();
-    }
-    if (!cfg.checkpoint_dir.empty())
-      detail::save_epoch_checkpoint(dist, cfg.checkpoint_dir, kRecipe, epoch + 1, config_string(cfg), net, *opt);
-  }
+  train::Callbacks cb;
+  if (cfg.evaluate_test)
+    cb.evaluate = [&] {
+      ReconstructionError e = evaluate(*net, images.eval, dist);
+      return train::Metrics{{images.split + "_mse", e.mse}, {images.split + "_bce", e.bce}};
+    };
+  cb.on_record = [&](const train::EpochRecord&) {
+    if (image_path.empty() || !dist.is_main()) return;
+    NoGradGuard ng;
+    net->eval();
+    detail::write_reconstruction_grid(image_path, grid_inputs, net->forward(grid_inputs));
+    net->train();
+  };
+  train::FitResult fit = trainer.fit(
+      loader,
+      [&](const data::Batch& b) {
+        Tensor recon = net->forward(b.data);  // (B, 1, 28, 28) in (0, 1)
+        return train::StepOutput{pixel_loss(cfg.loss, recon, b.data, "mean"), b.data.size(0)};
+      },
+      cb, &out_all);
   if (!image_path.empty()) out << "Reconstructions (test digits above their reconstructions): " << image_path << "\n";
-  result.images_per_second = total_seconds > 0 ? total_images / total_seconds : 0.0;
-  return result;
+
+  MnistAutoencoderResult r;
+  r.history = fit.history, r.step_losses = fit.step_losses, r.images_per_second = fit.samples_per_second;
+  if (!r.history.empty() && cfg.evaluate_test) {
+    const std::string& k = images.split;
+    r.test_mse = r.history.back().get(k + "_mse"), r.test_bce = r.history.back().get(k + "_bce");
+  }
+  return r;
 }
 
 }  // namespace ember::recipes

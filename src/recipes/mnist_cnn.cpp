@@ -19,9 +19,9 @@
 #include "ember/optim/regularization.h"
 #include "ember/optim/rmsprop.h"
 #include "ember/optim/sgd.h"
-#include "ember/parallel.h"
 #include "ember/train/checkpoint.h"
-#include "recipes/output_files.h"
+#include "ember/train/trainer.h"
+#include "recipes/image_data.h"
 #include "ember/train/metrics.h"
 
 namespace ember::recipes {
@@ -64,6 +64,8 @@ void validate(const MnistCnnConfig& c) {
   EMBER_CHECK(c.resume.empty() || c.resume != "auto" || !c.checkpoint_dir.empty(), "--resume",
               "'auto' needs --checkpoint-dir to look in");
   EMBER_CHECK(c.bucket_cap_mb > 0, "--bucket-mb", "must be positive, got ", c.bucket_cap_mb);
+  EMBER_CHECK(std::isnan(c.std) || (c.std > 0 && std::isfinite(c.std)), "--std", "must be positive, got ", c.std);
+  EMBER_CHECK(std::isnan(c.mean) || std::isfinite(c.mean), "--mean", "must be a finite number, got ", c.mean);
 }
 
 std::string config_string(const MnistCnnConfig& c) {
@@ -74,59 +76,42 @@ std::string config_string(const MnistCnnConfig& c) {
   return os.str();
 }
 
-// Test (or validation) loss and accuracy, no gradients. The loader's batches of 100 keep
-// evaluation's activations (and so peak memory) near training's. Each rank evaluates its share of
-// the set (eval_sampler: every example once over all ranks); the sums are then combined.
-std::pair<double, double> evaluate(models::MnistCNN& net, data::DataLoader& loader, const distributed::Context& dist) {
-  NoGradGuard ng;
-  net.eval();
-  train::ClassificationMetrics m(10);
-  double loss_sum = 0;
-  for (const data::Batch& b : loader) {
+// Loss and accuracy over a loader of normalized images, without gradients. Each rank evaluates
+// its share (the loader's sampler) when dist is given.
+train::ClassifierEvaluation evaluate(models::MnistCNN& net, data::DataLoader& loader, const distributed::Context* dist) {
+  return train::evaluate_classifier(net, loader, 10, [&](const data::Batch& b) {
     Tensor out = net.forward(b.data);  // (B, 10) log-probabilities
-    loss_sum += nll_loss(out, b.target, Tensor(), -100, "sum").item();
-    m.update(out, b.target);
-  }
-  net.train();
-  // loss sum, correct predictions, examples, over every rank
-  auto g = dist.sum({loss_sum, m.accuracy() * static_cast<double>(m.count()), static_cast<double>(m.count())});
-  return {g[2] > 0 ? g[0] / g[2] : 0.0, g[2] > 0 ? std::round(g[1]) / g[2] : 0.0};
+    return train::ClassifierBatch{out, b.target, nll_loss(out, b.target, Tensor(), -100, "sum")};
+  }, dist);
 }
 
-data::Transform mnist_normalize() { return data::Normalize({0.1307}, {0.3081}); }
-
-// Epochs since the best evaluation loss in `history` (0 when the last epoch is the best).
-int64_t epochs_without_improvement(const std::vector<train::EpochRecord>& history, double min_delta) {
-  double best = INFINITY;
-  int64_t since = 0;
-  for (auto& r : history) {
-    double l = r.get("val_loss");
-    if (std::isnan(l)) l = r.get("test_loss");
-    if (std::isnan(l)) continue;
-    if (l < best - min_delta) best = l, since = 0;
-    else ++since;
-  }
-  return since;
+// --mean/--std, else the training images' own statistics (0.1307, 0.3081 for MNIST).
+std::pair<double, double> normalization(const MnistCnnConfig& c, const std::string& root) {
+  if (!std::isnan(c.mean) && !std::isnan(c.std)) return {c.mean, c.std};
+  auto [mean, sd] = detail::pixel_mean_std(data::MNIST(root, true).images());
+  return {std::isnan(c.mean) ? mean : c.mean, std::isnan(c.std) ? sd : c.std};
 }
 
-std::string latest_checkpoint(const std::string& dir) {
-  fs::path p = fs::path(dir) / "last.safetensors";
-  return fs::exists(p) ? p.string() : std::string();
+std::string normalization_string(double mean, double sd) {
+  std::ostringstream os;
+  os.precision(17);
+  os << mean << " " << sd;
+  return os.str();
 }
 
 }  // namespace
 
-MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out_all) {
+MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
   validate(cfg);
   // A world of one without mpirun; under mpirun rank 0 prints and writes files.
-  distributed::Context dist = distributed::Context::from_env();
-  std::ostream& out = dist.out(out_all);
-  if (cfg.threads > 0) set_num_threads(cfg.threads);
-  manual_seed(cfg.seed);
+  distributed::Context dist = train::start_run(cfg.threads, cfg.seed);
   std::string root = data::resolve_data_root(cfg.data_root);
 
-  // Inputs are standardized with MNIST's mean and std, as PyTorch's MNIST example does.
-  data::Transform norm = mnist_normalize();
+  // Inputs are standardized with the training set's mean and std, as PyTorch's MNIST example does.
+  const auto [mean, sd] = normalization(cfg, root);
+  dist.out(out) << "Normalization: mean " << mean << ", std " << sd
+                << (std::isnan(cfg.mean) || std::isnan(cfg.std) ? " (from the training images)" : "") << "\n";
+  data::Transform norm = data::Normalize({mean}, {sd});
   data::Transform train_tf = norm;
   if (cfg.augment) train_tf = data::Compose({data::RandomAffine({-10.0, 10.0}, {0.1, 0.1}), norm});
   auto full_train = std::make_shared<data::MNIST>(root, true, train_tf);
@@ -153,6 +138,7 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out_all)
   data::DataLoader train_loader(train_set, {.batch_size = cfg.batch_size, .seed = cfg.seed,
                                             .num_workers = cfg.num_workers,
                                             .sampler = dist.train_sampler(train_set->size(), cfg.seed)});
+  // Batches of 100 keep evaluation's activations (and so peak memory) near training's.
   std::unique_ptr<data::DataLoader> eval_loader;
   if (eval_set)
     eval_loader = std::make_unique<data::DataLoader>(
@@ -160,160 +146,60 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out_all)
 
   auto net = std::make_shared<models::MnistCNN>(64 * 12 * 12, cfg.dropout);
   auto params = net->parameters();
-  auto opt = dist.make_optimizer(
-      params, [&cfg](std::vector<Tensor> p) { return make_optimizer(cfg, p); }, cfg.zero);
-
-  MnistCnnResult result;
-  int64_t start_epoch = 0;
-  std::string resume = cfg.resume == "auto" ? latest_checkpoint(cfg.checkpoint_dir) : cfg.resume;
-  if (!resume.empty()) {
-    train::Checkpoint ck = train::load_checkpoint(resume, *net, opt.get(), kRecipe);
-    start_epoch = ck.epoch();
-    auto rng = ck.metadata.find("rng");
-    if (rng != ck.metadata.end()) default_generator().set_state(train::from_hex(rng->second, "rng"));
-    auto hist = ck.metadata.find("history");
-    if (hist != ck.metadata.end()) {
-      std::istringstream is(hist->second);
-      std::string line;
-      while (std::getline(is, line)) {
-        train::EpochRecord r;
-        std::istringstream ls(line);
-        std::string tok;
-        ls >> r.epoch;
-        while (ls >> tok) {
-          auto eq = tok.find('=');
-          if (eq == std::string::npos) continue;
-          try {
-            r.values.emplace_back(tok.substr(0, eq), std::stod(tok.substr(eq + 1)));
-          } catch (const std::exception&) {
-            EMBER_FAIL("--resume", "checkpoint '", resume, "' has a malformed history entry '", tok, "'");
-          }
-        }
-        result.history.push_back(r);
-      }
-    }
-    out << "Resumed from " << resume << " after epoch " << start_epoch << "\n";
-    EMBER_CHECK(start_epoch <= cfg.epochs, "--resume", "checkpoint '", resume, "' has already trained ", start_epoch,
-                " epochs, more than --epochs ", cfg.epochs);
-  }
-  train_loader.set_epoch(start_epoch);
-  // After loading (every rank reads the checkpoint, so optimizer state agrees too): DDP checks
-  // that the ranks built the same model and broadcasts rank 0's weights.
-  // Gradients as views into DDP's buckets saves a copy per step; nothing here keeps a .grad
-  // across steps, which is what that option asks.
-  auto ddp = dist.wrap(net, {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true});
-
-  detail::make_checkpoint_dir(cfg.checkpoint_dir);
-  const std::string metrics_path = detail::output_path(cfg.metrics_path, cfg.checkpoint_dir, "metrics.csv");
-  const std::string plot_path = detail::output_path(cfg.plot_path, cfg.checkpoint_dir, "curves.png");
-
-  bool tty = cfg.progress && train::stdout_is_tty() && dist.is_main();
-  int64_t total_images = 0;
-  double total_seconds = 0;
-  for (int64_t epoch = start_epoch; epoch < cfg.epochs; ++epoch) {
-    int64_t steps = train_loader.size();
-    if (cfg.max_steps_per_epoch > 0) steps = std::min(steps, cfg.max_steps_per_epoch);
-    train::ProgressBar bar("epoch " + std::to_string(epoch + 1), steps, tty);
-    double running_loss = 0;
-    int64_t step = 0, images = 0, correct = 0;
-    std::vector<double> losses;
-    for (const data::Batch& b : train_loader) {
-      if (step >= steps) break;
-      opt->zero_grad();
-      Tensor output = ddp->forward(b.data);                    // (B, 10) log-probabilities
-      Tensor loss = cross_entropy(output, b.target);           // the seed's criterion
-      if (cfg.l1 > 0) loss = loss + optim::l1_penalty(params, cfg.l1);
-      loss.backward();                                         // gradients averaged over ranks
-      opt->step();
-      double l = loss.item();
-      running_loss += l;
-      losses.push_back(l);
-      {
+  auto opt = dist.make_optimizer(params, [&cfg](std::vector<Tensor> p) { return make_optimizer(cfg, p); }, cfg.zero);
+  // Gradients as views into DDP's buckets save a copy per step: nothing keeps a .grad across steps.
+  train::Trainer trainer(net, *opt,
+                         {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch,
+                          .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
+                          .plot_path = cfg.plot_path, .recipe = kRecipe, .config = config_string(cfg),
+                          .early_stopping_patience = cfg.early_stopping_patience,
+                          .early_stopping_min_delta = cfg.early_stopping_min_delta, .progress = cfg.progress,
+                          .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
+                         dist);
+  const std::string split = cfg.validation_size > 0 ? "val" : "test";
+  train::Callbacks cb;
+  // The normalization travels with the weights: evaluation must standardize the same way.
+  cb.save_metadata = [&](std::map<std::string, std::string>& m) { m["normalize"] = normalization_string(mean, sd); };
+  if (eval_loader)
+    cb.evaluate = [&] {
+      auto e = evaluate(*net, *eval_loader, &dist);
+      return train::Metrics{{split + "_loss", e.loss}, {split + "_accuracy", e.metrics.accuracy()}};
+    };
+  train::FitResult fit = trainer.fit(
+      train_loader,
+      [&](const data::Batch& b) {
+        Tensor output = net->forward(b.data);           // (B, 10) log-probabilities
+        Tensor loss = cross_entropy(output, b.target);  // the seed's criterion
+        if (cfg.l1 > 0) loss = loss + optim::l1_penalty(params, cfg.l1);
         NoGradGuard ng;
-        correct += sum(eq(argmax(output, 1), b.target)).item<int64_t>();
-      }
-      images += b.data.size(0);
-      ++step;
-      bar.update(step, running_loss / step, images);
-    }
-    double secs = bar.elapsed_seconds();
-    bar.finish();
-    // Over every rank: the mean step loss, the images seen and the hits.
-    auto totals = dist.sum({running_loss, static_cast<double>(step), static_cast<double>(images), static_cast<double>(correct)});
-    images = static_cast<int64_t>(totals[2]);
-    correct = static_cast<int64_t>(totals[3]);
-    for (double l : dist.mean(losses)) result.step_losses.push_back(l);
-    total_images += images;
-    total_seconds += secs;
-    double train_loss = totals[0] / std::max(totals[1], 1.0);
-    out << "Epoch " << epoch + 1 << ", Loss: " << std::setprecision(6) << train_loss << "\n";
-    train::EpochRecord rec;
-    rec.epoch = epoch + 1;
-    rec.values = {{"train_loss", train_loss}, {"train_accuracy", images ? static_cast<double>(correct) / images : 0.0}};
-    if (eval_loader) {
-      auto [eloss, eacc] = evaluate(*net, *eval_loader, dist);
-      rec.values.emplace_back(cfg.validation_size > 0 ? "val_loss" : "test_loss", eloss);
-      rec.values.emplace_back(cfg.validation_size > 0 ? "val_accuracy" : "test_accuracy", eacc);
-      result.test_loss = eloss;
-      result.test_accuracy = eacc;
-      out << "  " << (cfg.validation_size > 0 ? "validation" : "test") << " accuracy " << std::fixed
-          << std::setprecision(2) << 100 * eacc << "%, loss " << std::setprecision(4) << eloss;
-    } else {
-      out << " ";
-    }
-    out << std::fixed << std::setprecision(0) << ", " << (secs > 0 ? images / secs : 0.0) << " images/s, "
-        << std::setprecision(1) << secs << " s\n" << std::defaultfloat;
-    out.flush();
-    rec.values.emplace_back("images_per_second", secs > 0 ? images / secs : 0.0);
-    result.history.push_back(rec);
-    if (!metrics_path.empty() && dist.is_main()) train::write_metrics(metrics_path, result.history);
-    if (!plot_path.empty() && dist.is_main()) train::write_curves_png(plot_path, result.history);
-    if (!cfg.checkpoint_dir.empty()) {
-      std::ostringstream hist;
-      hist.precision(17);
-      for (auto& r : result.history) {
-        hist << r.epoch;
-        for (auto& [k, v] : r.values) hist << " " << k << "=" << v;
-        hist << "\n";
-      }
-      std::map<std::string, std::string> meta = {{"recipe", kRecipe},
-                                                 {"epoch", std::to_string(epoch + 1)},
-                                                 {"rng", train::to_hex(default_generator().get_state())},
-                                                 {"config", config_string(cfg)},
-                                                 {"history", hist.str()}};
-      // Every rank takes part (ZeRO gathers its shards); rank 0 writes, atomically.
-      train::save_checkpoint(dist, (fs::path(cfg.checkpoint_dir) / "last.safetensors").string(), *net, opt.get(), meta);
-    }
-    if (cfg.early_stopping_patience > 0 &&
-        epochs_without_improvement(result.history, cfg.early_stopping_min_delta) >= cfg.early_stopping_patience) {
-      out << "Early stopping after epoch " << epoch + 1 << ": no improvement of the "
-          << (cfg.validation_size > 0 ? "validation" : "test") << " loss for " << cfg.early_stopping_patience
-          << " epoch(s)\n";
-      result.stopped_early = true;
-      break;
-    }
-  }
-  result.images_per_second = total_seconds > 0 ? total_images / total_seconds : 0.0;
-  return result;
+        return train::StepOutput{loss, b.data.size(0), sum(eq(argmax(output, 1), b.target)).item<int64_t>()};
+      },
+      cb, &out);
+
+  MnistCnnResult r;
+  r.history = fit.history, r.step_losses = fit.step_losses;
+  r.images_per_second = fit.samples_per_second, r.stopped_early = fit.stopped_early;
+  if (!r.history.empty() && eval_loader)
+    r.test_loss = r.history.back().get(split + "_loss"), r.test_accuracy = r.history.back().get(split + "_accuracy");
+  return r;
 }
 
 MnistEvalResult evaluate_mnist_cnn_checkpoint(const std::string& checkpoint, const std::string& data_root,
                                               int64_t batch_size) {
   EMBER_CHECK(batch_size > 0, "--batch-size", "must be positive, got ", batch_size);
   models::MnistCNN net;
-  train::load_checkpoint(checkpoint, net, nullptr, kRecipe);
-  data::MNIST test(data::resolve_data_root(data_root), false, mnist_normalize());
-  data::DataLoader loader(test, {.batch_size = batch_size});
-  NoGradGuard ng;
-  net.eval();
-  train::ClassificationMetrics m(10);
-  double loss_sum = 0;
-  for (const data::Batch& b : loader) {
-    Tensor out = net.forward(b.data);
-    loss_sum += nll_loss(out, b.target, Tensor(), -100, "sum").item();
-    m.update(out, b.target);
+  train::Checkpoint ck = train::load_checkpoint(checkpoint, net, nullptr, kRecipe);
+  double mean = 0.1307, sd = 0.3081;  // checkpoints from before --mean/--std standardized with MNIST's
+  auto it = ck.metadata.find("normalize");
+  if (it != ck.metadata.end()) {
+    std::istringstream is(it->second);
+    EMBER_CHECK(static_cast<bool>(is >> mean >> sd) && sd > 0, "eval", "'", checkpoint,
+                "' has a malformed normalize entry '", it->second, "'");
   }
-  return {m.accuracy(), m.count() ? loss_sum / m.count() : 0.0, m.report()};
+  data::MNIST test(data::resolve_data_root(data_root), false, data::Normalize({mean}, {sd}));
+  data::DataLoader loader(test, {.batch_size = batch_size});
+  auto e = evaluate(net, loader, nullptr);
+  return {e.metrics.accuracy(), e.loss, e.metrics.report()};
 }
 
 }  // namespace ember::recipes

@@ -12,8 +12,8 @@
 #include "ember/models/autoencoder.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
-#include "ember/parallel.h"
-#include "recipes/mnist_images.h"
+#include "ember/train/trainer.h"
+#include "recipes/image_data.h"
 
 namespace ember::recipes {
 
@@ -74,120 +74,82 @@ MnistVaeResult train_mnist_vae(const MnistVaeConfig& cfg, std::ostream& out_all)
               "must be a positive multiple of 8 (the grid has 8 per row), got ", cfg.num_samples);
   EMBER_CHECK(cfg.bucket_cap_mb > 0, "--bucket-mb", "must be positive, got ", cfg.bucket_cap_mb);
   // A world of one without mpirun; under mpirun rank 0 prints and writes files.
-  distributed::Context dist = distributed::Context::from_env();
+  distributed::Context dist = train::start_run(cfg.threads, cfg.seed);
   std::ostream& out = dist.out(out_all);
-  if (cfg.threads > 0) set_num_threads(cfg.threads);
-  manual_seed(cfg.seed);  // initial weights
-  detail::make_checkpoint_dir(cfg.checkpoint_dir);  // before the slow data loading: bad paths fail fast
-  detail::MnistImages mnist = detail::load_mnist_images(cfg.data_root, cfg.train_limit);
+  train::make_checkpoint_dir(cfg.checkpoint_dir);  // before the slow data loading: bad paths fail fast
+  detail::ImageData images = detail::load_image_data(cfg.data_root, cfg.train_limit, cfg.validation_size);
   // Each rank's strided share of the shuffled epoch; with one process exactly shuffle = true's order.
-  data::DataLoader loader(mnist.train, {.batch_size = cfg.batch_size, .seed = cfg.seed, .num_workers = cfg.num_workers,
-                                        .sampler = dist.train_sampler(mnist.train->size(), cfg.seed)});
-  auto net_ptr = std::make_shared<models::VAE>(cfg.latent_dim, cfg.hidden, 28 * 28);
-  models::VAE& net = *net_ptr;
+  data::DataLoader loader(images.train, {.batch_size = cfg.batch_size, .seed = cfg.seed, .num_workers = cfg.num_workers,
+                                         .sampler = dist.train_sampler(images.train->size(), cfg.seed)});
+  auto net = std::make_shared<models::VAE>(cfg.latent_dim, cfg.hidden, 28 * 28);
   auto opt = dist.make_optimizer(
-      net.parameters(),
+      net->parameters(),
       [&cfg](std::vector<Tensor> p) { return std::make_unique<optim::Adam>(std::move(p), optim::AdamOptions(cfg.lr)); },
       cfg.zero);
-  // Rank 0's weights everywhere; gradients averaged over ranks in backward (as views into DDP's
-  // buckets: nothing keeps a .grad across steps).
-  auto ddp = dist.wrap(net_ptr, {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true});
+  // The loss sums over the batch, as the example: reported per image. Nothing keeps a .grad
+  // across steps, so the gradients may be views into DDP's buckets.
+  train::Trainer trainer(net, *opt,
+                         {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch, .loss_is_sum = true,
+                          .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
+                          .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
+                          .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
+                         dist);
   // The reparameterization's eps during training: each rank its own stream (seed itself on rank 0).
-  Generator noise(detail::rank_seed(cfg.seed, dist.rank()));
+  Generator noise(dist.rank_seed(cfg.seed));
+  trainer.track_generator("noise_rng", noise);
 
-  const std::string metrics_path = detail::output_path(cfg.metrics_path, cfg.checkpoint_dir, "metrics.csv");
-  const std::string samples_path = detail::output_path(cfg.samples_path, cfg.checkpoint_dir, "samples.png");
-  const std::string recon_path = detail::output_path(cfg.recon_path, cfg.checkpoint_dir, "reconstructions.png");
-  const Tensor grid_inputs = mnist.test.narrow(0, 0, kGridImages);  // (16, 1, 28, 28)
+  const std::string samples_path = train::output_path(cfg.samples_path, cfg.checkpoint_dir, "samples.png");
+  const std::string recon_path = train::output_path(cfg.recon_path, cfg.checkpoint_dir, "reconstructions.png");
+  const Tensor grid_inputs = images.eval.narrow(0, 0, kGridImages);  // (16, 1, 28, 28)
   Generator sample_gen(cfg.seed ^ kSampleNoise);
   const Tensor sample_z = randn({cfg.num_samples, cfg.latent_dim}, kFloat32, &sample_gen);  // fixed codes
-  out << "VAE: latent_dim " << cfg.latent_dim << ", hidden " << cfg.hidden << ", " << net.num_parameters()
-      << " parameters, " << mnist.train->size() << " training images\n";
+  out << "VAE: latent_dim " << cfg.latent_dim << ", hidden " << cfg.hidden << ", " << net->num_parameters()
+      << " parameters, " << images.train->size() << " training images\n";
 
-  MnistVaeResult result;
-  bool tty = cfg.progress && train::stdout_is_tty() && dist.is_main();
-  int64_t total_images = 0;
-  double total_seconds = 0;
-  for (int64_t epoch = 0; epoch < cfg.epochs; ++epoch) {
-    int64_t steps = loader.size();
-    if (cfg.max_steps_per_epoch > 0) steps = std::min(steps, cfg.max_steps_per_epoch);
-    train::ProgressBar bar("epoch " + std::to_string(epoch + 1), steps, tty);
-    double loss_sum = 0;
-    int64_t step = 0, images = 0;
-    std::vector<double> sums;  // per step: the batch's summed loss, then its size
-    for (const data::Batch& b : loader) {
-      if (step >= steps) break;
-      opt->zero_grad();
-      ddp->pre_forward();  // DDP's checks before a forward with the VAE's own signature
-      models::VAEOutput o = net.forward(b.data, &noise);            // recon (B, 784), mu/logvar (B, latent)
-      Tensor loss = models::vae_loss(o.recon, b.data, o.mu, o.logvar);  // summed over the batch, as the example
-      // DDP averages gradients over ranks: the gradient of the mean over ranks of each rank's sum
-      // (with equal per-rank batches, the global sum's gradient scaled by 1 / size).
-      loss.backward();
-      opt->step();
-      double l = loss.item();
-      int64_t bs = b.data.size(0);
-      loss_sum += l;
-      sums.push_back(l);
-      sums.push_back(static_cast<double>(bs));
-      images += bs;
-      ++step;
-      bar.update(step, loss_sum / static_cast<double>(images), images);
+  train::Callbacks cb;
+  if (cfg.evaluate_test)
+    cb.evaluate = [&] {
+      TestLoss t = evaluate(*net, images.eval, cfg.seed, dist);
+      const std::string& k = images.split;
+      return train::Metrics{{k + "_loss", t.loss}, {k + "_bce", t.bce}, {k + "_kl", t.kl}, {k + "_mse", t.mse}};
+    };
+  cb.on_record = [&](const train::EpochRecord&) {
+    if (!dist.is_main()) return;
+    NoGradGuard ng;
+    net->eval();
+    if (!samples_path.empty()) {
+      io::ImageGridOptions o;
+      o.scale = 2;
+      io::write_image_grid(samples_path, net->decode(sample_z).reshape({-1, 1, 28, 28}), o);
     }
-    double secs = bar.elapsed_seconds();
-    bar.finish();
-    // Over every rank: per-image step losses, the epoch's summed loss and images.
-    sums = dist.sum(std::move(sums));
-    for (size_t i = 0; i < sums.size(); i += 2) result.step_losses.push_back(sums[i] / sums[i + 1]);
-    auto totals = dist.sum({loss_sum, static_cast<double>(images)});
-    loss_sum = totals[0];
-    images = static_cast<int64_t>(totals[1]);
-    total_images += images;
-    total_seconds += secs;
-    train::EpochRecord rec;
-    rec.epoch = epoch + 1;
-    rec.values = {{"train_loss", images ? loss_sum / static_cast<double>(images) : 0.0}};
-    out << "Epoch " << epoch + 1 << ", Average loss: " << std::fixed << std::setprecision(4) << rec.values[0].second
-        << std::defaultfloat << "\n";
-    if (cfg.evaluate_test) {
-      TestLoss t = evaluate(net, mnist.test, cfg.seed, dist);
-      rec.values.insert(rec.values.end(), {{"test_loss", t.loss}, {"test_bce", t.bce}, {"test_kl", t.kl},
-                                           {"test_mse", t.mse}});
-      result.test_loss = t.loss, result.test_bce = t.bce, result.test_kl = t.kl, result.test_mse = t.mse;
-      out << "  test set loss (-ELBO per image): "
-          << detail::format_values({{"loss", t.loss}, {"bce", t.bce}, {"kl", t.kl}}) << "; mse per pixel "
-          << std::fixed << std::setprecision(4) << t.mse;
-    } else {
-      out << " ";
+    if (!recon_path.empty()) {
+      // Reconstructions decode the posterior mean: the model's best guess, without sampling noise.
+      Tensor recon = net->decode(net->encode(grid_inputs).first).reshape({-1, 1, 28, 28});
+      detail::write_reconstruction_grid(recon_path, grid_inputs, recon);
     }
-    out << std::fixed << std::setprecision(0) << ", " << (secs > 0 ? images / secs : 0.0) << " images/s, "
-        << std::setprecision(1) << secs << " s\n" << std::defaultfloat;
-    out.flush();
-    rec.values.emplace_back("images_per_second", secs > 0 ? images / secs : 0.0);
-    result.history.push_back(rec);
-    if (!metrics_path.empty() && dist.is_main()) train::write_metrics(metrics_path, result.history);
-    if (dist.is_main()) {
-      NoGradGuard ng;
-      net.eval();
-      if (!samples_path.empty()) {
-        io::ImageGridOptions o;
-        o.scale = 2;
-        io::write_image_grid(samples_path, net.decode(sample_z).reshape({-1, 1, 28, 28}), o);
-      }
-      if (!recon_path.empty()) {
-        // Reconstructions decode the posterior mean: the model's best guess, without sampling noise.
-        Tensor recon = net.decode(net.encode(grid_inputs).first).reshape({-1, 1, 28, 28});
-        detail::write_reconstruction_grid(recon_path, grid_inputs, recon);
-      }
-      net.train();
-    }
-    if (!cfg.checkpoint_dir.empty())
-      detail::save_epoch_checkpoint(dist, cfg.checkpoint_dir, kRecipe, epoch + 1, config_string(cfg), net, *opt);
-  }
+    net->train();
+  };
+  train::FitResult fit = trainer.fit(
+      loader,
+      [&](const data::Batch& b) {
+        models::VAEOutput o = net->forward(b.data, &noise);  // recon (B, 784), mu/logvar (B, latent)
+        // Summed over the batch, as the example. DDP averages gradients over ranks: the gradient of
+        // the mean over ranks of each rank's sum.
+        return train::StepOutput{models::vae_loss(o.recon, b.data, o.mu, o.logvar), b.data.size(0)};
+      },
+      cb, &out_all);
   if (!samples_path.empty()) out << "Samples decoded from N(0, I): " << samples_path << "\n";
   if (!recon_path.empty()) out << "Reconstructions (test digits above their reconstructions): " << recon_path << "\n";
-  result.images_per_second = total_seconds > 0 ? total_images / total_seconds : 0.0;
-  return result;
+
+  MnistVaeResult r;
+  r.history = fit.history, r.step_losses = fit.step_losses, r.images_per_second = fit.samples_per_second;
+  if (!r.history.empty() && cfg.evaluate_test) {
+    const train::EpochRecord& last = r.history.back();
+    const std::string& k = images.split;
+    r.test_loss = last.get(k + "_loss"), r.test_bce = last.get(k + "_bce"), r.test_kl = last.get(k + "_kl");
+    r.test_mse = last.get(k + "_mse");
+  }
+  return r;
 }
 
 }  // namespace ember::recipes

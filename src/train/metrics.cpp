@@ -12,6 +12,19 @@ ClassificationMetrics::ClassificationMetrics(int64_t num_classes)
   EMBER_CHECK(num_classes > 0, "ClassificationMetrics", "num_classes must be positive, got ", num_classes);
 }
 
+ClassificationMetrics ClassificationMetrics::from_confusion(int64_t num_classes, const std::vector<int64_t>& confusion) {
+  ClassificationMetrics m(num_classes);
+  EMBER_CHECK(confusion.size() == m.confusion_.size(), "ClassificationMetrics.from_confusion", "expected ",
+              m.confusion_.size(), " counts for ", num_classes, " classes, got ", confusion.size());
+  m.confusion_ = confusion;
+  for (int64_t t = 0; t < num_classes; ++t)
+    for (int64_t p = 0; p < num_classes; ++p) {
+      m.total_ += m.confusion_at(t, p);
+      if (t == p) m.correct_ += m.confusion_at(t, p);
+    }
+  return m;
+}
+
 void ClassificationMetrics::update(const Tensor& scores, const Tensor& targets) {
   EMBER_CHECK(scores.dim() == 2 && scores.size(1) == classes_, "ClassificationMetrics.update", "expected scores of shape (N, ",
               classes_, "), got ", shape_str(scores.shape()));

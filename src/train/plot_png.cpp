@@ -8,6 +8,7 @@
 #include <map>
 
 #include "ember/error.h"
+#include "ember/io/file.h"
 #include "ember/io/png.h"
 #include "ember/train/report.h"
 
@@ -164,7 +165,7 @@ void write_curves_png(const std::string& path, const std::vector<EpochRecord>& r
   Canvas cv(960, 380);
   draw_panel(cv, 0, 0, any_acc ? 480 : 960, 380, "LOSS", {train_loss, test_loss, val_loss}, epochs, 3, 1.0, x_label);
   if (any_acc) draw_panel(cv, 480, 0, 480, 380, "ACCURACY %", {train_acc, test_acc}, epochs, 2, 100.0, x_label);
-  write_file_atomic(path, io::encode_png(cv.pixels().data(), cv.width(), cv.height(), 3, "write_curves_png"));
+  io::write_file_atomic(path, io::encode_png(cv.pixels().data(), cv.width(), cv.height(), 3, "write_curves_png"), "write_curves_png");
 }
 
 }  // namespace ember::train

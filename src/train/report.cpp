@@ -1,6 +1,5 @@
 #include "ember/train/report.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cmath>
@@ -11,6 +10,7 @@
 #include <sstream>
 
 #include "ember/error.h"
+#include "ember/io/file.h"
 
 namespace ember::train {
 
@@ -49,40 +49,38 @@ double EpochRecord::get(const std::string& key) const {
   return std::nan("");
 }
 
-void write_file_atomic(const std::string& path, const std::string& bytes) {
-  namespace fs = std::filesystem;
-  fs::path target(path);
-  fs::path dir = target.has_parent_path() ? target.parent_path() : fs::path(".");
-  std::string tmp = (dir / ("." + target.filename().string() + ".tmp." + std::to_string(getpid()))).string();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  EMBER_CHECK(fd >= 0, "write", "cannot create '", tmp, "' (", std::strerror(errno), "); check that the directory '",
-              dir.string(), "' exists and is writable");
-  size_t off = 0;
-  while (off < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + off, bytes.size() - off);
-    if (n < 0) {
-      int err = errno;
-      ::close(fd);
-      ::unlink(tmp.c_str());
-      EMBER_FAIL("write", "writing '", path, "' failed: ", std::strerror(err), "; the previous file is untouched");
+std::string encode_history(const std::vector<EpochRecord>& rows) {
+  std::ostringstream os;
+  os.precision(17);
+  for (auto& r : rows) {
+    os << r.epoch;
+    for (auto& [k, v] : r.values) os << " " << k << "=" << v;
+    os << "\n";
+  }
+  return os.str();
+}
+
+std::vector<EpochRecord> decode_history(const std::string& text, const std::string& path) {
+  std::vector<EpochRecord> rows;
+  std::istringstream is(text);
+  std::string line;
+  while (std::getline(is, line)) {
+    EpochRecord r;
+    std::istringstream ls(line);
+    std::string tok;
+    ls >> r.epoch;
+    while (ls >> tok) {
+      auto eq = tok.find('=');
+      try {
+        if (eq == std::string::npos) throw std::invalid_argument(tok);
+        r.values.emplace_back(tok.substr(0, eq), std::stod(tok.substr(eq + 1)));
+      } catch (const std::exception&) {
+        EMBER_FAIL("--resume", "checkpoint '", path, "' has a malformed history entry '", tok, "'");
+      }
     }
-    off += static_cast<size_t>(n);
+    rows.push_back(r);
   }
-  if (::fsync(fd) != 0 || ::close(fd) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    EMBER_FAIL("write", "flushing '", path, "' failed: ", std::strerror(err), "; the previous file is untouched");
-  }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    int err = errno;
-    ::unlink(tmp.c_str());
-    EMBER_FAIL("write", "renaming into '", path, "' failed: ", std::strerror(err));
-  }
-  int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY);
-  if (dfd >= 0) {
-    ::fsync(dfd);
-    ::close(dfd);
-  }
+  return rows;
 }
 
 namespace {
@@ -116,7 +114,7 @@ void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows
       os << "}\n";
     }
   }
-  write_file_atomic(path, os.str());
+  io::write_file_atomic(path, os.str(), "write_metrics");
 }
 
 }  // namespace ember::train

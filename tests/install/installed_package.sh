@@ -31,6 +31,17 @@ case "$mode" in
     # 60 batches of SGD take the mean loss from ln 10 = 2.30 to well under 1.5.
     awk '/^Batches 60, Loss: /{ ok = ($4 > 0 && $4 < 1.5) } END { exit !ok }' <<<"$out" ||
       { echo "expected 'Batches 60, Loss: L' with 0 < L < 1.5"; exit 1; }
+    # A user's own model on train::Trainer: 3 short epochs, then a second run that resumes after
+    # the third from the checkpoint and trains no further.
+    rm -rf "$work/fit"
+    out=$(env -u LD_LIBRARY_PATH EMBER_NUM_THREADS=1 "$work/examples/fit_mlp" "" "$work/fit" 30)
+    echo "$out"
+    awk '/^Test accuracy: /{ ok = ($3 + 0 > 80) } END { exit !ok }' <<<"$out" ||
+      { echo "expected 'Test accuracy: A%' with A > 80 after 90 steps"; exit 1; }
+    out=$(env -u LD_LIBRARY_PATH EMBER_NUM_THREADS=1 "$work/examples/fit_mlp" "" "$work/fit" 30)
+    echo "$out"
+    grep -q "^Resumed from .*last.safetensors after epoch 3" <<<"$out" || { echo "expected a resume after epoch 3"; exit 1; }
+    ! grep -q "^Epoch" <<<"$out" || { echo "the resumed run trained again"; exit 1; }
     ;;
   pkg-config)
     export PKG_CONFIG_PATH=$libdir/pkgconfig

@@ -3,10 +3,12 @@
 // "training" in CTest and left out of the sanitizer run.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 
+#include "ember/data/mnist.h"
 #include "ember/io/safetensors.h"
 #include "ember/nn/layers.h"
 #include "ember/recipes/mnist_cnn.h"
@@ -130,4 +132,43 @@ TEST(MnistTraining, EarlyStoppingWhenTheTestLossStalls) {
   EXPECT_NE(log.str().find("Early stopping after epoch 3"), std::string::npos) << log.str();
   c.early_stopping_patience = -1;
   EXPECT_EMBER_ERROR(recipes::train_mnist_cnn(c, log), "--early-stopping");
+}
+
+namespace {
+// Raw IDX files (MNIST's layout) of `images` (N, 1, 28, 28) in [0, 1], inverted (1 - x), and labels.
+void write_inverted_idx(const std::string& dir, const std::string& prefix, const Tensor& images, const Tensor& labels) {
+  auto be32 = [](std::ofstream& f, uint32_t v) {
+    const char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
+    f.write(b, 4);
+  };
+  const auto n = static_cast<uint32_t>(images.size(0));
+  std::ofstream fi(dir + "/" + prefix + "-images-idx3-ubyte", std::ios::binary);
+  be32(fi, 2051), be32(fi, n), be32(fi, 28), be32(fi, 28);
+  for (float v : images.contiguous().to_vector<float>()) fi.put(char(std::lround(255.0f * (1.0f - v))));
+  std::ofstream fl(dir + "/" + prefix + "-labels-idx1-ubyte", std::ios::binary);
+  be32(fl, 2049), be32(fl, n);
+  for (int64_t y : labels.to_vector<int64_t>()) fl.put(char(y));
+}
+}  // namespace
+
+// Another data set in MNIST's layout (here MNIST inverted: white digits become black on white)
+// trains unchanged from its folder, standardized with its own statistics, which travel in the
+// checkpoint so that `ember eval` standardizes the same way.
+TEST(MnistTraining, AnyIdxFolderTrainsWithItsOwnNormalization) {
+  test::TempDir d, ck;
+  data::MNIST train(""), test("", false);
+  write_inverted_idx(d.path(), "train", train.images().narrow(0, 0, 6400), train.targets().narrow(0, 0, 6400));
+  write_inverted_idx(d.path(), "t10k", test.images().narrow(0, 0, 2000), test.targets().narrow(0, 0, 2000));
+  recipes::MnistCnnConfig c = small_config();
+  c.epochs = 1;
+  c.data_root = d.path();
+  c.checkpoint_dir = ck.path();
+  std::ostringstream log;
+  auto r = recipes::train_mnist_cnn(c, log);
+  EXPECT_NE(log.str().find("Normalization: mean 0.8"), std::string::npos) << log.str();  // 1 - 0.13
+  EXPECT_GE(r.test_accuracy, 0.85) << log.str();
+  auto e = recipes::evaluate_mnist_cnn_checkpoint(ck.file("last.safetensors"), d.path());
+  EXPECT_EQ(e.accuracy, r.test_accuracy);
+  c.mean = 0.5, c.std = -1;
+  EXPECT_EMBER_ERROR(recipes::train_mnist_cnn(c, log), "--std");
 }

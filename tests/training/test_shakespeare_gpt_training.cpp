@@ -88,7 +88,7 @@ TEST(ShakespeareGptTraining, GenerateFromTheCheckpoint) {
   EXPECT_EQ(a.size(), 40u);
   EXPECT_EQ(a, recipes::generate_from_checkpoint(ck, "ROMEO:", o, 7));  // the seed fixes the text
   EXPECT_NE(a, recipes::generate_from_checkpoint(ck, "ROMEO:", o, 8));
-  EXPECT_EMBER_ERROR(recipes::generate_from_checkpoint(ck, "caf\xc3\xa9", o, 7), "--prompt", "0xc3", "offset 3",
+  EXPECT_EMBER_ERROR(recipes::generate_from_checkpoint(ck, "caf\xc3\xa9", o, 7), "--prompt", "\\xC3", "byte position 3",
                      "vocabulary of 65");
   EXPECT_EMBER_ERROR(recipes::generate_from_checkpoint(ck, "", o, 7), "prompt is empty");
   nn::Linear other(4, 2);

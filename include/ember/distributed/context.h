@@ -64,6 +64,10 @@ class Context {
   // The largest value over ranks (e.g. the slowest rank's epoch time).
   double max(double value) const;
 
+  // The seed of this rank's own random stream (data windows, noise) from a run's seed: `seed`
+  // itself on rank 0, so a single process draws what it drew before distributed training existed.
+  uint64_t rank_seed(uint64_t seed) const { return seed + static_cast<uint64_t>(rank()) * 0x9e3779b97f4a7c15ull; }
+
   void barrier() const { group_->barrier(); }
 
  private:

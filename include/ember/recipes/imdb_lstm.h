@@ -50,10 +50,12 @@ struct ImdbLstmConfig {
   uint64_t seed = 1;
   std::string data_root;          // "" -> EMBER_DATA or ../shared/data
   std::string checkpoint_dir;     // "" -> no checkpoint
+  std::string resume;             // a checkpoint path, or "auto" (last.safetensors in checkpoint_dir)
   std::string metrics_path;       // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
   int64_t max_steps_per_epoch = 0;  // 0: the whole epoch
   int64_t train_limit = 0;        // train on N reviews spread evenly over the split (0: all)
   int64_t test_limit = 0;         // evaluate on N test reviews spread evenly (0: all)
+  int64_t validation_size = 0;    // evaluate on N training reviews held out (spread evenly) instead (tune)
   bool progress = true;
   // Under mpirun (one process per rank; batch_size is per rank): DDP, optionally ZeRO-1.
   bool zero = false;              // shard Adam's state across ranks (ZeRO stage 1)

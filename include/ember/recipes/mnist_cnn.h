@@ -1,6 +1,7 @@
 #pragma once
 // The seed's recipe: its CNN on MNIST with SGD + momentum, batch 64, 10 epochs, as the PyTorch
 // tutorial, plus the options of `ember train mnist-cnn`.
+#include <cmath>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -21,7 +22,12 @@ struct MnistCnnConfig {
   bool augment = false;           // random shifts and small rotations
   int threads = 0;                // 0: keep the current setting
   uint64_t seed = 1;
+  // A data root holding mnist/, or any folder of IDX files in MNIST's layout (Fashion-MNIST,
+  // KMNIST: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz], 28x28, labels 0-9).
   std::string data_root;          // "" -> EMBER_DATA or ../shared/data
+  // Inputs are standardized with this mean and std; NaN: computed from the training images and
+  // rounded to 4 decimals (MNIST gives PyTorch's example's 0.1307, 0.3081).
+  double mean = NAN, std = NAN;
   std::string checkpoint_dir;     // "" -> no checkpoints
   std::string resume;             // a checkpoint path, or "auto" (latest in checkpoint_dir)
   std::string metrics_path;       // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any

@@ -20,6 +20,7 @@ struct MnistVaeConfig {
   uint64_t seed = 1;
   std::string data_root;          // "" -> EMBER_DATA or ../shared/data
   std::string checkpoint_dir;     // last.safetensors, metrics.csv, samples.png, reconstructions.png
+  std::string resume;             // a checkpoint path, or "auto" (last.safetensors in checkpoint_dir)
   std::string metrics_path;       // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
   std::string samples_path;       // .png; "" -> <checkpoint_dir>/samples.png if any
   std::string recon_path;         // .png; "" -> <checkpoint_dir>/reconstructions.png if any
@@ -29,6 +30,7 @@ struct MnistVaeConfig {
   int64_t num_workers = 1;
   bool progress = true;
   bool evaluate_test = true;
+  int64_t validation_size = 0;    // evaluate on the last N training images instead of the test set (tune)
   // Under mpirun (one process per rank; batch_size is per rank): DDP, optionally ZeRO-1.
   bool zero = false;              // shard Adam's state across ranks (ZeRO stage 1)
   double bucket_cap_mb = 25;      // DDP's gradient bucket size

@@ -12,6 +12,8 @@ namespace ember::train {
 class ClassificationMetrics {
  public:
   explicit ClassificationMetrics(int64_t num_classes);
+  // From a C*C confusion matrix (e.g. summed over ranks).
+  static ClassificationMetrics from_confusion(int64_t num_classes, const std::vector<int64_t>& confusion);
   // logits or log-probabilities (N, C) and int64 targets (N).
   void update(const Tensor& scores, const Tensor& targets);
   void reset();

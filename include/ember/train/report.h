@@ -34,6 +34,11 @@ struct EpochRecord {
   double get(const std::string& key) const;  // NaN if absent
 };
 
+// The history as checkpoint metadata: one line per row, "<x> key=value ...", 17 digits (exact).
+std::string encode_history(const std::vector<EpochRecord>& rows);
+// Its inverse; errors name `path` (the checkpoint).
+std::vector<EpochRecord> decode_history(const std::string& text, const std::string& path);
+
 // Writes all rows so far; format from the extension: .csv or .jsonl. Atomic (temp + rename).
 // x_name names the row index (EpochRecord::epoch): "epoch", or "step" for step-based recipes.
 void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows, const std::string& x_name = "epoch");
@@ -41,8 +46,5 @@ void write_metrics(const std::string& path, const std::vector<EpochRecord>& rows
 // one wide loss panel when no row has an accuracy. Atomic.
 void write_curves_png(const std::string& path, const std::vector<EpochRecord>& rows,
                       const std::string& x_name = "epoch");
-
-// Writes bytes to path atomically: temp file in the same directory, fsync, rename, fsync dir.
-void write_file_atomic(const std::string& path, const std::string& bytes);
 
 }  // namespace ember::train

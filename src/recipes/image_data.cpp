@@ -1,30 +1,50 @@
-#include "recipes/mnist_images.h"
+#include "recipes/image_data.h"
 
 #include <cmath>
-#include <cstdio>
-#include <filesystem>
 
 #include "ember/data/data_root.h"
 #include "ember/data/mnist.h"
 #include "ember/io/image_grid.h"
 #include "ember/ops.h"
-#include "ember/train/checkpoint.h"
 
 namespace ember::recipes::detail {
 
-namespace fs = std::filesystem;
-
-MnistImages load_mnist_images(const std::string& root_flag, int64_t train_limit) {
+ImageData load_image_data(const std::string& root_flag, int64_t train_limit, int64_t validation_size) {
   std::string root = data::resolve_data_root(root_flag);
   auto train = std::make_shared<data::MNIST>(root, true);
-  data::MNIST test(root, false);
-  MnistImages out{train, test.images()};
-  if (train_limit > 0 && train_limit < train->size()) {
-    std::vector<int64_t> idx(static_cast<size_t>(train_limit));
-    for (int64_t i = 0; i < train_limit; ++i) idx[static_cast<size_t>(i)] = i;
-    out.train = std::make_shared<data::Subset>(out.train, idx);
+  const int64_t n = train->size();
+  EMBER_CHECK(validation_size >= 0 && validation_size < n, "--validation-size", "must be in [0, ", n,
+              ") for the ", n, " training images, got ", validation_size);
+  ImageData out{train, Tensor(), "test"};
+  int64_t keep = n;
+  if (validation_size > 0) {
+    keep = n - validation_size;
+    out.eval = train->images().narrow(0, keep, validation_size);
+    out.split = "val";
+  } else {
+    out.eval = data::MNIST(root, false).images();
+  }
+  if (train_limit > 0) keep = std::min(keep, train_limit);
+  if (keep < n) {
+    std::vector<int64_t> idx(static_cast<size_t>(keep));
+    for (int64_t i = 0; i < keep; ++i) idx[static_cast<size_t>(i)] = i;
+    out.train = std::make_shared<data::Subset>(train, idx);
   }
   return out;
+}
+
+std::pair<double, double> pixel_mean_std(const Tensor& images) {
+  EMBER_CHECK(images.numel() > 0, "pixel_mean_std", "there are no images");
+  Tensor x = images.contiguous().to(kFloat64);
+  const double* p = x.data_ptr<double>();
+  const int64_t n = x.numel();
+  double mean = 0, m2 = 0;
+  for (int64_t i = 0; i < n; ++i) mean += p[i];
+  mean /= static_cast<double>(n);
+  for (int64_t i = 0; i < n; ++i) m2 += (p[i] - mean) * (p[i] - mean);
+  const double sd = std::sqrt(m2 / static_cast<double>(n));
+  auto round4 = [](double v) { return std::round(v * 1e4) / 1e4; };
+  return {round4(mean), round4(sd)};
 }
 
 void validate_common(int64_t epochs, int64_t batch_size, double lr, int64_t latent_dim, int threads,
@@ -53,22 +73,6 @@ void write_reconstruction_grid(const std::string& path, const Tensor& inputs, co
   o.columns = per_row;
   o.scale = 2;
   io::write_image_grid(path, cat(rows, 0), o);
-}
-
-void save_epoch_checkpoint(const distributed::Context& dist, const std::string& dir, const std::string& recipe,
-                           int64_t epoch, const std::string& config, const nn::Module& model, optim::Optimizer& opt) {
-  train::save_checkpoint(dist, (fs::path(dir) / "last.safetensors").string(), model, &opt,
-                       {{"recipe", recipe}, {"epoch", std::to_string(epoch)}, {"config", config}});
-}
-
-std::string format_values(const std::vector<std::pair<std::string, double>>& values) {
-  std::string s;
-  char b[64];
-  for (auto& [k, v] : values) {
-    std::snprintf(b, sizeof b, "%s%s %.4f", s.empty() ? "" : ", ", k.c_str(), v);
-    s += b;
-  }
-  return s;
 }
 
 }  // namespace ember::recipes::detail
