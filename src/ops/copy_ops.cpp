@@ -23,9 +23,10 @@ Tensor Tensor::to(DType t) const {
 
 Tensor Tensor::to(Device d) const {
   if (d == device()) return *this;
-  Tensor out = detail::make_tensor(shape(), dtype(), d);
   // A transfer is the copy kernel of the device that is not the CPU (both sides' otherwise).
-  EMBER_KERNEL(copy, "to", d.is_cpu() ? *this : out)(out, *this);
+  auto kernel = EMBER_KERNEL(copy, "to", d.is_cpu() ? device() : d);
+  Tensor out = detail::make_tensor(shape(), dtype(), d);
+  kernel(out, *this);
   if (autograd::any_requires_grad({this})) {
     Device from = device();
     autograd::set_history(out, "ToCopyBackward", {*this}, [from](const Tensor& g, const autograd::Node&) {

@@ -20,16 +20,20 @@ Tensor new_tensor(const Shape& shape, const TensorOptions& o) { return detail::m
 
 Tensor empty(const Shape& shape, TensorOptions o) { return finish(new_tensor(shape, o), o); }
 
+// Factories look their kernel up before allocating, so a device without a backend is named by
+// the factory ("zeros: no kernel for device cuda:0 ...") rather than by the allocator.
 Tensor full(const Shape& shape, Scalar value, TensorOptions o) {
+  auto kernel = EMBER_KERNEL(fill, "full", o.device);
   Tensor t = new_tensor(shape, o);
-  EMBER_KERNEL(fill, "full", t)(t, value);
+  kernel(t, value);
   detail::bump_version(t);  // as fill_ does
   return finish(t, o);
 }
 
 Tensor zeros(const Shape& shape, TensorOptions o) {
+  auto kernel = EMBER_KERNEL(fill, "zeros", o.device);
   Tensor t = new_tensor(shape, o);
-  EMBER_KERNEL(fill, "zeros", t)(t, 0);
+  kernel(t, 0);
   return finish(t, o);
 }
 Tensor ones(const Shape& shape, TensorOptions o) { return full(shape, 1, o); }
@@ -60,15 +64,17 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
                                                            static_cast<double>(step.to<int64_t>())))
                           : static_cast<int64_t>(std::ceil((end.d - start.d) / step.d));
   n = std::max<int64_t>(n, 0);
+  auto kernel = EMBER_KERNEL(arange, "arange", o.device);
   Tensor t = new_tensor({n}, o);
-  EMBER_KERNEL(arange, "arange", t)(t, start, step);
+  kernel(t, start, step);
   return finish(t, o);
 }
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions o) {
   EMBER_CHECK(steps >= 0, "linspace", "number of steps must be non-negative, got ", steps);
+  auto kernel = EMBER_KERNEL(linspace, "linspace", o.device);
   Tensor t = new_tensor({steps}, o);
-  EMBER_KERNEL(linspace, "linspace", t)(t, start, end);
+  kernel(t, start, end);
   return finish(t, o);
 }
 
@@ -82,21 +88,24 @@ Tensor eye(int64_t n, std::optional<int64_t> m, TensorOptions o) {
 }
 
 Tensor rand(const Shape& shape, TensorOptions o, Generator* g) {
+  auto kernel = EMBER_KERNEL(uniform, "rand", o.device);
   Tensor t = new_tensor(shape, o);
-  EMBER_KERNEL(uniform, "rand", t)(t, gen_or_default(g));
+  kernel(t, gen_or_default(g));
   return finish(t, o);
 }
 
 Tensor randn(const Shape& shape, TensorOptions o, Generator* g) {
+  auto kernel = EMBER_KERNEL(normal, "randn", o.device);
   Tensor t = new_tensor(shape, o);
-  EMBER_KERNEL(normal, "randn", t)(t, gen_or_default(g));
+  kernel(t, gen_or_default(g));
   return finish(t, o);
 }
 
 Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions o, Generator* g) {
   EMBER_CHECK(low < high, "randint", "low (", low, ") must be less than high (", high, ")");
+  auto kernel = EMBER_KERNEL(randint, "randint", o.device);
   Tensor t = new_tensor(shape, o);
-  EMBER_KERNEL(randint, "randint", t)(t, low, high, gen_or_default(g));
+  kernel(t, low, high, gen_or_default(g));
   return finish(t, o);
 }
 
