@@ -26,7 +26,7 @@ struct Kernels {
   void (*copy)(const Tensor& dst, const Tensor& src);
   void (*fill)(const Tensor& dst, Scalar value);  // any strides
 
-  // ---- elementwise.h: out, inputs and gradients all of one shape (inputs expanded to it) ----
+  // ---- unary.h, binary.h: out, inputs and gradients all of one shape (inputs expanded to it) ----
   // out = op(x); out of x's dtype (float ops: float32/float64 only).
   void (*unary)(UnaryOp op, const Tensor& out, const Tensor& x, const UnaryArgs& args);
   // gx = g * op'(...) where v is the saved output (Tanh, Sigmoid, Relu) or input (LeakyRelu, Gelu,
@@ -38,7 +38,7 @@ struct Kernels {
   // out = cond ? a : b; cond bool, a and b of out's dtype.
   void (*where)(const Tensor& out, const Tensor& cond, const Tensor& a, const Tensor& b);
 
-  // ---- reduce.h: src contiguous as r says; out (O) contiguous ----
+  // ---- reduce.h, stats.h, scan.h: src contiguous as r says; out (O) contiguous ----
   void (*sum)(const Tensor& out, const Tensor& src, ReduceShape r, double scale);  // scale 1/R: mean
   void (*extreme)(const Tensor& out, const Tensor& src, ReduceShape r, bool is_max);  // amax/amin, NaN wins
   // values (may be undefined) and int64 indices of the max/min; ties take the first index.
@@ -190,7 +190,8 @@ struct Backend {
 };
 
 // Registers `b` (which must outlive the process, e.g. a static) for every device of `type`; also
-// registers its allocator, so tensors can be created there. Replaces an earlier registration.
+// registers its allocator, so tensors can be created there. Replaces an earlier registration;
+// nullptr unregisters (tests).
 void register_backend(Device::Type type, const Backend* b);
 // The backend for `type`, or nullptr.
 const Backend* find(Device::Type type);
