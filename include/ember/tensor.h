@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/device.h"
 #include "ember/dtype.h"
 #include "ember/error.h"
 
@@ -37,14 +38,17 @@ struct Scalar {
   }
 };
 
-// Bytes with 64-byte alignment, or an external buffer with its own deleter. The version counter
-// is shared by every view of the storage, so autograd can detect in-place changes.
+// Bytes from the allocator of `device`'s backend (on the CPU: 64-byte aligned), or an external host
+// buffer with its own deleter. The version counter is shared by every view of the storage, so
+// autograd can detect in-place changes.
 struct Storage {
   void* data = nullptr;
   size_t nbytes = 0;
   std::function<void(void*)> deleter;
   uint64_t version = 0;
-  static std::shared_ptr<Storage> allocate(size_t nbytes);
+  Device device;
+  // Throws ember::Error when no backend is registered for the device's type.
+  static std::shared_ptr<Storage> allocate(size_t nbytes, Device device = kCPU);
   static std::shared_ptr<Storage> from_external(void* data, size_t nbytes, std::function<void(void*)> deleter);
   ~Storage();
 };
@@ -87,6 +91,7 @@ class Tensor {
   int64_t dim() const { return static_cast<int64_t>(impl().shape.size()); }
   int64_t numel() const { return impl().numel; }
   DType dtype() const { return impl().dtype; }
+  Device device() const { return impl().storage->device; }
   size_t element_size() const { return itemsize(dtype()); }
   bool is_contiguous() const;
   bool is_floating_point() const { return is_floating(dtype()); }
@@ -122,6 +127,7 @@ class Tensor {
 
   // ---- conversion and copies ----
   Tensor to(DType t) const;
+  Tensor to(Device d) const;  // a copy on device d (this tensor itself when it is there already)
   Tensor clone() const;
   Tensor contiguous() const;
   Tensor& copy_(const Tensor& src);

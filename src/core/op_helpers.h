@@ -9,16 +9,21 @@ namespace ember::detail {
 
 Shape contiguous_strides(const Shape& shape);
 int64_t shape_numel(const Shape& shape);
-// A new contiguous tensor with uninitialized data.
-Tensor make_tensor(const Shape& shape, DType dtype);
+// A new contiguous tensor with uninitialized data on `device` (an op's outputs go on its inputs').
+Tensor make_tensor(const Shape& shape, DType dtype, Device device);
 // A view sharing `base`'s storage (no autograd history).
 Tensor make_view(const Tensor& base, Shape shape, Shape strides, int64_t offset);
 // Wraps a possibly negative dim into [0, ndim); errors name `op`.
 int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
 // Sorted, unique, wrapped dims; empty input means all dims.
 Shape wrap_dims(const Shape& dims, int64_t ndim, const char* op);
-// A 0-dim tensor holding a C++ number, marked as a wrapped number for type promotion.
+// A 0-dim CPU tensor holding a C++ number, marked as a wrapped number for type promotion. Kernels
+// of any device accept such CPU numbers beside their own tensors (as PyTorch does).
 Tensor wrap_scalar(Scalar s);
+// The device an op with these inputs runs on: that of the first defined tensor, skipping CPU
+// 0-dim tensors (numbers) when another tensor is elsewhere. Throws naming `op` and both devices
+// when two inputs live on different devices.
+Device common_device(const char* op, std::initializer_list<const Tensor*> ts);
 // Checks that a kernel can compute in `t`'s dtype (half types are storage-only).
 void check_compute_dtype(const Tensor& t, const char* op);
 void check_floating(const Tensor& t, const char* op);

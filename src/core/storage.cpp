@@ -9,6 +9,7 @@
 #include <new>
 #include <vector>
 
+#include "core/allocator.h"
 #include "ember/memory.h"
 #include "ember/tensor.h"
 
@@ -88,7 +89,8 @@ void evict(BlockCache& c, size_t want) {
   }
 }
 
-void* allocate_bytes(size_t nbytes, size_t& capacity) {
+void* allocate_bytes(size_t nbytes, size_t* capacity_out) {
+  size_t& capacity = *capacity_out;
   if (nbytes >= kCacheMin && nbytes < (size_t{1} << 62)) {
     capacity = size_class(nbytes);
     auto& c = cache();
@@ -139,6 +141,13 @@ void release_bytes(void* p, size_t capacity) {
 
 }  // namespace
 
+namespace detail {
+const Allocator& host_allocator() {
+  static constexpr Allocator a{allocate_bytes, release_bytes};
+  return a;
+}
+}  // namespace detail
+
 void set_bounded_cache(bool on) { bounded_flag().store(on, std::memory_order_relaxed); }
 bool bounded_cache() { return bounded_flag().load(std::memory_order_relaxed); }
 
@@ -160,13 +169,19 @@ MemoryStats memory_stats() {
 
 void reset_peak_memory_stats() { g_peak.store(g_allocated.load(std::memory_order_relaxed), std::memory_order_relaxed); }
 
-std::shared_ptr<Storage> Storage::allocate(size_t nbytes) {
+std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {
+  const detail::Allocator* a = detail::find_allocator(device.type);
+  if (!a) [[unlikely]]
+    throw Error(detail::str_cat("Storage: cannot allocate ", nbytes, " bytes on device ", device.str(),
+                                ": no backend is registered for ", device_type_name(device.type),
+                                " (Ember was built without a ", device_type_name(device.type), " backend)"));
   auto s = std::make_shared<Storage>();
   size_t capacity = 0;
-  s->data = allocate_bytes(nbytes, capacity);
-  if (!s->data) throw Error(detail::str_cat("Storage: out of memory allocating ", nbytes, " bytes"));
+  s->data = a->allocate(nbytes, &capacity);
+  if (!s->data) throw Error(detail::str_cat("Storage: out of memory allocating ", nbytes, " bytes on ", device.str()));
   s->nbytes = nbytes;
-  s->deleter = [capacity](void* p) { release_bytes(p, capacity); };
+  s->device = device;
+  s->deleter = [a, capacity](void* p) { a->release(p, capacity); };
   return s;
 }
 

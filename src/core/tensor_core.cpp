@@ -33,12 +33,12 @@ int64_t shape_numel(const Shape& shape) {
   return n;
 }
 
-Tensor make_tensor(const Shape& shape, DType dtype) {
+Tensor make_tensor(const Shape& shape, DType dtype, Device device) {
   for (auto d : shape)
     EMBER_CHECK(d >= 0, "empty", "negative dimension in shape ", shape_str(shape));
   auto impl = std::make_shared<TensorImpl>();
   impl->numel = shape_numel(shape);
-  impl->storage = Storage::allocate(static_cast<size_t>(impl->numel) * itemsize(dtype));
+  impl->storage = Storage::allocate(static_cast<size_t>(impl->numel) * itemsize(dtype), device);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = dtype;
@@ -81,12 +81,27 @@ Shape wrap_dims(const Shape& dims, int64_t ndim, const char* op) {
 Tensor wrap_scalar(Scalar s) {
   Tensor t;
   switch (s.kind) {
-    case Scalar::Kind::Bool: t = make_tensor({}, kBool); *t.data_ptr<bool>() = s.i != 0; break;
-    case Scalar::Kind::Int: t = make_tensor({}, kInt64); *t.data_ptr<int64_t>() = s.i; break;
-    case Scalar::Kind::Float: t = make_tensor({}, kFloat64); *t.data_ptr<double>() = s.d; break;
+    case Scalar::Kind::Bool: t = make_tensor({}, kBool, kCPU); *t.data_ptr<bool>() = s.i != 0; break;
+    case Scalar::Kind::Int: t = make_tensor({}, kInt64, kCPU); *t.data_ptr<int64_t>() = s.i; break;
+    case Scalar::Kind::Float: t = make_tensor({}, kFloat64, kCPU); *t.data_ptr<double>() = s.d; break;
   }
   t.impl().is_wrapped_number = true;
   return t;
+}
+
+Device common_device(const char* op, std::initializer_list<const Tensor*> ts) {
+  const Tensor* first = nullptr;
+  for (const Tensor* t : ts) {
+    if (!t->defined() || (t->dim() == 0 && t->device().is_cpu())) continue;
+    if (!first) first = t;
+    else if (t->device() != first->device())
+      EMBER_FAIL(op, "expected all tensors on one device, got ", first->device().str(), " and ", t->device().str(),
+                 "; move them with .to(device)");
+  }
+  if (first) return first->device();
+  for (const Tensor* t : ts)
+    if (t->defined()) return t->device();
+  return kCPU;
 }
 
 void check_compute_dtype(const Tensor& t, const char* op) {

@@ -6,7 +6,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "backend/cpu/attention_kernel.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -31,53 +31,19 @@ bool fused_enabled() {
   return on;
 }
 
-// Row layout of a (*, rows, cols) operand for the kernel: per-matrix offsets, leading dimension.
-struct Layout {
-  std::vector<int64_t> offset;
-  int64_t ld = 0;
-};
-
-Layout layout_of(const Tensor& t) {
-  const int64_t nd = t.dim(), rows = t.size(-2), cols = t.size(-1);
-  Layout lay;
-  lay.ld = rows == 1 ? cols : t.stride(-2);
-  Shape batch = batch_of(t);
-  const int64_t count = detail::shape_numel(batch);
-  lay.offset.resize(count);
-  Shape idx(batch.size(), 0);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t o = t.storage_offset();
-    for (int64_t d = 0; d < nd - 2; ++d) o += idx[d] * t.strides()[d];
-    lay.offset[i] = o;
-    for (int64_t d = nd - 3; d >= 0; --d) {
-      if (++idx[d] < batch[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return lay;
-}
-
-cpu::AttnOperand operand(const Tensor& t, const Layout& lay) {
-  // Offsets count from the storage base, since the views' own offsets differ.
-  return {static_cast<const float*>(t.impl().storage->data), lay.offset.data(), lay.ld};
-}
-cpu::AttnResult result(const Tensor& t, const Layout& lay) {
-  return {static_cast<float*>(t.impl().storage->data), lay.offset.data(), lay.ld};
-}
-
 // A new (*, H, rows, cols) float32 tensor stored as (*, rows, H, cols): for the (B, H, T, D)
 // attention output this is the (B, T, H, D) = (B, T, C) layout the heads are merged back into, so
 // y.transpose(1, 2).reshape({B, T, C}) is a view, not a copy; the q, k, v gradients of GPT's
 // strided views of one (B, T, 3C) projection likewise go back without a strided copy. 3-D (BH, rows,
 // cols) shapes stay contiguous.
-Tensor heads_interleaved(Shape batch, int64_t rows, int64_t cols) {
+Tensor heads_interleaved(Shape batch, int64_t rows, int64_t cols, Device dev) {
   Shape shape = batch;
   shape.insert(shape.end(), {rows, cols});
-  if (batch.size() < 2) return detail::make_tensor(shape, kFloat32);
+  if (batch.size() < 2) return detail::make_tensor(shape, kFloat32, dev);
   const int64_t H = batch.back();
   Shape stored(batch.begin(), batch.end() - 1);
   stored.insert(stored.end(), {rows, H, cols});
-  Tensor base = detail::make_tensor(stored, kFloat32);
+  Tensor base = detail::make_tensor(stored, kFloat32, dev);
   Shape strides(shape.size());
   strides[shape.size() - 1] = 1;
   strides[shape.size() - 3] = cols;         // H
@@ -93,32 +59,25 @@ bool kernel_readable(const Tensor& t) {
   return (cols <= 1 || t.stride(-1) == 1) && (rows <= 1 || t.stride(-2) >= cols);
 }
 
-// The keep/drop decisions the composite's dropout(weights) would draw for n weights: one 64-bit
-// draw per pair of elements, low half first (src/ops/dropout.cpp); bit set = kept.
-std::vector<uint64_t> draw_keep_bits(int64_t n, double p, Generator* gen) {
-  Generator& g = gen ? *gen : default_generator();
-  std::vector<uint64_t> bits((n + 63) / 64, 0);
-  const uint64_t threshold = static_cast<uint64_t>((1.0 - p) * 4294967296.0);
-  auto& engine = g.engine();
-  // Branch-free: the outcomes are random, so branches would mispredict.
-  for (int64_t i = 0; i + 1 < n; i += 2) {
-    const uint64_t r = engine();
-    const uint64_t pair = uint64_t{(r & 0xffffffffu) < threshold} | uint64_t{(r >> 32) < threshold} << 1;
-    bits[i >> 6] |= pair << (i & 63);  // i is even, so the pair never straddles a word
-  }
-  if (n % 2) bits[(n - 1) >> 6] |= uint64_t{(engine() & 0xffffffffu) < threshold} << ((n - 1) & 63);
+// The keep/drop decisions the composite's dropout(weights) would draw for n weights (one 64-bit
+// draw per pair of elements, low half first: src/ops/dropout.cpp), bit i of the int64 words set =
+// kept.
+Tensor draw_keep_bits(int64_t n, double p, Generator* gen, Device dev) {
+  Tensor bits = detail::make_tensor({(n + 63) / 64}, kInt64, dev);
+  EMBER_KERNEL(dropout_bits, kOp, bits)(bits, n, p, gen ? *gen : default_generator());
   return bits;
 }
 
 // The dropout multipliers (0 or keep_scale) as a (*, L, S) tensor, for the double-backward formula.
-Tensor keep_tensor(const std::vector<uint64_t>& bits, const Shape& shape, float keep_scale) {
-  Tensor z = detail::make_tensor(shape, kFloat32);
-  float* pz = z.data_ptr<float>();
-  for (int64_t i = 0; i < z.numel(); ++i) pz[i] = (bits[i >> 6] >> (i & 63)) & 1 ? keep_scale : 0.0f;
+Tensor keep_tensor(const Tensor& bits, const Shape& shape, float keep_scale) {
+  Tensor z = detail::make_tensor(shape, kFloat32, bits.device());
+  EMBER_KERNEL(bits_to_mask, kOp, z)(z, bits, keep_scale);
   return z;
 }
 
-Tensor causal_keep(int64_t L, int64_t S) { return tril(ones({L, S}, DType::Bool)); }  // (L, S)
+Tensor causal_keep(int64_t L, int64_t S, Device dev) {  // (L, S)
+  return tril(ones({L, S}, TensorOptions(DType::Bool).with_device(dev)));
+}
 
 // Gradients of softmax(q k^T * scale [causal]) * z @ v in Ember ops, so that they are themselves
 // differentiable (create_graph through the fused node).
@@ -126,7 +85,7 @@ std::vector<Tensor> composite_grads(const Tensor& g, const Tensor& q, const Tens
                                     bool is_causal, double scale) {
   const int64_t L = q.size(-2), S = k.size(-2);
   Tensor scores = matmul(q, k.transpose(-2, -1)) * scale;  // (*, L, S)
-  if (is_causal) scores = masked_fill(scores, logical_not(causal_keep(L, S)), -INFINITY);
+  if (is_causal) scores = masked_fill(scores, logical_not(causal_keep(L, S, q.device())), -INFINITY);
   Tensor p = softmax(scores, -1);
   Tensor pz = z.defined() ? p * z : p;
   Tensor gv = matmul(pz.transpose(-2, -1), g);  // (*, S, L) @ (*, L, Ev) -> (*, S, Ev)
@@ -145,7 +104,7 @@ Tensor sdpa_composite(const Tensor& q, const Tensor& k, const Tensor& v, const T
   const int64_t L = q.size(-2), S = k.size(-2);
   Tensor scores = matmul(q, k.transpose(-2, -1)) * scale;  // (*, L, E) @ (*, E, S) -> (*, L, S)
   if (is_causal) {
-    scores = masked_fill(scores, logical_not(causal_keep(L, S)), -INFINITY);
+    scores = masked_fill(scores, logical_not(causal_keep(L, S, q.device())), -INFINITY);
   } else if (attn_mask.defined()) {
     if (attn_mask.dtype() == DType::Bool) scores = masked_fill(scores, logical_not(attn_mask), -INFINITY);
     else scores = scores + attn_mask;
@@ -171,49 +130,41 @@ bool sdpa_fused_supported(const Tensor& q, const Tensor& k, const Tensor& v, con
 Tensor sdpa_fused(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p, bool is_causal, double scale,
                   Generator* gen) {
   const Shape batch = batch_of(q);
-  cpu::AttnProblem p;
-  p.BH = shape_numel(batch);
-  p.L = q.size(-2), p.S = k.size(-2), p.E = q.size(-1), p.Ev = v.size(-1);
-  p.scale = static_cast<float>(scale);
-  p.causal = is_causal;
-  auto bits = std::make_shared<std::vector<uint64_t>>();
+  const int64_t L = q.size(-2), S = k.size(-2), E = q.size(-1), Ev = v.size(-1);
+  const Device dev = detail::common_device(kOp, {&q, &k, &v});
+  backend::AttnArgs a;
+  a.scale = static_cast<float>(scale);
+  a.causal = is_causal;
+  Tensor bits;
   if (dropout_p > 0.0) {
-    *bits = draw_keep_bits(p.BH * p.L * p.S, dropout_p, gen);
-    p.keep_bits = bits->data();
-    p.keep_scale = dropout_p == 1.0 ? 0.0f : static_cast<float>(1.0 / (1.0 - dropout_p));
+    bits = draw_keep_bits(shape_numel(batch) * L * S, dropout_p, gen, dev);
+    a.keep_scale = dropout_p == 1.0 ? 0.0f : static_cast<float>(1.0 / (1.0 - dropout_p));
   }
-  Shape out_shape = batch, lse_shape = batch;
-  out_shape.insert(out_shape.end(), {p.L, p.Ev});
-  lse_shape.push_back(p.L);
-  Tensor out = heads_interleaved(batch, p.L, p.Ev);  // (*, L, Ev), stored (*', L, H, Ev)
-  Tensor lse = make_tensor(lse_shape, kFloat32);     // (*, L)
-  const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v), lo = layout_of(out);
-  cpu::attention_forward(p, operand(q, lq), operand(k, lk), operand(v, lv), result(out, lo), lse.data_ptr<float>());
-
+  Shape lse_shape = batch;
+  lse_shape.push_back(L);
+  Tensor out = heads_interleaved(batch, L, Ev, dev);  // (*, L, Ev), stored (*', L, H, Ev)
+  Tensor lse = make_tensor(lse_shape, kFloat32, dev);  // (*, L)
+  EMBER_KERNEL(attention, kOp, out)(out, lse, q, k, v, bits, a);
   if (autograd::any_requires_grad({&q, &k, &v})) {
     using autograd::SavedTensor;
     autograd::set_history(
         out, "ScaledDotProductAttentionBackward", {q, k, v},
         [sq = SavedTensor(q), sk = SavedTensor(k), sv = SavedTensor(v), so = SavedTensor(out.detach()),
-         slse = SavedTensor(lse), bits, p, dropout_p, is_causal, scale](const Tensor& g, const autograd::Node& n) {
+         slse = SavedTensor(lse), bits, a, L, S, E, Ev, dropout_p, is_causal, scale](const Tensor& g,
+                                                                                     const autograd::Node& n) {
           const Tensor &q = sq.get(kOp), &k = sk.get(kOp), &v = sv.get(kOp);
           std::vector<Tensor> grads;
           if (GradMode::is_enabled()) {  // create_graph: the same gradients from differentiable ops
             Shape w_shape = batch_of(q);
-            w_shape.insert(w_shape.end(), {p.L, p.S});
-            Tensor z = dropout_p > 0.0 ? keep_tensor(*bits, w_shape, p.keep_scale) : Tensor();
+            w_shape.insert(w_shape.end(), {L, S});
+            Tensor z = dropout_p > 0.0 ? keep_tensor(bits, w_shape, a.keep_scale) : Tensor();
             grads = composite_grads(g, q, k, v, z, is_causal, scale);
           } else {
             Tensor gc = kernel_readable(g) ? g : g.contiguous();  // GPT's g: a view of (B, T, C), read in place
             const Shape batch = batch_of(q);
-            Tensor gq = heads_interleaved(batch, p.L, p.E), gk = heads_interleaved(batch, p.S, p.E),
-                   gv = heads_interleaved(batch, p.S, p.Ev);
-            const Tensor& o = so.get(kOp);
-            const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v), lo = layout_of(o), lg = layout_of(gc),
-                         lgq = layout_of(gq), lgk = layout_of(gk), lgv = layout_of(gv);
-            cpu::attention_backward(p, operand(q, lq), operand(k, lk), operand(v, lv), operand(o, lo),
-                                    slse.get(kOp).data_ptr<float>(), operand(gc, lg), result(gq, lgq), result(gk, lgk),
-                                    result(gv, lgv));
+            Tensor gq = heads_interleaved(batch, L, E, q.device()), gk = heads_interleaved(batch, S, E, q.device()),
+                   gv = heads_interleaved(batch, S, Ev, q.device());
+            EMBER_KERNEL(attention_backward, kOp, gq)(gq, gk, gv, q, k, v, so.get(kOp), slse.get(kOp), gc, bits, a);
             grads = {gq, gk, gv};
           }
           for (size_t i = 0; i < 3; ++i)

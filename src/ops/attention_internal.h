@@ -16,7 +16,7 @@ Tensor sdpa_composite(const Tensor& q, const Tensor& k, const Tensor& v, const T
 // with unit column stride, no empty dims.
 bool sdpa_fused_supported(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask);
 
-// The fused kernel (backend/cpu/attention_kernel) with one autograd node. Dropout draws the same
+// The fused kernel (backend/cpu/attention) with one autograd node. Dropout draws the same
 // mask stream as the composite's dropout on the (*, L, S) weights, so both give identical masks.
 Tensor sdpa_fused(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p, bool is_causal, double scale,
                   Generator* gen);

@@ -5,7 +5,7 @@
 #include <cmath>
 #include <memory>
 
-#include "backend/cpu/norm_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -18,17 +18,16 @@ struct BatchNormState {
   int64_t N, C, S;
   bool training, has_weight;
   double eps;
-  std::vector<double> mean, invstd, weight;  // per channel (weight: 1 when absent)
+  Tensor mean, invstd, weight;  // (C) float64; weight undefined when absent
 };
 
-std::vector<double> values_of(const Tensor& t) {
+// A per-channel parameter or statistic as a contiguous float64 (C) tensor (undefined stays so).
+Tensor values_of(const Tensor& t) {
   NoGradGuard ng;
-  return t.to_vector<double>();
+  return t.defined() ? t.detach().to(kFloat64).contiguous() : t;
 }
 
-Tensor channel_tensor(const std::vector<double>& v, DType dt, const Shape& shape) {
-  return tensor(v, {static_cast<int64_t>(v.size())}, dt).reshape(shape);
-}
+Tensor channel_tensor(const Tensor& v, DType dt, const Shape& shape) { return v.to(dt).reshape(shape); }
 
 // Backward from Ember ops (differentiable again): x (N, C, *), weight (C) or undefined.
 std::vector<Tensor> batch_norm_backward_composite(const BatchNormState& st, const Tensor& x, const Tensor& weight,
@@ -57,32 +56,12 @@ std::vector<Tensor> batch_norm_backward_composite(const BatchNormState& st, cons
 
 std::vector<Tensor> batch_norm_backward_fused(const BatchNormState& st, const Tensor& xc, const Tensor& g,
                                               const autograd::Node& node) {
-  const int64_t C = st.C;
-  const double M = static_cast<double>(st.N * st.S);
-  Tensor gc = g.contiguous();
-  std::vector<double> sum_g(C, 0.0), sum_gxc(C, 0.0);
-  if (st.training || node.needs_grad(1) || node.needs_grad(2))
-    cpu::batch_norm_backward_reduce(gc, xc, st.N, C, st.S, st.mean.data(), sum_g.data(), sum_gxc.data());
-  Tensor gx, gw, gb;
-  if (node.needs_grad(0)) {
-    std::vector<double> k1(C), k2(C, 0.0), k3(C, 0.0);
-    for (int64_t c = 0; c < C; ++c) {
-      const double is = st.invstd[c], w = st.weight[c];
-      k1[c] = w * is;
-      if (st.training) {  // the batch statistics depend on x too
-        k2[c] = -w * is * is * is * sum_gxc[c] / M;
-        k3[c] = -w * is * sum_g[c] / M;
-      }
-    }
-    gx = detail::make_tensor(xc.shape(), xc.dtype());
-    cpu::batch_norm_backward_apply(gx, gc, xc, st.N, C, st.S, st.mean.data(), k1.data(), k2.data(), k3.data());
-  }
-  if (node.needs_grad(1)) {
-    std::vector<double> v(C);
-    for (int64_t c = 0; c < C; ++c) v[c] = sum_gxc[c] * st.invstd[c];  // sum g * xhat
-    gw = tensor(v, {C}, xc.dtype());
-  }
-  if (node.needs_grad(2)) gb = tensor(sum_g, {C}, xc.dtype());
+  auto grad_of = [&](size_t i, const Shape& s) {
+    return node.needs_grad(i) ? detail::make_tensor(s, xc.dtype(), xc.device()) : Tensor();
+  };
+  Tensor gx = grad_of(0, xc.shape()), gw = grad_of(1, {st.C}), gb = grad_of(2, {st.C});
+  EMBER_KERNEL(batch_norm_backward, "batch_norm_backward", xc)(gx, gw, gb, g.contiguous(), xc, st.mean, st.invstd,
+                                                               st.weight, st.training);
   return {gx, gw, gb};
 }
 
@@ -118,36 +97,25 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   bool needs = autograd::any_requires_grad({&x, &weight, &bias});
   auto st = std::make_shared<BatchNormState>();
   st->N = N, st->C = C, st->S = S, st->training = training, st->eps = eps, st->has_weight = weight.defined();
+  auto kernel = EMBER_KERNEL(batch_norm, op, x);
   Tensor xc, y;
   {
     NoGradGuard ng;
+    const Device dev = detail::common_device(op, {&x, &running_mean, &running_var, &weight, &bias});
     xc = x.contiguous();
-    std::vector<double> var(C);
-    st->mean.resize(C);
-    if (training && N * S > 0) {
-      cpu::batch_norm_stats(xc, N, C, S, st->mean.data(), var.data());
-    } else if (!training) {
-      st->mean = values_of(running_mean);
-      var = values_of(running_var);
-    }
-    st->invstd.resize(C);
-    for (int64_t c = 0; c < C; ++c) st->invstd[c] = 1.0 / std::sqrt(var[c] + eps);
-    st->weight = weight.defined() ? values_of(weight) : std::vector<double>(C, 1.0);
-    std::vector<double> scale(C), shift = bias.defined() ? values_of(bias) : std::vector<double>(C, 0.0);
-    for (int64_t c = 0; c < C; ++c) scale[c] = st->invstd[c] * st->weight[c];
-    y = detail::make_tensor(x.shape(), x.dtype());
-    if (y.numel() > 0) cpu::batch_norm_apply(y, xc, N, C, S, st->mean.data(), scale.data(), shift.data());  // (N, C, S)
-
-    if (training && running_mean.defined()) {
-      const double unbias = static_cast<double>(N * S) / static_cast<double>(N * S - 1);
-      std::vector<double> rm = values_of(running_mean), rv = values_of(running_var);
-      for (int64_t c = 0; c < C; ++c) {
-        rm[c] = (1 - momentum) * rm[c] + momentum * st->mean[c];
-        rv[c] = (1 - momentum) * rv[c] + momentum * var[c] * unbias;
-      }
+    st->mean = detail::make_tensor({C}, kFloat64, dev);
+    st->invstd = detail::make_tensor({C}, kFloat64, dev);
+    st->weight = values_of(weight);
+    const bool update = training && running_mean.defined();
+    Tensor new_mean = update ? detail::make_tensor({C}, kFloat64, dev) : Tensor();
+    Tensor new_var = update ? detail::make_tensor({C}, kFloat64, dev) : Tensor();
+    y = detail::make_tensor(x.shape(), x.dtype(), dev);
+    kernel(y, st->mean, st->invstd, new_mean, new_var, xc, st->weight, values_of(bias), values_of(running_mean),
+           values_of(running_var), {training, momentum, eps});  // (N, C, *)
+    if (update) {
       Tensor rm_t = running_mean, rv_t = running_var;
-      rm_t.copy_(tensor(rm, {C}));
-      rv_t.copy_(tensor(rv, {C}));
+      rm_t.copy_(new_mean);
+      rv_t.copy_(new_var);
     }
   }
   if (needs) {

@@ -1,7 +1,7 @@
 // Broadcasting binary ops, comparisons and where: type promotion, kernels and gradients.
 #include <cmath>
 
-#include "backend/cpu/loops.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ops/reduce_common.h"
 #include "ember/autograd.h"
@@ -48,12 +48,13 @@ DType result_type(const Tensor& a, const Tensor& b) {
 
 namespace detail {
 
-Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType compute, Tensor out, double alpha) {
-  const char* name = "binary op";
+Tensor broadcast_binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, DType compute, Tensor out,
+                        double alpha) {
   Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
-  bool is_cmp = op >= BinaryOp::Eq;
-  DType out_dtype = is_cmp ? kBool : compute;
-  if (!out.defined()) out = make_tensor(shape, out_dtype);
+  DType out_dtype = backend::is_comparison(op) ? kBool : compute;
+  const Device dev = out.defined() ? out.device() : common_device(name, {&a, &b});
+  auto kernel = EMBER_KERNEL(binary, name, dev);  // before any conversion, so errors name this op
+  if (!out.defined()) out = make_tensor(shape, out_dtype, dev);
   Tensor ae = a.dtype() == compute ? a : a.detach().to(compute);
   Tensor be = b.dtype() == compute ? b : b.detach().to(compute);
   // Broadcast views without autograd history.
@@ -64,66 +65,7 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, DType comput
     for (size_t i = 0; i < t.shape().size(); ++i) st[off + i] = t.shape()[i] == 1 ? 0 : t.strides()[i];
     return make_view(t, shape, st, t.storage_offset());
   };
-  Tensor x = bview(ae), y = bview(be);
-  EMBER_DISPATCH_ALL(compute, "binary op", [&]<typename T>() {
-    const std::array<const Tensor*, 2> ins{&x, &y};
-    if constexpr (std::is_same_v<T, bool>) {
-      switch (op) {
-        case BinaryOp::Add: case BinaryOp::Maximum: case BinaryOp::Or:
-          cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p || q; }); break;
-        case BinaryOp::Mul: case BinaryOp::Minimum: case BinaryOp::And:
-          cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p && q; }); break;
-        case BinaryOp::Eq: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p == q; }); break;
-        case BinaryOp::Ne: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p != q; }); break;
-        case BinaryOp::Lt: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p < q; }); break;
-        case BinaryOp::Le: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p <= q; }); break;
-        case BinaryOp::Gt: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p > q; }); break;
-        case BinaryOp::Ge: cpu::map<bool, bool, 2>(out, ins, [](bool p, bool q) { return p >= q; }); break;
-        default: throw Error("binary op: subtraction, division and pow are not supported on bool tensors; "
-                             "convert with .to(ember::kFloat32) first");
-      }
-    } else {
-      const T al = static_cast<T>(alpha);
-      switch (op) {
-        case BinaryOp::Add:
-          if (alpha == 1.0) cpu::map<T, T, 2>(out, ins, [](T p, T q) { return p + q; });
-          else cpu::map<T, T, 2>(out, ins, [al](T p, T q) { return p + al * q; });
-          break;
-        case BinaryOp::Sub:
-          if (alpha == 1.0) cpu::map<T, T, 2>(out, ins, [](T p, T q) { return p - q; });
-          else cpu::map<T, T, 2>(out, ins, [al](T p, T q) { return p - al * q; });
-          break;
-        case BinaryOp::Mul: cpu::map<T, T, 2>(out, ins, [](T p, T q) { return p * q; }); break;
-        case BinaryOp::Div:
-          if constexpr (std::is_integral_v<T>) throw Error("div: integer division is not implemented; convert to float");
-          else cpu::map<T, T, 2>(out, ins, [](T p, T q) { return p / q; });
-          break;
-        case BinaryOp::Pow:
-          if constexpr (std::is_integral_v<T>) {
-            cpu::map<T, T, 2>(out, ins, [](T p, T q) {
-              T r = 1;
-              for (T i = 0; i < q; ++i) r *= p;
-              return r;
-            });
-          } else {
-            cpu::map<T, T, 2>(out, ins, [](T p, T q) { return std::pow(p, q); });
-          }
-          break;
-        case BinaryOp::Maximum:
-          cpu::map<T, T, 2>(out, ins, [](T p, T q) { return (p != p) ? p : (q != q) ? q : (p > q ? p : q); }); break;
-        case BinaryOp::Minimum:
-          cpu::map<T, T, 2>(out, ins, [](T p, T q) { return (p != p) ? p : (q != q) ? q : (p < q ? p : q); }); break;
-        case BinaryOp::Eq: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p == q; }); break;
-        case BinaryOp::Ne: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p != q; }); break;
-        case BinaryOp::Lt: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p < q; }); break;
-        case BinaryOp::Le: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p <= q; }); break;
-        case BinaryOp::Gt: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p > q; }); break;
-        case BinaryOp::Ge: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p >= q; }); break;
-        case BinaryOp::And: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p != T(0) && q != T(0); }); break;
-        case BinaryOp::Or: cpu::map<bool, T, 2>(out, ins, [](T p, T q) { return p != T(0) || q != T(0); }); break;
-      }
-    }
-  });
+  kernel(op, out, bview(ae), bview(be), alpha);
   return out;
 }
 
@@ -135,7 +77,7 @@ Tensor binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, d
   detail::check_compute_dtype(a, name);
   detail::check_compute_dtype(b, name);
   broadcast_shapes(a.shape(), b.shape(), name);  // error names the op
-  return detail::binary_kernel(op, a, b, result_type(a, b), Tensor(), alpha);
+  return detail::broadcast_binary(op, name, a, b, result_type(a, b), Tensor(), alpha);
 }
 
 bool needs(const Tensor& a, const Tensor& b) { return autograd::any_requires_grad({&a, &b}); }
@@ -192,7 +134,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
   detail::check_compute_dtype(a, "div");
   detail::check_compute_dtype(b, "div");
   broadcast_shapes(a.shape(), b.shape(), "div");
-  Tensor out = detail::binary_kernel(BinaryOp::Div, a, b, is_floating(rt) ? rt : kFloat32);
+  Tensor out = detail::broadcast_binary(BinaryOp::Div, "div", a, b, is_floating(rt) ? rt : kFloat32);
   if (needs(a, b)) {
     // a is needed only for b's gradient (see mul).
     autograd::set_history(out, "DivBackward", {a, b},
@@ -221,7 +163,8 @@ Tensor& div_out(Tensor& out, const Tensor& a, const Tensor& b) {
   EMBER_CHECK(!GradMode::is_enabled() || !(a.requires_grad() || b.requires_grad() || out.requires_grad()), op,
               "out= variants do not support autograd (an argument requires grad); call it under NoGradGuard "
               "or use div()");
-  detail::binary_kernel(BinaryOp::Div, a, b, compute, out);
+  detail::common_device(op, {&out, &a, &b});
+  detail::broadcast_binary(BinaryOp::Div, op, a, b, compute, out);
   detail::bump_version(out);
   return out;
 }
@@ -310,24 +253,11 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   detail::check_compute_dtype(b, "where");
   Shape shape = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
   DType dt = result_type(a, b);
-  Tensor out = detail::make_tensor(shape, dt);
+  Tensor out = detail::make_tensor(shape, dt, detail::common_device("where", {&cond, &a, &b}));
   Tensor c = cond.expand(shape);
   Tensor x = (a.dtype() == dt ? a : a.to(dt)).detach().expand(shape);
   Tensor y = (b.dtype() == dt ? b : b.to(dt)).detach().expand(shape);
-  EMBER_DISPATCH_ALL(dt, "where", [&]<typename T>() {
-    std::array<const Tensor*, 4> ops{&out, &c, &x, &y};
-    auto g = cpu::make_geometry<4>(shape, ops);
-    std::array<char*, 4> base{static_cast<char*>(out.raw_data()), static_cast<char*>(c.raw_data()),
-                              static_cast<char*>(x.raw_data()), static_cast<char*>(y.raw_data())};
-    std::array<int64_t, 4> isz{sizeof(T), 1, sizeof(T), sizeof(T)};
-    cpu::for_each_row<4>(g, base, isz, out.numel(), [](const std::array<char*, 4>& p, const std::array<int64_t, 4>& s, int64_t n) {
-      T* o = reinterpret_cast<T*>(p[0]);
-      const bool* cc = reinterpret_cast<const bool*>(p[1]);
-      const T* xx = reinterpret_cast<const T*>(p[2]);
-      const T* yy = reinterpret_cast<const T*>(p[3]);
-      for (int64_t i = 0; i < n; ++i) o[i * s[0]] = cc[i * s[1]] ? xx[i * s[2]] : yy[i * s[3]];
-    });
-  });
+  EMBER_KERNEL(where, "where", out)(out, c, x, y);
   if (needs(a, b)) {
     autograd::set_history(out, "WhereBackward", {a, b}, [c = cond, sa = a.shape(), sb = b.shape()](const Tensor& g, const autograd::Node& n) {
       Tensor z = zeros_like(g);

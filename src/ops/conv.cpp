@@ -1,11 +1,11 @@
-// conv1d, conv2d and conv_transpose2d: argument checks, shapes and gradients; kernels in
-// backend/cpu/conv. Three linear maps do all the work, each differentiable through the others so
+// conv1d, conv2d and conv_transpose2d: argument checks, shapes and gradients; kernels behind the
+// backend seam (CPU: backend/cpu/conv). Three linear maps do all the work, each differentiable through the others so
 // that gradients of any order exist:
 //   F(x, w)   the convolution               (N, C, H, W)    -> (N, Co, OH, OW)
 //   Bi(gy, w) its input gradient (= conv_transpose2d) (N, Co, OH, OW) -> (N, C, H, W)
 //   Bw(x, gy) its weight gradient            -> (Co, C/groups, kh, kw)
 // From <F(x, w), gy> = <x, Bi(gy, w)> = <w, Bw(x, gy)> every partial derivative is one of them.
-#include "backend/cpu/conv.h"
+#include "backend/backend.h"
 
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
@@ -14,14 +14,9 @@
 namespace ember {
 
 using autograd::SavedTensor;
-using cpu::ConvGeom;
+using backend::ConvGeom;
 
 namespace {
-
-template <typename T>
-const T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data_ptr<T>() : nullptr;
-}
 
 // Contiguous data of `t` for a kernel, with no autograd history.
 Tensor kernel_input(const Tensor& t) {
@@ -34,10 +29,8 @@ Tensor kernel_input(const Tensor& t) {
 Tensor bias_grad(const Tensor& g) {
   if (GradMode::is_enabled()) return sum(g, {0, 2, 3});
   Tensor gc = kernel_input(g);
-  Tensor out = detail::make_tensor({g.shape()[1]}, g.dtype());
-  EMBER_DISPATCH_FLOATING(g.dtype(), "conv_bias_backward", [&]<typename T>() {
-    cpu::channel_sum<T>(gc.data_ptr<T>(), out.data_ptr<T>(), g.shape()[0], g.shape()[1], g.shape()[2] * g.shape()[3]);
-  });
+  Tensor out = detail::make_tensor({g.shape()[1]}, g.dtype(), g.device());
+  EMBER_KERNEL(channel_sum, "conv_bias_backward", out)(out, gc);  // (N, C, H, W) -> (C)
   return out;
 }
 
@@ -47,21 +40,19 @@ Tensor conv_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom& g);
 // Input and weight gradients in one kernel pass (first-order backward only: no history).
 std::pair<Tensor, Tensor> conv_both_grads(const Tensor& x, const Tensor& gy, const Tensor& w, const ConvGeom& g) {
   Tensor xc = kernel_input(x), gc = kernel_input(gy), wc = kernel_input(w);
-  Tensor gx = detail::make_tensor({g.N, g.C, g.H, g.W}, x.dtype());
-  Tensor gw = detail::make_tensor({g.Co, g.Cg(), g.kh, g.kw}, x.dtype());
-  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d_backward", [&]<typename T>() {
-    cpu::conv2d_backward<T>(xc.data_ptr<T>(), gc.data_ptr<T>(), wc.data_ptr<T>(), gx.data_ptr<T>(), gw.data_ptr<T>(), g);
-  });
+  Tensor gx = detail::make_tensor({g.N, g.C, g.H, g.W}, x.dtype(), x.device());
+  Tensor gw = detail::make_tensor({g.Co, g.Cg(), g.kh, g.kw}, x.dtype(), x.device());
+  EMBER_KERNEL(conv2d_backward, "conv2d_backward", gx)(gx, gw, xc, gc, wc, g);
   return {gx, gw};
 }
 
 // F(x, w) + bias: x (N, C, H, W), w (Co, C/groups, kh, kw) -> (N, Co, OH, OW).
 Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g) {
+  auto kernel = EMBER_KERNEL(conv2d, "conv2d", x);
   Tensor xc = kernel_input(x), wc = kernel_input(w), bc = kernel_input(bias);
-  Tensor y = detail::make_tensor({g.N, g.Co, g.OH, g.OW}, x.dtype());
-  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&]<typename T>() {
-    cpu::conv2d_forward<T>(xc.data_ptr<T>(), wc.data_ptr<T>(), ptr_or_null<T>(bc), y.data_ptr<T>(), g);
-  });
+  Tensor y = detail::make_tensor({g.N, g.Co, g.OH, g.OW}, x.dtype(),
+                                 detail::common_device("conv2d", {&x, &w, &bias}));
+  kernel(y, xc, wc, bc, g);
   if (autograd::any_requires_grad({&x, &w, &bias}))
     autograd::set_history(y, "ConvolutionBackward", {x, w, bias},
                           [sx = w.requires_grad() ? SavedTensor(x) : SavedTensor(),
@@ -81,12 +72,11 @@ Tensor conv_forward(const Tensor& x, const Tensor& w, const Tensor& bias, const 
 
 // Bi(gy, w) + bias over the C channels: gy (N, Co, OH, OW) -> (N, C, H, W).
 Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const Tensor& bias, const ConvGeom& g, const char* node) {
+  auto kernel = EMBER_KERNEL(conv2d_backward_input, "conv_transpose2d", gy);
   Tensor gc = kernel_input(gy), wc = kernel_input(w), bc = kernel_input(bias);
-  Tensor gx = detail::make_tensor({g.N, g.C, g.H, g.W}, gy.dtype());
-  EMBER_DISPATCH_FLOATING(gy.dtype(), "conv_transpose2d", [&]<typename T>() {
-    cpu::conv2d_backward_input<T>(gc.data_ptr<T>(), wc.data_ptr<T>(), gx.data_ptr<T>(), g);
-    if (bc.defined()) cpu::add_channel_bias<T>(gx.data_ptr<T>(), bc.data_ptr<T>(), g.N, g.C, g.H * g.W);
-  });
+  Tensor gx = detail::make_tensor({g.N, g.C, g.H, g.W}, gy.dtype(),
+                                  detail::common_device("conv_transpose2d", {&gy, &w, &bias}));
+  kernel(gx, gc, wc, bc, g);
   if (autograd::any_requires_grad({&gy, &w, &bias}))
     autograd::set_history(gx, node, {gy, w, bias},
                           [sg = w.requires_grad() ? SavedTensor(gy) : SavedTensor(),
@@ -102,10 +92,8 @@ Tensor conv_input_grad(const Tensor& gy, const Tensor& w, const Tensor& bias, co
 // Bw(x, gy): x (N, C, H, W), gy (N, Co, OH, OW) -> (Co, C/groups, kh, kw).
 Tensor conv_weight_grad(const Tensor& x, const Tensor& gy, const ConvGeom& g) {
   Tensor xc = kernel_input(x), gc = kernel_input(gy);
-  Tensor gw = detail::make_tensor({g.Co, g.Cg(), g.kh, g.kw}, x.dtype());
-  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d_weight_backward", [&]<typename T>() {
-    cpu::conv2d_backward_weight<T>(xc.data_ptr<T>(), gc.data_ptr<T>(), gw.data_ptr<T>(), g);
-  });
+  Tensor gw = detail::make_tensor({g.Co, g.Cg(), g.kh, g.kw}, x.dtype(), x.device());
+  EMBER_KERNEL(conv2d_backward_weight, "conv2d_weight_backward", gw)(gw, xc, gc, g);
   if (autograd::any_requires_grad({&x, &gy}))
     autograd::set_history(gw, "ConvolutionBackwardWeightBackward", {x, gy},
                           [sx = SavedTensor(x), sg = SavedTensor(gy), g](const Tensor& gg, const autograd::Node& n) {
@@ -161,6 +149,7 @@ Tensor conv_nd(const Tensor& x, const Tensor& w, const Tensor& bias, const Shape
   Shape stride = per_dim(stride_in, sd, op, "stride"), padding = per_dim(padding_in, sd, op, "padding"),
         dilation = per_dim(dilation_in, sd, op, "dilation");
   check_common(x, w, bias, stride, padding, dilation, groups, op, static_cast<int64_t>(sd), wlayout);
+  EMBER_KERNEL(conv2d, op, x);  // a device without the kernel fails here, naming this op
   const bool unbatched = x.dim() == static_cast<int64_t>(sd) + 1;
   const int64_t cdim = unbatched ? 0 : 1, C = x.shape()[cdim], Co = w.shape()[0];
   EMBER_CHECK(C % groups == 0, op, "groups=", groups, " must divide the input's ", C, " channels (input shape ",

@@ -1,6 +1,6 @@
-// Copies and dtype conversion: to(), clone(), contiguous(), copy_(), and item() / to_vector()
-// (they convert with to()).
-#include "backend/cpu/kernels.h"
+// Copies and conversions: to() (dtype or device), clone(), contiguous(), copy_(), and item() /
+// to_vector() (they read through a CPU copy).
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -10,8 +10,8 @@ namespace ember {
 
 Tensor Tensor::to(DType t) const {
   if (t == dtype()) return *this;
-  Tensor out = detail::make_tensor(shape(), t);
-  cpu::copy(out, *this);
+  Tensor out = detail::make_tensor(shape(), t, device());
+  EMBER_KERNEL(copy, "to", out)(out, *this);
   if (autograd::any_requires_grad({this}) && is_floating(t)) {
     DType from = dtype();
     autograd::set_history(out, "ToCopyBackward", {*this}, [from](const Tensor& g, const autograd::Node&) {
@@ -21,9 +21,24 @@ Tensor Tensor::to(DType t) const {
   return out;
 }
 
+Tensor Tensor::to(Device d) const {
+  if (d == device()) return *this;
+  // A transfer is the copy kernel of the device that is not the CPU (both sides' otherwise).
+  auto kernel = EMBER_KERNEL(copy, "to", d.is_cpu() ? device() : d);
+  Tensor out = detail::make_tensor(shape(), dtype(), d);
+  kernel(out, *this);
+  if (autograd::any_requires_grad({this})) {
+    Device from = device();
+    autograd::set_history(out, "ToCopyBackward", {*this}, [from](const Tensor& g, const autograd::Node&) {
+      return std::vector<Tensor>{g.to(from)};
+    });
+  }
+  return out;
+}
+
 Tensor Tensor::clone() const {
-  Tensor out = detail::make_tensor(shape(), dtype());
-  cpu::copy(out, *this);
+  Tensor out = detail::make_tensor(shape(), dtype(), device());
+  EMBER_KERNEL(copy, "clone", out)(out, *this);
   if (autograd::any_requires_grad({this}))
     autograd::set_history(out, "CloneBackward", {*this}, [](const Tensor& g, const autograd::Node&) {
       return std::vector<Tensor>{g};
@@ -37,7 +52,8 @@ Tensor& Tensor::copy_(const Tensor& src) {
   Tensor s = src;
   if (s.shape() != shape()) s = s.expand(shape());  // errors name expand and both shapes
   if (!GradMode::is_enabled() || (!requires_grad() && !src.requires_grad())) {
-    cpu::copy(*this, s);
+    // Across devices too: the copy kernel of the side that is not the CPU.
+    EMBER_KERNEL(copy, "copy_", device().is_cpu() ? s : *this)(*this, s);
     detail::bump_version(*this);
     return *this;
   }
@@ -49,12 +65,12 @@ Tensor& Tensor::copy_(const Tensor& src) {
 template <typename T> T Tensor::item() const {
   EMBER_CHECK(numel() == 1, "item", "a tensor with ", numel(), " elements (shape ", shape_str(shape()),
               ") cannot be converted to a number; only one-element tensors can");
-  Tensor c = dtype() == dtype_of<T>::value ? *this : to(dtype_of<T>::value);
+  Tensor c = (dtype() == dtype_of<T>::value ? *this : to(dtype_of<T>::value)).to(kCPU);
   return *static_cast<const T*>(c.raw_data());
 }
 
 template <typename T> std::vector<T> Tensor::to_vector() const {
-  Tensor c = (dtype() == dtype_of<T>::value ? *this : to(dtype_of<T>::value)).contiguous();
+  Tensor c = (dtype() == dtype_of<T>::value ? *this : to(dtype_of<T>::value)).contiguous().to(kCPU);
   const T* p = static_cast<const T*>(c.raw_data());
   return std::vector<T>(p, p + c.numel());
 }

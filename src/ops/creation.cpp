@@ -1,8 +1,7 @@
 // Factories: constant fills, ranges, identity, random tensors and tensors from C++ data.
 #include <cmath>
-#include <cstring>
 
-#include "backend/cpu/kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -15,29 +14,33 @@ Tensor finish(Tensor t, const TensorOptions& o) {
   return t;
 }
 Generator& gen_or_default(Generator* g) { return g ? *g : default_generator(); }
+TensorOptions like(const Tensor& t) { return TensorOptions(t.dtype()).with_device(t.device()); }
+Tensor new_tensor(const Shape& shape, const TensorOptions& o) { return detail::make_tensor(shape, o.dtype, o.device); }
 }  // namespace
 
-Tensor empty(const Shape& shape, TensorOptions o) { return finish(detail::make_tensor(shape, o.dtype), o); }
+Tensor empty(const Shape& shape, TensorOptions o) { return finish(new_tensor(shape, o), o); }
 
+// Factories look their kernel up before allocating, so a device without a backend is named by
+// the factory ("zeros: no kernel for device cuda:0 ...") rather than by the allocator.
 Tensor full(const Shape& shape, Scalar value, TensorOptions o) {
-  Tensor t = detail::make_tensor(shape, o.dtype);
-  {
-    NoGradGuard ng;
-    t.fill_(value);
-  }
+  auto kernel = EMBER_KERNEL(fill, "full", o.device);
+  Tensor t = new_tensor(shape, o);
+  kernel(t, value);
+  detail::bump_version(t);  // as fill_ does
   return finish(t, o);
 }
 
 Tensor zeros(const Shape& shape, TensorOptions o) {
-  Tensor t = detail::make_tensor(shape, o.dtype);
-  std::memset(t.raw_data(), 0, static_cast<size_t>(t.numel()) * t.element_size());
+  auto kernel = EMBER_KERNEL(fill, "zeros", o.device);
+  Tensor t = new_tensor(shape, o);
+  kernel(t, 0);
   return finish(t, o);
 }
 Tensor ones(const Shape& shape, TensorOptions o) { return full(shape, 1, o); }
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), t.dtype()); }
-Tensor ones_like(const Tensor& t) { return ones(t.shape(), t.dtype()); }
-Tensor full_like(const Tensor& t, Scalar v) { return full(t.shape(), v, t.dtype()); }
-Tensor empty_like(const Tensor& t) { return empty(t.shape(), t.dtype()); }
+Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), like(t)); }
+Tensor ones_like(const Tensor& t) { return ones(t.shape(), like(t)); }
+Tensor full_like(const Tensor& t, Scalar v) { return full(t.shape(), v, like(t)); }
+Tensor empty_like(const Tensor& t) { return empty(t.shape(), like(t)); }
 
 Tensor scalar_tensor(Scalar value, TensorOptions o) { return full({}, value, o); }
 
@@ -61,127 +64,79 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
                                                            static_cast<double>(step.to<int64_t>())))
                           : static_cast<int64_t>(std::ceil((end.d - start.d) / step.d));
   n = std::max<int64_t>(n, 0);
-  Tensor t = detail::make_tensor({n}, o.dtype);
-  EMBER_DISPATCH_NUMERIC(o.dtype, "arange", [&]<typename T>() {
-    T* p = t.data_ptr<T>();
-    if constexpr (std::is_integral_v<T>) {
-      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start.i + i * step.i);
-    } else {
-      for (int64_t i = 0; i < n; ++i) p[i] = static_cast<T>(start.d + static_cast<double>(i) * step.d);
-    }
-  });
+  auto kernel = EMBER_KERNEL(arange, "arange", o.device);
+  Tensor t = new_tensor({n}, o);
+  kernel(t, start, step);
   return finish(t, o);
 }
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions o) {
   EMBER_CHECK(steps >= 0, "linspace", "number of steps must be non-negative, got ", steps);
-  Tensor t = detail::make_tensor({steps}, o.dtype);
-  EMBER_DISPATCH_NUMERIC(o.dtype, "linspace", [&]<typename T>() {
-    T* p = t.data_ptr<T>();
-    if (steps == 1) {
-      p[0] = static_cast<T>(start);  // PyTorch: a single step is `start`
-      return;
-    }
-    // PyTorch's arithmetic: the step in the tensor's own float type (double for integers), and
-    // the values filled from both ends so that the last one is exactly `end`.
-    using S = std::conditional_t<std::is_integral_v<T>, double, T>;
-    const T s = static_cast<T>(start), e = static_cast<T>(end);
-    const S step = (static_cast<S>(e) - static_cast<S>(s)) / static_cast<S>(steps - 1);
-    const int64_t half = steps / 2;
-    for (int64_t i = 0; i < steps; ++i)
-      // std::fma: PyTorch's build contracts these into fused multiply-adds; spelled out, the values
-      // do not depend on whether the compiler contracts (it does not at -O1).
-      p[i] = static_cast<T>(i < half ? std::fma(step, static_cast<S>(i), static_cast<S>(s))
-                                     : std::fma(-step, static_cast<S>(steps - 1 - i), static_cast<S>(e)));
-  });
+  auto kernel = EMBER_KERNEL(linspace, "linspace", o.device);
+  Tensor t = new_tensor({steps}, o);
+  kernel(t, start, end);
   return finish(t, o);
 }
 
 Tensor eye(int64_t n, std::optional<int64_t> m, TensorOptions o) {
   int64_t cols = m.value_or(n);
   EMBER_CHECK(n >= 0 && cols >= 0, "eye", "sizes must be non-negative, got ", n, " x ", cols);
-  Tensor t = zeros({n, cols}, o.dtype);
-  EMBER_DISPATCH_ALL(o.dtype, "eye", [&]<typename T>() {
-    T* p = t.data_ptr<T>();
-    for (int64_t i = 0; i < std::min(n, cols); ++i) p[i * cols + i] = T(1);
-  });
+  auto kernel = EMBER_KERNEL(eye, "eye", o.device);
+  Tensor t = zeros({n, cols}, TensorOptions(o.dtype).with_device(o.device));
+  kernel(t);
   return finish(t, o);
 }
 
 Tensor rand(const Shape& shape, TensorOptions o, Generator* g) {
-  Tensor t = detail::make_tensor(shape, o.dtype);
-  Generator& gen = gen_or_default(g);
-  EMBER_DISPATCH_FLOATING(o.dtype, "rand", [&]<typename T>() {
-    T* p = t.data_ptr<T>();
-    for (int64_t i = 0; i < t.numel(); ++i)
-      p[i] = std::is_same_v<T, float> ? static_cast<T>(gen.uniform_float()) : static_cast<T>(gen.uniform());
-  });
+  auto kernel = EMBER_KERNEL(uniform, "rand", o.device);
+  Tensor t = new_tensor(shape, o);
+  kernel(t, gen_or_default(g));
   return finish(t, o);
 }
 
 Tensor randn(const Shape& shape, TensorOptions o, Generator* g) {
-  Tensor t = detail::make_tensor(shape, o.dtype);
-  Generator& gen = gen_or_default(g);
-  EMBER_DISPATCH_FLOATING(o.dtype, "randn", [&]<typename T>() {
-    T* p = t.data_ptr<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) p[i] = static_cast<T>(gen.normal());
-  });
+  auto kernel = EMBER_KERNEL(normal, "randn", o.device);
+  Tensor t = new_tensor(shape, o);
+  kernel(t, gen_or_default(g));
   return finish(t, o);
 }
 
 Tensor randint(int64_t low, int64_t high, const Shape& shape, TensorOptions o, Generator* g) {
   EMBER_CHECK(low < high, "randint", "low (", low, ") must be less than high (", high, ")");
-  Tensor t = detail::make_tensor(shape, o.dtype);
-  Generator& gen = gen_or_default(g);
-  uint64_t range = static_cast<uint64_t>(high - low);
-  EMBER_DISPATCH_NUMERIC(o.dtype, "randint", [&]<typename T>() {
-    T* p = t.data_ptr<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) {
-      std::uniform_int_distribution<uint64_t> dist(0, range - 1);
-      p[i] = static_cast<T>(low + static_cast<int64_t>(dist(gen.engine())));
-    }
-  });
+  auto kernel = EMBER_KERNEL(randint, "randint", o.device);
+  Tensor t = new_tensor(shape, o);
+  kernel(t, low, high, gen_or_default(g));
   return finish(t, o);
 }
 
 Tensor randperm(int64_t n, Generator* g) {
   EMBER_CHECK(n >= 0, "randperm", "n must be non-negative, got ", n);
   Tensor t = arange(n);
-  int64_t* p = t.data_ptr<int64_t>();
-  Generator& gen = gen_or_default(g);
-  for (int64_t i = n - 1; i > 0; --i) {  // Fisher-Yates
-    std::uniform_int_distribution<int64_t> dist(0, i);
-    std::swap(p[i], p[dist(gen.engine())]);
-  }
+  EMBER_KERNEL(shuffle, "randperm", t)(t, gen_or_default(g));
   return t;
 }
 
 Tensor bernoulli(const Tensor& probs, Generator* g) {
   detail::check_floating(probs, "bernoulli");
   Tensor p = probs.contiguous();
-  Tensor t = detail::make_tensor(p.shape(), p.dtype());
-  Generator& gen = gen_or_default(g);
-  EMBER_DISPATCH_FLOATING(p.dtype(), "bernoulli", [&]<typename T>() {
-    const T* in = p.data_ptr<T>();
-    T* out = t.data_ptr<T>();
-    for (int64_t i = 0; i < t.numel(); ++i) out[i] = gen.uniform() < static_cast<double>(in[i]) ? T(1) : T(0);
-  });
+  Tensor t = detail::make_tensor(p.shape(), p.dtype(), p.device());
+  EMBER_KERNEL(bernoulli, "bernoulli", t)(t, p, gen_or_default(g));
   return t;
 }
 
-Tensor rand_like(const Tensor& t, Generator* g) { return rand(t.shape(), t.dtype(), g); }
-Tensor randn_like(const Tensor& t, Generator* g) { return randn(t.shape(), t.dtype(), g); }
+Tensor rand_like(const Tensor& t, Generator* g) { return rand(t.shape(), like(t), g); }
+Tensor randn_like(const Tensor& t, Generator* g) { return randn(t.shape(), like(t), g); }
 
 Tensor& Tensor::uniform_(double from, double to) {
   NoGradGuard ng;
-  Tensor r = rand(shape(), dtype());
+  Tensor r = rand(shape(), like(*this));
   if (from != 0.0 || to != 1.0) r = r * (to - from) + from;
   return copy_(r);
 }
 
 Tensor& Tensor::normal_(double mean, double stdv) {
   NoGradGuard ng;
-  Tensor r = randn(shape(), dtype());
+  Tensor r = randn(shape(), like(*this));
   if (mean != 0.0 || stdv != 1.0) r = r * stdv + mean;
   return copy_(r);
 }
@@ -191,11 +146,11 @@ Tensor tensor(const std::vector<T>& values, const Shape& shape, TensorOptions o)
   Shape s = shape.empty() ? Shape{static_cast<int64_t>(values.size())} : shape;
   EMBER_CHECK(detail::shape_numel(s) == static_cast<int64_t>(values.size()), "tensor", values.size(),
               " values do not fill shape ", shape_str(s));
-  Tensor t = detail::make_tensor(s, dtype_of<T>::value);
+  Tensor t = detail::make_tensor(s, dtype_of<T>::value, kCPU);  // the host copy of values
   T* p = t.data_ptr<T>();
   for (size_t i = 0; i < values.size(); ++i) p[i] = values[i];
   if (o.dtype != dtype_of<T>::value) t = t.to(o.dtype);
-  return finish(t, o);
+  return finish(t.to(o.device), o);
 }
 template Tensor tensor(const std::vector<float>&, const Shape&, TensorOptions);
 template Tensor tensor(const std::vector<double>&, const Shape&, TensorOptions);

@@ -1,7 +1,6 @@
 // cumsum along a dim: running sums over the [outer, R, inner] view, accumulated in double for
 // floats (as PyTorch's CPU kernel) and int64 for integers. Its gradient is the reversed cumsum.
-#include <vector>
-
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -14,22 +13,8 @@ Tensor cumsum_impl(const Tensor& a, int64_t d, bool reverse) {
   Tensor x = a.detach().contiguous();
   int64_t outer = 1, R = 1, inner = 1;
   for (int64_t i = 0; i < x.dim(); ++i) (i < d ? outer : i == d ? R : inner) *= x.shape()[i];
-  Tensor out = detail::make_tensor(x.shape(), x.dtype());
-  EMBER_DISPATCH_NUMERIC(x.dtype(), "cumsum", [&]<typename T>() {
-    using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
-    const T* src = x.data_ptr<T>();
-    T* dst = out.data_ptr<T>();
-    std::vector<Acc> acc(inner);
-    for (int64_t o = 0; o < outer; ++o) {
-      std::fill(acc.begin(), acc.end(), Acc(0));
-      for (int64_t k = 0; k < R; ++k) {
-        int64_t r = reverse ? R - 1 - k : k;
-        const T* s = src + (o * R + r) * inner;
-        T* t = dst + (o * R + r) * inner;
-        for (int64_t j = 0; j < inner; ++j) t[j] = static_cast<T>(acc[j] += static_cast<Acc>(s[j]));
-      }
-    }
-  });
+  Tensor out = detail::make_tensor(x.shape(), x.dtype(), x.device());
+  EMBER_KERNEL(cumsum, "cumsum", out)(out, x, {outer, R, inner}, reverse);
   return out;
 }
 
@@ -46,6 +31,7 @@ Tensor cumsum_dir(const Tensor& a, int64_t d, bool reverse) {
 }  // namespace
 
 Tensor cumsum(const Tensor& a, int64_t dim) {
+  EMBER_KERNEL(cumsum, "cumsum", a);  // a device without the kernel fails before any conversion
   detail::check_compute_dtype(a, "cumsum");
   int64_t d = detail::wrap_dim(dim, a.dim(), "cumsum");
   // Integer and bool inputs sum in int64, as PyTorch.

@@ -1,7 +1,7 @@
 // embedding (a row lookup: index_select on dim 0 of the weight) and one_hot.
-#include <algorithm>
+#include <limits>
 
-#include "backend/cpu/shape_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -15,6 +15,7 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
               "indices must be an int64 (or int32) tensor, got ", dtype_name(indices.dtype()));
   EMBER_CHECK(weight.dim() == 2, op, "weight must be 2-D (num_embeddings, embedding_dim), got shape ",
               shape_str(weight.shape()));
+  auto kernel = EMBER_KERNEL(index_select, op, weight);
   const int64_t V = weight.shape()[0], D = weight.shape()[1];
   int64_t pad = -1;
   if (padding_idx) {
@@ -29,10 +30,10 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
   Shape out_shape = indices.shape();
   out_shape.push_back(D);
   bool needs = autograd::any_requires_grad({&weight});
-  Tensor out = detail::make_tensor(out_shape, weight.dtype());
+  Tensor out = detail::make_tensor(out_shape, weight.dtype(), detail::common_device(op, {&weight, &indices}));
   {
     NoGradGuard ng;
-    cpu::index_select(out, weight.contiguous(), idx.data_ptr<int64_t>(), n, 1, V, D);  // (V, D) -> (n, D)
+    kernel(out, weight.contiguous(), idx, {1, V, D});  // (V, D) -> (n, D)
   }
   if (needs)
     autograd::set_history(out, "EmbeddingBackward", {weight}, [idx, pad, V, D, n](const Tensor& g, const autograd::Node&) {
@@ -50,22 +51,21 @@ Tensor one_hot(const Tensor& indices, int64_t num_classes) {
   EMBER_CHECK(indices.dtype() == kInt64, op, "indices must be an int64 tensor, got ", dtype_name(indices.dtype()));
   EMBER_CHECK(num_classes >= -1, op, "num_classes must be -1 (infer) or non-negative, got ", num_classes);
   Tensor idx = detail::contiguous_index(indices);
-  const int64_t* p = idx.data_ptr<int64_t>();
   const int64_t n = idx.numel();
-  for (int64_t i = 0; i < n; ++i)
-    EMBER_CHECK(p[i] >= 0, op, "class values must be non-negative, got ", p[i]);
+  // The first negative class, then (with num_classes given) the first one too large, in order.
+  const int64_t negative = EMBER_KERNEL(index_bounds, op, idx)(idx, std::numeric_limits<int64_t>::max());
+  EMBER_CHECK(negative < 0, op, "class values must be non-negative, got ", detail::index_at(idx, negative));
   if (num_classes == -1) {
     EMBER_CHECK(n > 0, op, "cannot infer the number of classes from an empty tensor; pass num_classes");
-    num_classes = *std::max_element(p, p + n) + 1;
+    num_classes = amax(idx).item<int64_t>() + 1;
   } else {
-    for (int64_t i = 0; i < n; ++i)
-      EMBER_CHECK(p[i] < num_classes, op, "class value ", p[i], " is out of range for num_classes ", num_classes);
+    const int64_t bad = EMBER_KERNEL(index_bounds, op, idx)(idx, num_classes);
+    EMBER_CHECK(bad < 0, op, "class value ", detail::index_at(idx, bad), " is out of range for num_classes ", num_classes);
   }
   Shape out_shape = indices.shape();
   out_shape.push_back(num_classes);
-  Tensor out = zeros(out_shape, kInt64);  // (*, num_classes)
-  int64_t* o = out.data_ptr<int64_t>();
-  for (int64_t i = 0; i < n; ++i) o[i * num_classes + p[i]] = 1;
+  Tensor out = zeros(out_shape, TensorOptions(kInt64).with_device(idx.device()));  // (*, num_classes)
+  EMBER_KERNEL(one_hot, op, out)(out, idx);
   return out;
 }
 

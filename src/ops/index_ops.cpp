@@ -1,9 +1,9 @@
 // Indexing: index_select, gather, scatter_add, and the internal index_add (index_select's gradient).
 // Each op sees its operands as (A, M, B) blocks around the indexed dim; kernels in
-// backend/cpu/index_kernels.cpp. Indices are validated before anything reads through them: up front
+// backend/cpu/index.cpp. Indices are validated before anything reads through them: up front
 // for index_select, inside the kernel's single pass for gather/scatter_add (whose index is as large
 // as the data), which report the offending value here.
-#include "backend/cpu/shape_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -18,13 +18,12 @@ Tensor contiguous_index(const Tensor& index) {
 }
 
 void check_index_range(const Tensor& index64, int64_t size, const char* op, const std::string& where) {
-  const int64_t* p = index64.data_ptr<int64_t>();
-  const int64_t n = index64.numel();
-  int64_t bad = 0;
-  for (int64_t i = 0; i < n; ++i) bad |= static_cast<int64_t>(static_cast<uint64_t>(p[i]) >= static_cast<uint64_t>(size));
-  if (!bad) return;
-  for (int64_t i = 0; i < n; ++i)
-    if (p[i] < 0 || p[i] >= size) index_out_of_range(p[i], size, op, where);
+  const int64_t bad = EMBER_KERNEL(index_bounds, op, index64)(index64, size);
+  if (bad >= 0) index_out_of_range(index_at(index64, bad), size, op, where);
+}
+
+int64_t index_at(const Tensor& index64, int64_t flat) {
+  return detail::make_view(index64, {}, {}, index64.storage_offset() + flat).item<int64_t>();
 }
 
 void index_out_of_range(int64_t value, int64_t size, const char* op, const std::string& where) {
@@ -43,16 +42,19 @@ void block_dims(const Shape& shape, int64_t dim, int64_t& A, int64_t& M, int64_t
   for (int64_t d = 0; d < dim; ++d) A *= shape[d];
   for (size_t d = dim + 1; d < shape.size(); ++d) B *= shape[d];
 }
+backend::Block3 block_of(const Shape& shape, int64_t dim) {
+  backend::Block3 b;
+  block_dims(shape, dim, b.outer, b.R, b.inner);
+  return b;
+}
 }  // namespace
 
 Tensor index_add_zeros(const Shape& shape, int64_t dim, const Tensor& index64, const Tensor& src) {
   bool needs = autograd::any_requires_grad({&src});
-  Tensor out = zeros(shape, src.dtype());
+  Tensor out = zeros(shape, TensorOptions(src.dtype()).with_device(src.device()));
   {
     NoGradGuard ng;
-    int64_t A, M, B;
-    block_dims(shape, dim, A, M, B);
-    cpu::index_add(out, src.contiguous(), index64.data_ptr<int64_t>(), index64.numel(), A, M, B);
+    EMBER_KERNEL(index_add, "index_add", out)(out, src.contiguous(), index64, block_of(shape, dim));
   }
   if (needs)
     autograd::set_history(out, "IndexAddBackward", {src}, [dim, index64](const Tensor& g, const autograd::Node&) {
@@ -63,7 +65,7 @@ Tensor index_add_zeros(const Shape& shape, int64_t dim, const Tensor& index64, c
 
 }  // namespace detail
 
-using detail::block_dims;
+using detail::block_of;
 
 Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   const char* op = "index_select";
@@ -72,8 +74,9 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   EMBER_CHECK(index.dim() <= 1, op, "index must be 0-D or 1-D, got shape ", shape_str(index.shape()),
               "; flatten it or use gather");
   dim = detail::wrap_dim(dim, t.dim(), op);
-  int64_t A, M, B;
-  block_dims(t.shape(), dim, A, M, B);
+  auto kernel = EMBER_KERNEL(index_select, op, t);
+  const backend::Block3 amb = block_of(t.shape(), dim);
+  const int64_t M = amb.R;
   Tensor idx = detail::contiguous_index(index);
   detail::check_index_range(idx, M, op, detail::str_cat("dimension ", dim, " with size ", M, " (input shape ",
                                                           shape_str(t.shape()), ")"));
@@ -81,10 +84,10 @@ Tensor index_select(const Tensor& t, int64_t dim, const Tensor& index) {
   if (t.dim() > 0) out_shape[dim] = idx.numel();
   else EMBER_CHECK(idx.numel() == 1, op, "a 0-dim input takes exactly one index, got ", idx.numel());
   bool needs = autograd::any_requires_grad({&t});
-  Tensor out = detail::make_tensor(out_shape, t.dtype());
+  Tensor out = detail::make_tensor(out_shape, t.dtype(), detail::common_device(op, {&t, &idx}));
   {
     NoGradGuard ng;
-    cpu::index_select(out, t.contiguous(), idx.data_ptr<int64_t>(), idx.numel(), A, M, B);  // (A, M, B) -> (A, n, B)
+    kernel(out, t.contiguous(), idx, amb);  // (A, M, B) -> (A, n, B)
   }
   if (needs)
     autograd::set_history(out, "IndexSelectBackward", {t}, [shape = t.shape(), dim, idx](const Tensor& g, const autograd::Node&) {
@@ -114,7 +117,7 @@ Tensor pad_to(Tensor g, const Shape& shape) {
     if (g.shape()[d] == shape[d]) continue;
     Shape zs = g.shape();
     zs[d] = shape[d] - g.shape()[d];
-    g = cat({g, zeros(zs, g.dtype())}, d);
+    g = cat({g, zeros(zs, TensorOptions(g.dtype()).with_device(g.device()))}, d);
   }
   return g;
 }
@@ -125,26 +128,25 @@ Tensor gather(const Tensor& t, int64_t dim, const Tensor& index) {
   const char* op = "gather";
   dim = detail::wrap_dim(dim, t.dim(), op);
   check_gather_index(t, dim, index, op, "the input");
-  int64_t A, n, B, M = t.dim() == 0 ? 1 : t.shape()[dim];
-  block_dims(index.shape(), dim, A, n, B);
+  auto kernel = EMBER_KERNEL(gather, op, t);
+  const int64_t M = t.dim() == 0 ? 1 : t.shape()[dim];
   Tensor idx = index.contiguous();
   bool needs = autograd::any_requires_grad({&t});
-  Tensor out = detail::make_tensor(index.shape(), t.dtype());
+  Tensor out = detail::make_tensor(index.shape(), t.dtype(), detail::common_device(op, {&t, &index}));
   {
     NoGradGuard ng;
     // The input restricted to the index's extent outside `dim`, as a contiguous (A, M, B) block.
     Shape sizes = index.shape();
     if (t.dim() > 0) sizes[dim] = M;
     Tensor src = detail::leading_block(t, sizes).contiguous();
-    const int64_t* ip = idx.data_ptr<int64_t>();
-    int64_t bad = cpu::gather(out, src, ip, A, M, n, B);  // (A, M, B) -> (A, n, B), checking indices
+    int64_t bad = kernel(out, src, idx, block_of(index.shape(), dim), M);  // (A, M, B) -> (A, n, B), checking indices
     if (bad >= 0)
-      detail::index_out_of_range(ip[bad], M, op, detail::str_cat("dimension ", dim, " with size ", M,
-                                                                 " (input shape ", shape_str(t.shape()), ")"));
+      detail::index_out_of_range(detail::index_at(idx, bad), M, op, detail::str_cat("dimension ", dim, " with size ", M,
+                                                                                     " (input shape ", shape_str(t.shape()), ")"));
   }
   if (needs)
     autograd::set_history(out, "GatherBackward", {t}, [shape = t.shape(), dim, idx](const Tensor& g, const autograd::Node&) {
-      return std::vector<Tensor>{scatter_add(zeros(shape, g.dtype()), dim, idx, g)};
+      return std::vector<Tensor>{scatter_add(zeros(shape, TensorOptions(g.dtype()).with_device(g.device())), dim, idx, g)};
     });
   return out;
 }
@@ -160,17 +162,17 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
   for (int64_t d = 0; d < src.dim(); ++d)
     EMBER_CHECK(index.shape()[d] <= src.shape()[d], op, "index of shape ", shape_str(index.shape()),
                 " is larger than src of shape ", shape_str(src.shape()), " in dimension ", d);
-  int64_t A, n, B, M = self.dim() == 0 ? 1 : self.shape()[dim];
-  block_dims(index.shape(), dim, A, n, B);
+  auto kernel = EMBER_KERNEL(scatter_add, op, self);
+  const int64_t M = self.dim() == 0 ? 1 : self.shape()[dim];
+  const backend::Block3 anb = block_of(index.shape(), dim);
   Tensor idx = index.contiguous();
-  const int64_t* ip = idx.data_ptr<int64_t>();
   auto fail_if_bad = [&](int64_t bad) {
     if (bad >= 0)
-      detail::index_out_of_range(ip[bad], M, op, detail::str_cat("dimension ", dim, " with size ", M,
-                                                                 " (self shape ", shape_str(self.shape()), ")"));
+      detail::index_out_of_range(detail::index_at(idx, bad), M, op, detail::str_cat("dimension ", dim, " with size ", M,
+                                                                                     " (self shape ", shape_str(self.shape()), ")"));
   };
   bool needs = autograd::any_requires_grad({&self, &src});
-  Tensor out = detail::make_tensor(self.shape(), self.dtype());
+  Tensor out = detail::make_tensor(self.shape(), self.dtype(), detail::common_device(op, {&self, &index, &src}));
   {
     NoGradGuard ng;
     EMBER_DISPATCH_NUMERIC(self.dtype(), op, [&]<typename T>() {});  // rejects bool and half types by name
@@ -180,11 +182,11 @@ Tensor scatter_add(const Tensor& self, int64_t dim, const Tensor& index, const T
       Shape sizes = index.shape();
       if (self.dim() > 0) sizes[dim] = M;
       if (sizes == self.shape()) {
-        fail_if_bad(cpu::scatter_add(out, s, ip, A, M, n, B));  // checks indices as it goes
+        fail_if_bad(kernel(out, s, idx, anb, M));  // checks indices as it goes
       } else {
         // The index covers only a leading block of self: accumulate there, then add it in.
-        Tensor part = zeros(sizes, self.dtype());
-        fail_if_bad(cpu::scatter_add(part, s, ip, A, M, n, B));
+        Tensor part = zeros(sizes, TensorOptions(self.dtype()).with_device(out.device()));
+        fail_if_bad(kernel(part, s, idx, anb, M));
         detail::leading_block(out, sizes).add_(part);
       }
     }

@@ -13,6 +13,8 @@ Tensor contiguous_index(const Tensor& index);
 // Throws "op: index V is out of range for <where>" for the first value outside [0, size).
 void check_index_range(const Tensor& index64, int64_t size, const char* op, const std::string& where);
 [[noreturn]] void index_out_of_range(int64_t value, int64_t size, const char* op, const std::string& where);
+// The value at flat position `flat` of a contiguous int64 index (for error messages).
+int64_t index_at(const Tensor& index64, int64_t flat);
 
 // A view of t's leading block of extent `sizes` in every dim (sizes[d] <= t.size(d)); no autograd.
 Tensor leading_block(const Tensor& t, const Shape& sizes);

@@ -2,7 +2,7 @@
 // recording, they go through inplace_with_history.
 #include "ops/inplace.h"
 
-#include "backend/cpu/kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -30,10 +30,7 @@ Tensor& inplace_with_history(Tensor& self, const char* op, const std::function<T
   Tensor result = compute(before);
   EMBER_CHECK(result.shape() == self.shape(), op, "the result of shape ", shape_str(result.shape()),
               " cannot be written into a tensor of shape ", shape_str(self.shape()));
-  {
-    NoGradGuard ng;
-    cpu::copy(self, result);
-  }
+  EMBER_KERNEL(copy, op, self.device().is_cpu() ? result : self)(self, result);
   bump_version(self);
   auto& impl = self.impl();
   impl.grad_fn = result.impl().grad_fn;
@@ -68,7 +65,7 @@ Tensor& binary_inplace(Tensor& self, const Tensor& other, const char* op,
   }
   if (kernel && is_compute_dtype(self.dtype()) && is_compute_dtype(other.dtype()) &&
       result_type(self, other) == self.dtype() && !(self.dtype() == kBool && *kernel != detail::BinaryOp::Mul)) {
-    detail::binary_kernel(*kernel, self, other, self.dtype(), self, alpha);
+    detail::broadcast_binary(*kernel, op, self, other, self.dtype(), self, alpha);
     detail::bump_version(self);
     return self;
   }
@@ -81,7 +78,7 @@ Tensor& binary_inplace(Tensor& self, const Tensor& other, const char* op,
                   is_floating(self.dtype()),
               op, "result type ", dtype_name(r.dtype()), " can't be cast to the desired output type ",
               dtype_name(self.dtype()));
-  cpu::copy(self, r);
+  EMBER_KERNEL(copy, op, self)(self, r);
   detail::bump_version(self);
   return self;
 }
@@ -114,7 +111,7 @@ Tensor& Tensor::zero_() { return fill_(0); }
 Tensor& Tensor::fill_(Scalar v) {
   if (detail::inplace_needs_history(*this, {}))
     return detail::inplace_with_history(*this, "fill_", [&](const Tensor& s) { return full_like(s, v).detach(); });
-  cpu::copy(*this, detail::wrap_scalar(v).expand(shape()));
+  EMBER_KERNEL(fill, "fill_", *this)(*this, v);
   detail::bump_version(*this);
   return *this;
 }

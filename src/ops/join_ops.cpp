@@ -1,6 +1,6 @@
 // Joining: cat and stack. cat's kernel copies contiguous row blocks with memcpy; its gradient is
 // one narrow of the output gradient per input.
-#include "backend/cpu/shape_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -45,15 +45,17 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
     out_shape[dim] += t.shape()[dim];
     parts.push_back(t);
   }
-  Tensor out = detail::make_tensor(out_shape, dt);
-  cpu::cat(out, parts, dim);
+  Tensor out = detail::make_tensor(out_shape, dt, parts.empty() ? tensors[0].device() : parts[0].device());
+  for (const Tensor& p : parts) detail::common_device("cat", {&out, &p});
+  EMBER_KERNEL(cat, "cat", out)(out, parts, dim);
   if (autograd::any_requires_grad(tensors)) {
     autograd::set_history(out, "CatBackward", tensors,
                           [dim, starts, lens](const Tensor& g, const autograd::Node& n) {
                             std::vector<Tensor> gs(starts.size());
                             for (size_t k = 0; k < starts.size(); ++k) {
                               if (!n.needs_grad(k)) continue;
-                              gs[k] = lens[k] < 0 ? zeros({0}, g.dtype()) : g.narrow(dim, starts[k], lens[k]);
+                              gs[k] = lens[k] < 0 ? zeros({0}, TensorOptions(g.dtype()).with_device(g.device()))
+                                                  : g.narrow(dim, starts[k], lens[k]);
                             }
                             return gs;
                           });

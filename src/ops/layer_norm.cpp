@@ -2,7 +2,7 @@
 // Under create_graph the backward is built from Ember ops so it can be differentiated again.
 #include <memory>
 
-#include "backend/cpu/norm_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -14,7 +14,7 @@ namespace {
 struct LayerNormState {
   int64_t R, M, k;  // rows, row length, number of normalized dims
   double eps;
-  std::vector<double> mean, rstd;  // per row
+  Tensor mean, rstd;  // (R) float64
 };
 
 std::vector<Tensor> layer_norm_backward_composite(const LayerNormState& st, const Tensor& x, const Tensor& w,
@@ -60,18 +60,20 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
   const int64_t R = M == 0 ? 0 : x.numel() / M;
 
   bool needs = autograd::any_requires_grad({&x, &weight, &bias});
+  auto kernel = EMBER_KERNEL(layer_norm, op, x);
+  const Device dev = detail::common_device(op, {&x, &weight, &bias});
   auto st = std::make_shared<LayerNormState>();
   st->R = R, st->M = M, st->k = k, st->eps = eps;
-  st->mean.resize(R);
-  st->rstd.resize(R);
-  Tensor y = detail::make_tensor(x.shape(), x.dtype());
+  st->mean = detail::make_tensor({R}, kFloat64, dev);
+  st->rstd = detail::make_tensor({R}, kFloat64, dev);
+  Tensor y = detail::make_tensor(x.shape(), x.dtype(), dev);
   Tensor xc, wc, bc;
   {
     NoGradGuard ng;
     xc = x.contiguous();
     if (weight.defined()) wc = weight.to(x.dtype()).contiguous();
     if (bias.defined()) bc = bias.to(x.dtype()).contiguous();
-    if (R > 0) cpu::layer_norm_forward(y, xc, wc, bc, R, M, eps, st->mean.data(), st->rstd.data());  // (R, M)
+    if (R > 0) kernel(y, st->mean, st->rstd, xc, wc, bc, eps);  // (R, M)
   }
   if (needs) {
     autograd::set_history(
@@ -81,13 +83,13 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
           const Tensor& x = sx.get("layer_norm");
           if (GradMode::is_enabled()) return layer_norm_backward_composite(*st, x, sw.get("layer_norm"), g, node);
           Tensor gx, gw, gb;
-          if (node.needs_grad(0)) gx = detail::make_tensor(x.shape(), x.dtype());
-          if (node.needs_grad(1)) gw = detail::make_tensor(normalized_shape, x.dtype());
-          if (node.needs_grad(2)) gb = detail::make_tensor(normalized_shape, x.dtype());
+          if (node.needs_grad(0)) gx = detail::make_tensor(x.shape(), x.dtype(), x.device());
+          if (node.needs_grad(1)) gw = detail::make_tensor(normalized_shape, x.dtype(), x.device());
+          if (node.needs_grad(2)) gb = detail::make_tensor(normalized_shape, x.dtype(), x.device());
           if (st->R > 0) {
             sw.get("layer_norm");  // weight changed in place since forward: refuse, as PyTorch does
-            cpu::layer_norm_backward(g.contiguous(), xc.defined() ? xc : x.detach(), wc, st->R, st->M, st->mean.data(),
-                                     st->rstd.data(), gx, gw, gb);
+            EMBER_KERNEL(layer_norm_backward, "layer_norm_backward", x)(
+                gx, gw, gb, g.contiguous(), xc.defined() ? xc : x.detach(), wc, st->mean, st->rstd);
           } else {
             if (gw.defined()) gw.zero_();
             if (gb.defined()) gb.zero_();

@@ -1,8 +1,7 @@
 // Matrix products: mm, bmm, matmul, dot, addmm, linear. Argument checks, shapes and gradients
-// live here; the GEMM driver is backend/cpu/gemm. Every product reduces to one primitive,
+// live here; the kernels (Kernels::matmul, dot) behind the backend seam. Every product reduces to one primitive,
 // batched_matmul (broadcast batch dims), or to addmm when a bias is fused in.
-#include "backend/cpu/gemm.h"
-#include "backend/cpu/kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -57,8 +56,8 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b, const char* node) {
   Shape out_shape = batch;
   out_shape.push_back(a.shape()[da - 2]);
   out_shape.push_back(b.shape()[db - 1]);
-  Tensor out = detail::make_tensor(out_shape, a.dtype());
-  cpu::matmul_into(out, expand_batch(a, batch), expand_batch(b, batch));
+  Tensor out = detail::make_tensor(out_shape, a.dtype(), detail::common_device(node, {&a, &b}));
+  EMBER_KERNEL(matmul, node, out)(out, expand_batch(a, batch), expand_batch(b, batch), 1.0, 0.0);
   if (autograd::any_requires_grad({&a, &b})) {
     // grad_a = g @ b^T and grad_b = a^T @ g, summed over the batch dims each operand was broadcast along.
     autograd::set_history(out, node, {a, b}, [sa = b.requires_grad() ? SavedTensor(a) : SavedTensor(),
@@ -88,6 +87,7 @@ Tensor mm(const Tensor& a, const Tensor& b) {
               " and mat2 of shape ", shape_str(b.shape()), "; use matmul for batched or 1-D operands");
   EMBER_CHECK(a.shape()[1] == b.shape()[0], "mm", "mat1 and mat2 shapes cannot be multiplied (", dims_str(a.shape()),
               " and ", dims_str(b.shape()), "): mat1's columns must equal mat2's rows");
+  EMBER_KERNEL(matmul, "mm", a);  // a device without the kernel fails here, naming this op
   return batched_matmul(a, b, "MmBackward");
 }
 
@@ -99,6 +99,7 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
               shape_str(b.shape()), " (", a.shape()[0], " vs ", b.shape()[0], "); use matmul to broadcast");
   EMBER_CHECK(a.shape()[2] == b.shape()[1], "bmm", "batch1 and batch2 shapes cannot be multiplied (",
               dims_str(a.shape()), " and ", dims_str(b.shape()), "): batch1's last dim must equal batch2's middle dim");
+  EMBER_KERNEL(matmul, "bmm", a);
   return batched_matmul(a, b, "BmmBackward");
 }
 
@@ -108,7 +109,8 @@ Tensor dot(const Tensor& a, const Tensor& b) {
               shape_str(b.shape()));
   EMBER_CHECK(a.numel() == b.numel(), "dot", "inconsistent sizes: shapes ", shape_str(a.shape()), " and ",
               shape_str(b.shape()), " must have the same length");
-  Tensor out = cpu::dot(a, b);
+  Tensor out = detail::make_tensor({}, a.dtype(), detail::common_device("dot", {&a, &b}));
+  EMBER_KERNEL(dot, "dot", out)(out, a, b);
   if (autograd::any_requires_grad({&a, &b}))
     autograd::set_history(out, "DotBackward", {a, b}, [sa = SavedTensor(a), sb = SavedTensor(b)](const Tensor& g, const autograd::Node& n) {
       return std::vector<Tensor>{n.needs_grad(0) ? g * sb.get("DotBackward") : Tensor(),
@@ -126,6 +128,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   EMBER_CHECK(ka == kb, "matmul", "shapes ", shape_str(a.shape()), " and ", shape_str(b.shape()),
               " cannot be multiplied (", ka, " != ", kb, "): the last dim of the first must equal ",
               db == 1 ? "the length of the second" : "the second-to-last dim of the second");
+  EMBER_KERNEL(matmul, "matmul", a);
   if (da == 1 && db == 1) return dot(a, b);
   if (da == 2 && db == 1) return mm(a, b.unsqueeze(1)).squeeze(1);    // (n, k) @ (k) -> (n)
   if (da == 1 && db == 2) return mm(a.unsqueeze(0), b).squeeze(0);    // (k) @ (k, m) -> (m)
@@ -173,19 +176,20 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta_s
   EMBER_CHECK(bias_ok, "addmm", "bias of shape ", shape_str(bias.shape()), " does not broadcast to the product's shape ",
               shape_str(out_shape), " (mat1 ", shape_str(a.shape()), ", mat2 ", shape_str(b.shape()), ")");
   const double beta = beta_s.to<double>(), alpha = alpha_s.to<double>();
-  Tensor out = detail::make_tensor(out_shape, a.dtype());
+  Tensor out = detail::make_tensor(out_shape, a.dtype(), detail::common_device("addmm", {&a, &b, &bias}));
+  auto matmul_kernel = EMBER_KERNEL(matmul, "addmm", out);
   if (beta != 0) {
     // out = beta * bias, then GEMM accumulates alpha * a @ b into it (no separate add pass).
     Shape bst{0, 0};  // bias viewed as (n, m), stride 0 along broadcast dims
     for (int64_t i = 1; i <= bias.dim(); ++i)
       if (bias.shape()[bias.dim() - i] != 1) bst[2 - i] = bias.strides()[bias.dim() - i];
-    cpu::copy(out, detail::make_view(bias, out_shape, bst, bias.storage_offset()));
+    EMBER_KERNEL(copy, "addmm", out)(out, detail::make_view(bias, out_shape, bst, bias.storage_offset()));
     if (beta != 1) {
       NoGradGuard ng;
       out.mul_(beta_s);
     }
   }
-  cpu::matmul_into(out, a, b, alpha, beta != 0 ? 1.0 : 0.0);
+  matmul_kernel(out, a, b, alpha, beta != 0 ? 1.0 : 0.0);
   if (autograd::any_requires_grad({&bias, &a, &b})) {
     autograd::set_history(out, "AddmmBackward", {bias, a, b},
                           [sa = SavedTensor(a), sb = SavedTensor(b), bshape = bias.shape(), beta_s, alpha_s, beta,
@@ -220,6 +224,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     EMBER_CHECK(bias.dtype() == x.dtype(), "linear", "bias has dtype ", dtype_name(bias.dtype()), " but input and weight have ",
                 dtype_name(x.dtype()), "; convert with .to()");
   }
+  EMBER_KERNEL(matmul, "linear", x);
   if (x.dim() == 1) return linear(x.unsqueeze(0), weight, bias).squeeze(0);  // (in) -> (out)
   Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, x.shape().back()});         // (*, in) -> (B, in)
   Tensor wt = weight.t();                                                     // (in, out), no copy

@@ -5,22 +5,12 @@
 // dx = dlogits @ weight and dweight += dlogits^T @ x. The backward only scales by g.
 #include "ember/ops/linear_cross_entropy.h"
 
-#include <algorithm>
-#include <cmath>
-#include <limits>
-
-#include "backend/cpu/cross_entropy_kernel.h"
-#include "backend/cpu/gemm.h"
-#include "backend/cpu/softmax_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {
-
-namespace {
-constexpr int64_t kChunkLogits = int64_t{1} << 24;  // logits per chunk: 64 MB in float32
-}  // namespace
 
 Tensor linear_cross_entropy(const Tensor& x, const Tensor& weight, const Tensor& target, int64_t ignore_index) {
   const char* op = "linear_cross_entropy";
@@ -37,45 +27,16 @@ Tensor linear_cross_entropy(const Tensor& x, const Tensor& weight, const Tensor&
   const int64_t N = x.size(0), C = x.size(1), V = weight.size(0);
   EMBER_CHECK(N > 0 && V > 0, op, "x and weight must have at least one row, got x ", shape_str(x.shape()), " and weight ",
               shape_str(weight.shape()));
-  Tensor tc = target.contiguous();
-  const int64_t* t = tc.data_ptr<int64_t>();
-  int64_t count = 0;
-  for (int64_t i = 0; i < N; ++i) {
-    if (t[i] == ignore_index) continue;
-    EMBER_CHECK(t[i] >= 0 && t[i] < V, op, "target ", t[i], " at row ", i, " is out of bounds for ", V,
-                " classes (weight ", shape_str(weight.shape()), ")");
-    ++count;
-  }
+  auto kernel = EMBER_KERNEL(linear_cross_entropy, op, x);
+  const Device dev = detail::common_device(op, {&x, &weight, &target});
   const bool need_x = autograd::any_requires_grad({&x}), need_w = autograd::any_requires_grad({&weight});
-  Tensor xc = x.contiguous(), wc = weight.contiguous();
-  Tensor dx = need_x ? detail::make_tensor({N, C}, x.dtype()) : Tensor();
-  Tensor dw = need_w ? detail::make_tensor({V, C}, x.dtype()) : Tensor();
-  Tensor out = detail::make_tensor({}, x.dtype());
-  EMBER_DISPATCH_FLOATING(x.dtype(), op, [&]<typename T>() {
-    const int64_t R = std::clamp<int64_t>(kChunkLogits / V, 1, N);
-    Tensor z = detail::make_tensor({R, V}, x.dtype()), lse = detail::make_tensor({R}, x.dtype());
-    const T* xp = xc.data_ptr<T>();
-    const T* wp = wc.data_ptr<T>();
-    T* zp = z.data_ptr<T>();
-    T* lp = lse.data_ptr<T>();
-    const T scale = count > 0 ? static_cast<T>(1.0 / static_cast<double>(count)) : T(0);
-    double total = 0;
-    for (int64_t r0 = 0; r0 < N; r0 += R) {
-      const int64_t rows = std::min(R, N - r0);
-      cpu::gemm<T>(false, true, rows, V, C, T(1), xp + r0 * C, C, wp, C, T(0), zp, V);  // (rows, C) @ (C, V)
-      cpu::logsumexp_forward<T>(zp, lp, rows, V, 1);                                   // (rows)
-      for (int64_t r = 0; r < rows; ++r)
-        if (t[r0 + r] != ignore_index) total += static_cast<double>(lp[r]) - static_cast<double>(zp[r * V + t[r0 + r]]);
-      if (!need_x && !need_w) continue;
-      cpu::softmax_minus_onehot<T>(zp, lp, t + r0, rows, V, scale, ignore_index);  // dlogits (rows, V)
-      if (need_x)  // (rows, V) @ (V, C) -> rows of dx
-        cpu::gemm<T>(false, false, rows, C, V, T(1), zp, V, wp, C, T(0), dx.data_ptr<T>() + r0 * C, C);
-      if (need_w)  // (V, rows) @ (rows, C), accumulated over chunks
-        cpu::gemm<T>(true, false, V, C, rows, T(1), zp, V, xp + r0 * C, C, r0 == 0 ? T(0) : T(1), dw.data_ptr<T>(), C);
-    }
-    *out.data_ptr<T>() =
-        count > 0 ? static_cast<T>(total / static_cast<double>(count)) : std::numeric_limits<T>::quiet_NaN();
-  });
+  Tensor tc = target.contiguous(), xc = x.contiguous(), wc = weight.contiguous();
+  Tensor dx = need_x ? detail::make_tensor({N, C}, x.dtype(), dev) : Tensor();
+  Tensor dw = need_w ? detail::make_tensor({V, C}, x.dtype(), dev) : Tensor();
+  Tensor out = detail::make_tensor({}, x.dtype(), dev);
+  const int64_t bad = kernel(out, dx, dw, xc, wc, tc, ignore_index);
+  EMBER_CHECK(bad < 0, op, "target ", tc[bad].item<int64_t>(), " at row ", bad, " is out of bounds for ", V,
+              " classes (weight ", shape_str(weight.shape()), ")");
   if (need_x || need_w)
     // The gradients are handed over rather than copied when the upstream gradient is 1 (a loss
     // seeded by backward()): dweight is (V, C), 154 MB for GPT-2, and a scaled copy would sit

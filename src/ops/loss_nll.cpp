@@ -2,6 +2,7 @@
 // target's log-probability, with PyTorch's weighted-mean, ignore_index and label-smoothing rules.
 #include <cmath>
 
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -48,31 +49,27 @@ void check_class_targets(const Tensor& input, const Tensor& target, const Tensor
 
 Targets prepare_targets(const Tensor& input, const Tensor& target, const Tensor& weight, int64_t ignore_index,
                         const char* op) {
+  auto kernel = EMBER_KERNEL(class_targets, op, input);
   int64_t C = input.shape()[class_dim(input)];
+  const Device dev = detail::common_device(op, {&input, &target, &weight});
   Tensor t = target.contiguous();
   Targets r;
-  r.index = detail::make_tensor(t.shape(), kInt64);
-  r.ignored = detail::make_tensor(t.shape(), kBool);
-  std::vector<double> w(t.numel());
-  std::vector<double> cw;
-  if (weight.defined()) cw = weight.to_vector<double>();
-  const int64_t* tp = t.data_ptr<int64_t>();
-  int64_t* ip = r.index.data_ptr<int64_t>();
-  bool* ig = r.ignored.data_ptr<bool>();
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    int64_t k = tp[i];
-    ig[i] = k == ignore_index;
-    if (ig[i]) {
-      ip[i] = -1, w[i] = 0;
-      continue;
-    }
-    EMBER_CHECK(k >= 0 && k < C, op, "target value ", k, " is out of range for ", C, " classes (expected 0 <= target < ",
-                C, ", or ignore_index ", ignore_index, ")");
-    ip[i] = k;
-    w[i] = cw.empty() ? 1.0 : cw[k];
-    r.total += w[i];
+  r.index = detail::make_tensor(t.shape(), kInt64, dev);
+  r.ignored = detail::make_tensor(t.shape(), kBool, dev);
+  Tensor w = detail::make_tensor(t.shape(), kFloat64, dev);
+  Tensor cw;
+  if (weight.defined()) {
+    NoGradGuard ng;
+    cw = weight.detach().to(kFloat64).contiguous();
   }
-  r.weight = tensor(w, t.shape().empty() ? Shape{} : t.shape()).to(input.dtype()).reshape(t.shape());
+  const backend::ClassTargets found = kernel(r.index, r.ignored, w, t, cw, C, ignore_index);
+  if (found.bad >= 0) {
+    const int64_t k = t.reshape({-1})[found.bad].item<int64_t>();
+    EMBER_FAIL(op, "target value ", k, " is out of range for ", C, " classes (expected 0 <= target < ", C,
+               ", or ignore_index ", ignore_index, ")");
+  }
+  r.total = found.total;
+  r.weight = w.to(input.dtype());
   return r;
 }
 

@@ -1,10 +1,10 @@
 // Fused optimizer updates (see ember/ops/optim_step.h): argument checks, then one kernel pass
-// (backend/cpu/optimizer_kernels.h) over the parameter, its gradient and its state.
+// (CPU: backend/cpu/optim) over the parameter, its gradient and its state.
 #include "ember/ops/optim_step.h"
 
 #include <cmath>
 
-#include "backend/cpu/optimizer_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/ops.h"
 
@@ -40,8 +40,6 @@ void check_state(const char* op, const Tensor& s, const char* name, const Tensor
               shape_str(param.shape()));
 }
 
-template <typename T> T* ptr_or_null(const Tensor& t) { return t.defined() ? t.data_ptr<T>() : nullptr; }
-
 // Writes a contiguous copy back and bumps the parameter's version.
 void finish(Tensor& param, const Tensor& updated) {
   if (!updated.is_same(param)) param.copy_(updated);
@@ -55,11 +53,8 @@ void sgd_step_(Tensor& param, const Tensor& grad, const Tensor& momentum_buffer,
   const char* op = "sgd_step_";
   Operands x = prepare(op, param, grad);
   if (o.momentum != 0) check_state(op, momentum_buffer, "momentum_buffer", param);
-  EMBER_DISPATCH_FLOATING(param.dtype(), op, [&]<typename T>() {
-    cpu::sgd_update<T>(x.p.data_ptr<T>(), x.g.data_ptr<T>(), o.momentum != 0 ? momentum_buffer.data_ptr<T>() : nullptr,
-                       param.numel(),
-                       {T(o.lr), T(o.momentum), T(o.dampening), T(o.weight_decay), o.nesterov, o.maximize, first_step});
-  });
+  EMBER_KERNEL(sgd_step, op, x.p)(x.p, x.g, momentum_buffer,
+                                  {o.lr, o.momentum, o.dampening, o.weight_decay, o.nesterov, o.maximize, first_step});
   finish(param, x.p);
 }
 
@@ -71,23 +66,9 @@ void adam_step_(Tensor& param, const Tensor& grad, const Tensor& exp_avg, const 
   check_state(op, exp_avg_sq, "exp_avg_sq", param);
   if (max_exp_avg_sq.defined()) check_state(op, max_exp_avg_sq, "max_exp_avg_sq", param);
   EMBER_CHECK(o.step >= 1, op, "step must be >= 1 (the first update is step 1), got ", o.step);
-  const double bias_correction1 = 1 - std::pow(o.beta1, o.step);
-  const double bias_correction2 = 1 - std::pow(o.beta2, o.step);
-  const double step_size = o.lr / bias_correction1;
-  const bool decoupled = o.decoupled_weight_decay;
-  EMBER_DISPATCH_FLOATING(param.dtype(), op, [&]<typename T>() {
-    cpu::AdamArgs<T> a{};
-    a.beta1 = T(o.beta1), a.beta2 = T(o.beta2);
-    a.one_minus_beta1 = T(1 - o.beta1), a.one_minus_beta2 = T(1 - o.beta2);
-    a.eps = T(o.eps);
-    a.weight_decay = decoupled ? T(0) : T(o.weight_decay);
-    a.decay_factor = decoupled ? T(1 - o.lr * o.weight_decay) : T(1);
-    a.bias_correction2_sqrt = T(std::sqrt(bias_correction2));
-    a.neg_step_size = T(-step_size);
-    a.maximize = o.maximize;
-    cpu::adam_update<T>(x.p.data_ptr<T>(), x.g.data_ptr<T>(), exp_avg.data_ptr<T>(), exp_avg_sq.data_ptr<T>(),
-                        ptr_or_null<T>(max_exp_avg_sq), param.numel(), a);
-  });
+  EMBER_KERNEL(adam_step, op, x.p)(x.p, x.g, exp_avg, exp_avg_sq, max_exp_avg_sq,
+                                   {o.lr, o.beta1, o.beta2, o.eps, o.weight_decay, o.step, o.decoupled_weight_decay,
+                                    o.maximize});
   finish(param, x.p);
 }
 
@@ -98,13 +79,8 @@ void rmsprop_step_(Tensor& param, const Tensor& grad, const Tensor& square_avg, 
   check_state(op, square_avg, "square_avg", param);
   if (o.centered) check_state(op, grad_avg, "grad_avg", param);
   if (o.momentum > 0) check_state(op, momentum_buffer, "momentum_buffer", param);
-  EMBER_DISPATCH_FLOATING(param.dtype(), op, [&]<typename T>() {
-    cpu::RMSpropArgs<T> a{T(-o.lr), T(o.alpha), T(1 - o.alpha), T(o.eps), T(o.weight_decay),
-                          T(o.momentum), o.centered, o.maximize};
-    cpu::rmsprop_update<T>(x.p.data_ptr<T>(), x.g.data_ptr<T>(), square_avg.data_ptr<T>(),
-                           o.centered ? grad_avg.data_ptr<T>() : nullptr,
-                           o.momentum > 0 ? momentum_buffer.data_ptr<T>() : nullptr, param.numel(), a);
-  });
+  EMBER_KERNEL(rmsprop_step, op, x.p)(x.p, x.g, square_avg, grad_avg, momentum_buffer,
+                                      {o.lr, o.alpha, o.eps, o.weight_decay, o.momentum, o.centered, o.maximize});
   finish(param, x.p);
 }
 
@@ -113,11 +89,7 @@ void adagrad_step_(Tensor& param, const Tensor& grad, const Tensor& sum, const A
   Operands x = prepare(op, param, grad);
   check_state(op, sum, "sum", param);
   EMBER_CHECK(o.step >= 1, op, "step must be >= 1 (the first update is step 1), got ", o.step);
-  const double clr = o.lr / (1 + (o.step - 1) * o.lr_decay);
-  EMBER_DISPATCH_FLOATING(param.dtype(), op, [&]<typename T>() {
-    cpu::adagrad_update<T>(x.p.data_ptr<T>(), x.g.data_ptr<T>(), sum.data_ptr<T>(), param.numel(),
-                           {T(-clr), T(o.eps), T(o.weight_decay), o.maximize});
-  });
+  EMBER_KERNEL(adagrad_step, op, x.p)(x.p, x.g, sum, {o.lr, o.lr_decay, o.weight_decay, o.eps, o.step, o.maximize});
   finish(param, x.p);
 }
 
@@ -129,9 +101,7 @@ double norm_power_sum(const Tensor& t, double p) {
   // Storage-only float types (bfloat16, float16) are summed from a float32 copy.
   Tensor c = is_compute_dtype(t.dtype()) ? t : t.to(kFloat32);
   if (!c.is_contiguous()) c = c.contiguous();
-  return EMBER_DISPATCH_FLOATING(c.dtype(), op, [&]<typename T>() {
-    return cpu::norm_power_sum<T>(c.data_ptr<T>(), c.numel(), p);
-  });
+  return EMBER_KERNEL(norm_power_sum, op, c)(c, p);
 }
 
 void foreach_mul_(const std::vector<Tensor>& tensors, double scalar) {
@@ -139,9 +109,7 @@ void foreach_mul_(const std::vector<Tensor>& tensors, double scalar) {
     Tensor t = t0;
     EMBER_CHECK(t.defined(), "foreach_mul_", "a tensor in the list is undefined");
     if (t.is_contiguous() && is_floating(t.dtype()) && is_compute_dtype(t.dtype())) {
-      EMBER_DISPATCH_FLOATING(t.dtype(), "foreach_mul_", [&]<typename T>() {
-        cpu::scale_inplace<T>(t.data_ptr<T>(), t.numel(), static_cast<T>(scalar));
-      });
+      EMBER_KERNEL(scale, "foreach_mul_", t)(t, scalar);
       detail::bump_version(t);
     } else {
       t.mul_(scalar);

@@ -1,8 +1,7 @@
-// pick_along_dim / put_along_dim (see pick_along_dim.h): contiguous [outer, S, inner] kernels.
+// pick_along_dim / put_along_dim (see pick_along_dim.h) on contiguous [outer, S, inner] blocks.
 #include "ops/pick_along_dim.h"
 
-#include <cstring>
-
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -11,15 +10,12 @@ namespace ember::detail {
 
 namespace {
 
-struct Layout {
-  int64_t outer = 1, S = 1, inner = 1;
-};
-
-Layout layout_of(const Shape& shape, int64_t dim) {
-  Layout l;
+// [outer, S, inner] around dim.
+backend::Block3 layout_of(const Shape& shape, int64_t dim) {
+  backend::Block3 l;
   for (int64_t d = 0; d < static_cast<int64_t>(shape.size()); ++d) {
     if (d < dim) l.outer *= shape[d];
-    else if (d == dim) l.S = shape[d];
+    else if (d == dim) l.R = shape[d];
     else l.inner *= shape[d];
   }
   return l;
@@ -28,36 +24,16 @@ Layout layout_of(const Shape& shape, int64_t dim) {
 Tensor pick_impl(const Tensor& src_in, int64_t dim, const Tensor& index_in) {
   Tensor src = src_in.contiguous();
   Tensor index = index_in.contiguous();
-  Layout l = layout_of(src.shape(), dim);
-  Tensor out = make_tensor(index.shape(), src.dtype());
-  const int64_t* idx = index.data_ptr<int64_t>();
-  EMBER_DISPATCH_ALL(src.dtype(), "pick_along_dim", [&]<typename T>() {
-    const T* s = src.data_ptr<T>();
-    T* o = out.data_ptr<T>();
-    for (int64_t a = 0; a < l.outer; ++a)
-      for (int64_t j = 0; j < l.inner; ++j) {
-        int64_t k = idx[a * l.inner + j];
-        o[a * l.inner + j] = (k >= 0 && k < l.S) ? s[(a * l.S + k) * l.inner + j] : T(0);
-      }
-  });
+  Tensor out = make_tensor(index.shape(), src.dtype(), src.device());
+  EMBER_KERNEL(pick_along_dim, "pick_along_dim", out)(out, src, index, layout_of(src.shape(), dim));
   return out;
 }
 
 Tensor put_impl(const Tensor& val_in, int64_t dim, const Tensor& index_in, const Shape& shape) {
   Tensor val = val_in.contiguous();
   Tensor index = index_in.contiguous();
-  Layout l = layout_of(shape, dim);
-  Tensor out = zeros(shape, val.dtype());
-  const int64_t* idx = index.data_ptr<int64_t>();
-  EMBER_DISPATCH_ALL(val.dtype(), "put_along_dim", [&]<typename T>() {
-    const T* v = val.data_ptr<T>();
-    T* o = out.data_ptr<T>();
-    for (int64_t a = 0; a < l.outer; ++a)
-      for (int64_t j = 0; j < l.inner; ++j) {
-        int64_t k = idx[a * l.inner + j];
-        if (k >= 0 && k < l.S) o[(a * l.S + k) * l.inner + j] = v[a * l.inner + j];
-      }
-  });
+  Tensor out = zeros(shape, TensorOptions(val.dtype()).with_device(val.device()));
+  EMBER_KERNEL(put_along_dim, "put_along_dim", out)(out, val, index, layout_of(shape, dim));
   return out;
 }
 

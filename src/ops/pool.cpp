@@ -1,16 +1,16 @@
 // max_pool2d, avg_pool2d and adaptive_avg_pool2d: argument checks, output shapes and gradients;
-// kernels in backend/cpu/pool. The pooling maps are linear in the gradient, so each backward is
+// kernels behind the backend seam (CPU: backend/cpu/pool). The pooling maps are linear in the gradient, so each backward is
 // itself a differentiable op whose own gradient is the forward map again (gradients of any order).
 #include <memory>
 
-#include "backend/cpu/pool.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 
 namespace ember {
 
-using cpu::AvgWindows;
+using backend::AvgWindows;
 
 namespace {
 
@@ -69,12 +69,8 @@ Tensor max_pool_scatter(const Tensor& g, const Tensor& idx, const Shape& in_shap
 // gx (planes, H, W) -> (planes, OH, OW): gx at the saved argmax positions.
 Tensor max_pool_gather(const Tensor& gx, const Tensor& idx) {
   Tensor gc = kernel_input(gx);
-  Tensor out = detail::make_tensor(idx.shape(), gx.dtype());
-  const int64_t nd = gx.dim();
-  const int64_t HW = gx.shape()[nd - 1] * gx.shape()[nd - 2], P = idx.shape()[nd - 1] * idx.shape()[nd - 2];
-  EMBER_DISPATCH_FLOATING(gx.dtype(), "max_pool2d", [&]<typename T>() {
-    cpu::gather_planes<T>(gc.data_ptr<T>(), idx.data_ptr<int64_t>(), out.data_ptr<T>(), gx.numel() / HW, HW, P);
-  });
+  Tensor out = detail::make_tensor(idx.shape(), gx.dtype(), gx.device());
+  EMBER_KERNEL(max_pool2d_gather, "max_pool2d", out)(out, gc, idx);
   if (autograd::any_requires_grad({&gx}))
     autograd::set_history(out, "MaxPool2DBackwardBackward", {gx}, [idx, in_shape = gx.shape()](const Tensor& g, const autograd::Node&) {
       return std::vector<Tensor>{max_pool_scatter(g, idx, in_shape)};
@@ -85,12 +81,8 @@ Tensor max_pool_gather(const Tensor& gx, const Tensor& idx) {
 // g (planes, OH, OW) -> (planes, H, W): g added at the saved argmax positions.
 Tensor max_pool_scatter(const Tensor& g, const Tensor& idx, const Shape& in_shape) {
   Tensor gc = kernel_input(g);
-  Tensor gx = detail::make_tensor(in_shape, g.dtype());
-  const int64_t nd = g.dim();
-  const int64_t HW = in_shape[nd - 1] * in_shape[nd - 2], P = g.shape()[nd - 1] * g.shape()[nd - 2];
-  EMBER_DISPATCH_FLOATING(g.dtype(), "max_pool2d_backward", [&]<typename T>() {
-    cpu::max_pool2d_backward<T>(gc.data_ptr<T>(), idx.data_ptr<int64_t>(), gx.data_ptr<T>(), gx.numel() / HW, HW, P);
-  });
+  Tensor gx = detail::make_tensor(in_shape, g.dtype(), g.device());
+  EMBER_KERNEL(max_pool2d_backward, "max_pool2d_backward", gx)(gx, gc, idx);
   if (autograd::any_requires_grad({&g}))
     autograd::set_history(gx, "MaxPool2DWithIndicesBackwardBackward", {g}, [idx](const Tensor& gg, const autograd::Node&) {
       return std::vector<Tensor>{max_pool_gather(gg, idx)};
@@ -108,8 +100,8 @@ Tensor avg_windows_forward(const Tensor& x, const std::shared_ptr<const AvgWindo
   Shape out_shape = x.shape();
   out_shape[x.dim() - 2] = win->OH();
   out_shape[x.dim() - 1] = win->OW();
-  Tensor y = detail::make_tensor(out_shape, x.dtype());
-  EMBER_DISPATCH_FLOATING(x.dtype(), node, [&]<typename T>() { cpu::avg_pool2d_forward<T>(xc.data_ptr<T>(), y.data_ptr<T>(), *win); });
+  Tensor y = detail::make_tensor(out_shape, x.dtype(), x.device());
+  EMBER_KERNEL(avg_pool2d, "avg_pool2d", y)(y, xc, *win);
   if (autograd::any_requires_grad({&x}))
     autograd::set_history(y, node, {x}, [win, in_shape = x.shape(), node](const Tensor& g, const autograd::Node&) {
       return std::vector<Tensor>{avg_windows_backward(g, win, in_shape, node)};
@@ -120,8 +112,8 @@ Tensor avg_windows_forward(const Tensor& x, const std::shared_ptr<const AvgWindo
 Tensor avg_windows_backward(const Tensor& g, const std::shared_ptr<const AvgWindows>& win, const Shape& in_shape,
                             const char* node) {
   Tensor gc = kernel_input(g);
-  Tensor gx = detail::make_tensor(in_shape, g.dtype());
-  EMBER_DISPATCH_FLOATING(g.dtype(), node, [&]<typename T>() { cpu::avg_pool2d_backward<T>(gc.data_ptr<T>(), gx.data_ptr<T>(), *win); });
+  Tensor gx = detail::make_tensor(in_shape, g.dtype(), g.device());
+  EMBER_KERNEL(avg_pool2d_backward, "avg_pool2d_backward", gx)(gx, gc, *win);
   if (autograd::any_requires_grad({&g}))
     autograd::set_history(gx, "AvgPool2DBackwardBackward", {g}, [win, node](const Tensor& gg, const autograd::Node&) {
       return std::vector<Tensor>{avg_windows_forward(gg, win, node)};
@@ -134,9 +126,10 @@ Tensor avg_windows_backward(const Tensor& g, const std::shared_ptr<const AvgWind
 Tensor max_pool2d(const Tensor& x, Shape kernel_size, Shape stride, Shape padding, Shape dilation, bool ceil_mode) {
   const char* op = "max_pool2d";
   check_pool_input(x, op);
+  auto kernel = EMBER_KERNEL(max_pool2d, op, x);
   Window w = check_window(kernel_size, stride, padding, dilation, op);
   const int64_t nd = x.dim(), H = x.shape()[nd - 2], W = x.shape()[nd - 1];
-  cpu::MaxPoolGeom g;
+  backend::MaxPoolGeom g;
   g.H = H, g.W = W, g.planes = x.numel() / (H * W);
   g.kh = w.k[0], g.kw = w.k[1], g.sh = w.s[0], g.sw = w.s[1], g.ph = w.p[0], g.pw = w.p[1], g.dh = w.d[0], g.dw = w.d[1];
   g.OH = pool_out(H, g.kh, g.sh, g.ph, g.dh, ceil_mode);
@@ -148,11 +141,9 @@ Tensor max_pool2d(const Tensor& x, Shape kernel_size, Shape stride, Shape paddin
   out_shape[nd - 2] = g.OH;
   out_shape[nd - 1] = g.OW;
   Tensor xc = kernel_input(x);
-  Tensor y = detail::make_tensor(out_shape, x.dtype());
-  Tensor idx = detail::make_tensor(out_shape, kInt64);  // argmax as h * W + w within each plane
-  EMBER_DISPATCH_FLOATING(x.dtype(), op, [&]<typename T>() {
-    cpu::max_pool2d_forward<T>(xc.data_ptr<T>(), y.data_ptr<T>(), idx.data_ptr<int64_t>(), g);
-  });
+  Tensor y = detail::make_tensor(out_shape, x.dtype(), x.device());
+  Tensor idx = detail::make_tensor(out_shape, kInt64, x.device());  // argmax as h * W + w within each plane
+  kernel(y, idx, xc, g);
   if (autograd::any_requires_grad({&x}))
     autograd::set_history(y, "MaxPool2DWithIndicesBackward", {x}, [idx, in_shape = x.shape()](const Tensor& gy, const autograd::Node&) {
       return std::vector<Tensor>{max_pool_scatter(gy, idx, in_shape)};
@@ -164,6 +155,7 @@ Tensor avg_pool2d(const Tensor& x, Shape kernel_size, Shape stride, Shape paddin
                   bool count_include_pad) {
   const char* op = "avg_pool2d";
   check_pool_input(x, op);
+  EMBER_KERNEL(avg_pool2d, op, x);  // a device without the kernel fails here, naming this op
   Window w = check_window(kernel_size, stride, padding, {1, 1}, op);
   const int64_t nd = x.dim(), H = x.shape()[nd - 2], W = x.shape()[nd - 1];
   const int64_t OH = pool_out(H, w.k[0], w.s[0], w.p[0], 1, ceil_mode), OW = pool_out(W, w.k[1], w.s[1], w.p[1], 1, ceil_mode);
@@ -194,6 +186,7 @@ Tensor avg_pool2d(const Tensor& x, Shape kernel_size, Shape stride, Shape paddin
 Tensor adaptive_avg_pool2d(const Tensor& x, Shape output_size) {
   const char* op = "adaptive_avg_pool2d";
   check_pool_input(x, op);
+  EMBER_KERNEL(avg_pool2d, op, x);  // a device without the kernel fails here, naming this op
   Shape os = per_dim(output_size, op, "output_size");
   EMBER_CHECK(os[0] > 0 && os[1] > 0, op, "output_size must be positive, got ", shape_str(output_size));
   const int64_t nd = x.dim(), H = x.shape()[nd - 2], W = x.shape()[nd - 1];

@@ -1,9 +1,7 @@
 // amax/amin, max/min (all elements or along a dim with indices), argmax/argmin.
 // NaN wins (a NaN anywhere in a reduced slice makes its max/min NaN and its arg the first NaN) and
-// ties take the first index, as PyTorch.
-#include <limits>
-
-#include "backend/cpu/reduce_kernels.h"
+// ties take the first index, as PyTorch (backend/cpu/reduce.cpp).
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -17,88 +15,27 @@ using autograd::SavedTensor;
 
 namespace {
 
-// v replaces the current best when it is strictly better or NaN (and the best is not NaN yet).
-template <typename T, bool IsMax>
-inline bool better(T v, T cur) {
-  if constexpr (std::is_floating_point_v<T>) {
-    if (cur != cur) return false;
-    if (v != v) return true;
-  }
-  if constexpr (IsMax) return v > cur;
-  else return v < cur;
-}
-
-template <typename T, bool IsMax>
-struct ExtremeOp {
-  using Acc = T;
-  T* out;
-  T init(int64_t) const {
-    if constexpr (std::is_same_v<T, bool>) return !IsMax;
-    else if constexpr (std::is_floating_point_v<T>)
-      return IsMax ? -std::numeric_limits<T>::infinity() : std::numeric_limits<T>::infinity();
-    else return IsMax ? std::numeric_limits<T>::lowest() : std::numeric_limits<T>::max();
-  }
-  void step(T& a, T v, int64_t) const {
-    if (better<T, IsMax>(v, a)) a = v;
-  }
-  void merge(T& a, const T& b) const { step(a, b, 0); }
-  void finish(const T& a, int64_t o) const { out[o] = a; }
-};
-
-template <typename T>
-struct ValIdx {
-  T v;
-  int64_t i;  // -1: nothing seen yet
-};
-
-template <typename T, bool IsMax>
-struct ArgOp {
-  using Acc = ValIdx<T>;
-  T* values;  // may be null (argmax only)
-  int64_t* indices;
-  Acc init(int64_t) const { return {T(0), -1}; }
-  void step(Acc& a, T v, int64_t r) const {
-    if (a.i < 0 || better<T, IsMax>(v, a.v)) a = {v, r};
-  }
-  void merge(Acc& a, const Acc& b) const {
-    if (b.i >= 0 && (a.i < 0 || better<T, IsMax>(b.v, a.v))) a = b;  // b covers later r: ties keep a
-  }
-  void finish(const Acc& a, int64_t o) const {
-    if (values) values[o] = a.v;
-    indices[o] = a.i;
-  }
-};
-
 // amax/amin over `dims` (wrapped) without autograd.
 Tensor extreme_impl(const Tensor& a, const Shape& dims, bool keepdim, bool is_max, const char* op) {
+  auto kernel = EMBER_KERNEL(extreme, op, a);
   detail::check_compute_dtype(a, op);
   detail::check_nonempty_reduction(a, dims, op);
   auto plan = detail::plan_reduce(a, dims, keepdim);
-  Tensor out = detail::make_tensor(plan.out_shape, a.dtype());
-  EMBER_DISPATCH_ALL(a.dtype(), op, [&]<typename T>() {
-    const T* src = plan.src.template data_ptr<T>();
-    T* dst = out.template data_ptr<T>();
-    if (is_max) cpu::reduce_block(src, plan.O, plan.R, plan.col_major, ExtremeOp<T, true>{dst});
-    else cpu::reduce_block(src, plan.O, plan.R, plan.col_major, ExtremeOp<T, false>{dst});
-  });
+  Tensor out = detail::make_tensor(plan.out_shape, a.dtype(), a.device());
+  kernel(out, plan.src, plan.shape(), is_max);
   return out;
 }
 
 // Values (optional) and int64 indices of the max/min along one wrapped dim.
 std::pair<Tensor, Tensor> arg_impl(const Tensor& a, const Shape& dims, bool keepdim, bool is_max, bool want_values,
                                    const char* op) {
+  auto kernel = EMBER_KERNEL(arg_extreme, op, a);
   detail::check_compute_dtype(a, op);
   detail::check_nonempty_reduction(a, dims, op);
   auto plan = detail::plan_reduce(a, dims, keepdim);
-  Tensor values = want_values ? detail::make_tensor(plan.out_shape, a.dtype()) : Tensor();
-  Tensor indices = detail::make_tensor(plan.out_shape, kInt64);
-  EMBER_DISPATCH_ALL(a.dtype(), op, [&]<typename T>() {
-    const T* src = plan.src.template data_ptr<T>();
-    T* vals = want_values ? values.template data_ptr<T>() : nullptr;
-    int64_t* idx = indices.data_ptr<int64_t>();
-    if (is_max) cpu::reduce_block(src, plan.O, plan.R, plan.col_major, ArgOp<T, true>{vals, idx});
-    else cpu::reduce_block(src, plan.O, plan.R, plan.col_major, ArgOp<T, false>{vals, idx});
-  });
+  Tensor values = want_values ? detail::make_tensor(plan.out_shape, a.dtype(), a.device()) : Tensor();
+  Tensor indices = detail::make_tensor(plan.out_shape, kInt64, a.device());
+  kernel(values, indices, plan.src, plan.shape(), is_max);
   return {values, indices};
 }
 
@@ -147,7 +84,7 @@ Tensor arg(const Tensor& a, std::optional<int64_t> dim, bool keepdim, bool is_ma
     return keepdim ? idx.reshape(Shape(a.dim(), 1)) : idx;
   }
   int64_t d = detail::wrap_dim(*dim, a.dim(), op);
-  if (a.dim() == 0) return zeros({}, kInt64);
+  if (a.dim() == 0) return zeros({}, TensorOptions(kInt64).with_device(a.device()));
   return arg_impl(a, {d}, keepdim, is_max, false, op).second;
 }
 

@@ -1,9 +1,7 @@
 // prod over all elements or one dim. The gradient uses exclusive products (the product of every
 // other element of the slice, from prefix and suffix products), which is exact with zeros in the
 // input, unlike out / x.
-#include <vector>
-
-#include "backend/cpu/reduce_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -16,16 +14,6 @@ using autograd::SavedTensor;
 
 namespace {
 
-template <typename T>
-struct ProdOp {
-  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, int64_t>;
-  T* out;
-  Acc init(int64_t) const { return 1; }
-  void step(Acc& a, T v, int64_t) const { a *= static_cast<Acc>(v); }
-  void merge(Acc& a, const Acc& b) const { a *= b; }
-  void finish(const Acc& a, int64_t o) const { out[o] = static_cast<T>(a); }
-};
-
 // (shape of x) -> (shape of x): product of the other elements of each slice along dims, where
 // the slices are the rows of the [outer, R, inner] view (dims = one dim, or all dims).
 Tensor exclusive_prod(const Tensor& x_in, const Shape& dims) {
@@ -37,38 +25,23 @@ Tensor exclusive_prod(const Tensor& x_in, const Shape& dims) {
   } else {
     R = x.numel();
   }
-  Tensor out = detail::make_tensor(x.shape(), x.dtype());
-  EMBER_DISPATCH_FLOATING(x.dtype(), "prod_backward", [&]<typename T>() {
-    const T* src = x.data_ptr<T>();
-    T* dst = out.data_ptr<T>();
-    std::vector<double> prefix(R);
-    for (int64_t o = 0; o < outer; ++o)
-      for (int64_t j = 0; j < inner; ++j) {
-        const T* s = src + o * R * inner + j;
-        T* t = dst + o * R * inner + j;
-        double p = 1;
-        for (int64_t r = 0; r < R; ++r) prefix[r] = p, p *= s[r * inner];
-        p = 1;
-        for (int64_t r = R - 1; r >= 0; --r) t[r * inner] = static_cast<T>(prefix[r] * p), p *= s[r * inner];
-      }
-  });
+  Tensor out = detail::make_tensor(x.shape(), x.dtype(), x.device());
+  EMBER_KERNEL(prod_backward, "prod_backward", out)(out, x, {outer, R, inner});
   return out;
 }
 
 }  // namespace
 
 Tensor prod(const Tensor& a, std::optional<int64_t> dim, bool keepdim) {
+  auto kernel = EMBER_KERNEL(prod, "prod", a);
   detail::check_compute_dtype(a, "prod");
   // Integer and bool products are int64, as PyTorch.
   DType out_dt = is_floating(a.dtype()) ? a.dtype() : kInt64;
   Tensor x = a.dtype() == out_dt ? a : a.to(out_dt);
   Shape dims = dim ? detail::reduce_dims(x, {*dim}, "prod") : detail::reduce_dims(x, {}, "prod");
   auto plan = detail::plan_reduce(x, dims, keepdim);
-  Tensor out = detail::make_tensor(plan.out_shape, out_dt);
-  EMBER_DISPATCH_NUMERIC(out_dt, "prod", [&]<typename T>() {
-    cpu::reduce_block(plan.src.template data_ptr<T>(), plan.O, plan.R, plan.col_major,
-                      ProdOp<T>{out.template data_ptr<T>()});
-  });
+  Tensor out = detail::make_tensor(plan.out_shape, out_dt, a.device());
+  kernel(out, plan.src, plan.shape());
   if (autograd::any_requires_grad({&a})) {
     Shape keep = detail::keepdim_shape(a.shape(), dims);
     autograd::set_history(out, "ProdBackward", {a},

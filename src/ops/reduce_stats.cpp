@@ -1,10 +1,9 @@
-// var, std, logsumexp and norm. Forward passes are fused kernels on the reduction plan; backward
-// formulas are Ember ops, so they are differentiable again under create_graph.
+// var, std, logsumexp and norm. Forward passes are fused kernels (backend/cpu/stats.cpp) on the
+// reduction plan; backward formulas are Ember ops, so they are differentiable again under create_graph.
 #include <cmath>
 #include <limits>
 
-#include "backend/cpu/reduce_kernels.h"
-#include "backend/cpu/softmax_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -27,56 +26,13 @@ void check_float_input(const Tensor& a, const char* op) {
 
 // ---------------- var / std ----------------
 
-template <typename T>
-struct SumOp {
-  using Acc = double;
-  double* out;
-  double scale;
-  Acc init(int64_t) const { return 0; }
-  void step(Acc& a, T v, int64_t) const { a += v; }
-  void merge(Acc& a, const Acc& b) const { a += b; }
-  void finish(const Acc& a, int64_t o) const { out[o] = a * scale; }
-};
-
-// Second pass of the two-pass variance: sums of d = x - mean and d^2 in double (the sum of d
-// corrects the rounding error of the mean). Each state carries its output's mean.
-template <typename T>
-struct CenteredOp {
-  struct Acc {
-    double mean, s1, s2;
-  };
-  const double* mean;
-  T* out;
-  double denom;
-  bool take_sqrt;
-  int64_t R;
-  Acc init(int64_t o) const { return {mean[o], 0, 0}; }
-  void step(Acc& a, T v, int64_t) const {
-    double d = static_cast<double>(v) - a.mean;
-    a.s1 += d;
-    a.s2 += d * d;
-  }
-  void merge(Acc& a, const Acc& b) const { a.s1 += b.s1, a.s2 += b.s2; }
-  void finish(const Acc& a, int64_t o) const {
-    double v = R == 0 ? std::numeric_limits<double>::quiet_NaN()
-                      : (a.s2 - a.s1 * a.s1 / static_cast<double>(R)) / denom;
-    out[o] = static_cast<T>(take_sqrt ? std::sqrt(v) : v);
-  }
-};
-
 Tensor var_impl(const Tensor& a, const Shape& dims, int64_t correction, bool keepdim, bool take_sqrt, const char* op) {
+  auto kernel = EMBER_KERNEL(var, op, a);
   auto plan = detail::plan_reduce(a, dims, keepdim);
-  Tensor out = detail::make_tensor(plan.out_shape, a.dtype());
+  Tensor out = detail::make_tensor(plan.out_shape, a.dtype(), a.device());
   // PyTorch divides by max(0, N - correction): N <= correction gives inf or nan.
   double denom = std::max<double>(0.0, static_cast<double>(plan.R - correction));
-  EMBER_DISPATCH_FLOATING(a.dtype(), op, [&]<typename T>() {
-    const T* src = plan.src.template data_ptr<T>();
-    std::vector<double> mean(plan.O);
-    cpu::reduce_block(src, plan.O, plan.R, plan.col_major,
-                      SumOp<T>{mean.data(), plan.R ? 1.0 / static_cast<double>(plan.R) : 0.0});
-    cpu::reduce_block(src, plan.O, plan.R, plan.col_major,
-                      CenteredOp<T>{mean.data(), out.template data_ptr<T>(), denom, take_sqrt, plan.R});
-  });
+  kernel(out, plan.src, plan.shape(), denom, take_sqrt);
   return out;
 }
 
@@ -109,51 +65,16 @@ Tensor var_or_std(const Tensor& a, const Shape& dims_in, int64_t correction, boo
 // ---------------- logsumexp ----------------
 
 Tensor logsumexp_impl(const Tensor& x, const Shape& dims, bool keepdim) {
+  auto kernel = EMBER_KERNEL(logsumexp, "logsumexp", x);
   auto plan = detail::plan_reduce(x, dims, keepdim);
-  Tensor out = detail::make_tensor(plan.out_shape, x.dtype());
-  EMBER_DISPATCH_FLOATING(x.dtype(), "logsumexp", [&]<typename T>() {
-    const T* src = plan.src.template data_ptr<T>();
-    T* dst = out.template data_ptr<T>();
-    // row-major [O, R] is [outer=O, R, inner=1]; column-major [R, O] is [outer=1, R, inner=O]
-    if (plan.col_major) cpu::logsumexp_forward(src, dst, 1, plan.R, plan.O);
-    else cpu::logsumexp_forward(src, dst, plan.O, plan.R, 1);
-  });
+  Tensor out = detail::make_tensor(plan.out_shape, x.dtype(), x.device());
+  kernel(out, plan.src, plan.shape());
   return out;
 }
 
 // ---------------- norm ----------------
 
 enum class NormKind { Zero, One, Two, Inf, NegInf, P };
-
-template <typename T, NormKind K>
-struct NormOp {
-  using Acc = double;
-  T* out;
-  double p;
-  Acc init(int64_t) const {
-    if constexpr (K == NormKind::Inf) return 0.0;
-    else if constexpr (K == NormKind::NegInf) return std::numeric_limits<double>::infinity();
-    else return 0.0;
-  }
-  void step(Acc& a, T v, int64_t) const {
-    double x = std::abs(static_cast<double>(v));
-    if constexpr (K == NormKind::Zero) a += x != 0;
-    else if constexpr (K == NormKind::One) a += x;
-    else if constexpr (K == NormKind::Two) a += x * x;
-    else if constexpr (K == NormKind::Inf) a = (x > a || x != x) && a == a ? x : a;
-    else if constexpr (K == NormKind::NegInf) a = (x < a || x != x) && a == a ? x : a;
-    else a += std::pow(x, p);
-  }
-  void merge(Acc& a, const Acc& b) const {
-    if constexpr (K == NormKind::Inf || K == NormKind::NegInf) step(a, static_cast<T>(b), 0);
-    else a += b;
-  }
-  void finish(const Acc& a, int64_t o) const {
-    if constexpr (K == NormKind::Two) out[o] = static_cast<T>(std::sqrt(a));
-    else if constexpr (K == NormKind::P) out[o] = static_cast<T>(std::pow(a, 1.0 / p));
-    else out[o] = static_cast<T>(a);
-  }
-};
 
 NormKind norm_kind(double p) {
   if (p == 0) return NormKind::Zero;
@@ -164,21 +85,10 @@ NormKind norm_kind(double p) {
 }
 
 Tensor norm_impl(const Tensor& a, double p, const Shape& dims, bool keepdim) {
+  auto kernel = EMBER_KERNEL(norm, "norm", a);
   auto plan = detail::plan_reduce(a, dims, keepdim);
-  Tensor out = detail::make_tensor(plan.out_shape, a.dtype());
-  EMBER_DISPATCH_FLOATING(a.dtype(), "norm", [&]<typename T>() {
-    const T* src = plan.src.template data_ptr<T>();
-    T* dst = out.template data_ptr<T>();
-    auto run = [&](auto op) { cpu::reduce_block(src, plan.O, plan.R, plan.col_major, op); };
-    switch (norm_kind(p)) {
-      case NormKind::Zero: run(NormOp<T, NormKind::Zero>{dst, p}); break;
-      case NormKind::One: run(NormOp<T, NormKind::One>{dst, p}); break;
-      case NormKind::Two: run(NormOp<T, NormKind::Two>{dst, p}); break;
-      case NormKind::Inf: run(NormOp<T, NormKind::Inf>{dst, p}); break;
-      case NormKind::NegInf: run(NormOp<T, NormKind::NegInf>{dst, p}); break;
-      case NormKind::P: run(NormOp<T, NormKind::P>{dst, p}); break;
-    }
-  });
+  Tensor out = detail::make_tensor(plan.out_shape, a.dtype(), a.device());
+  kernel(out, plan.src, plan.shape(), p);
   return out;
 }
 

@@ -4,7 +4,7 @@
 
 #include <numeric>
 
-#include "backend/cpu/rnn_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -17,11 +17,11 @@ using RnnCell = RnnMode;
 namespace {
 
 // The public mode and the kernels' cell list the same cells in the same order.
-cpu::RnnCell kernel_cell(RnnMode m) { return static_cast<cpu::RnnCell>(static_cast<int>(m)); }
-static_assert(static_cast<int>(cpu::RnnCell::Tanh) == static_cast<int>(RnnMode::Tanh) &&
-              static_cast<int>(cpu::RnnCell::Relu) == static_cast<int>(RnnMode::Relu) &&
-              static_cast<int>(cpu::RnnCell::Lstm) == static_cast<int>(RnnMode::Lstm) &&
-              static_cast<int>(cpu::RnnCell::Gru) == static_cast<int>(RnnMode::Gru));
+backend::RnnCell kernel_cell(RnnMode m) { return static_cast<backend::RnnCell>(static_cast<int>(m)); }
+static_assert(static_cast<int>(backend::RnnCell::Tanh) == static_cast<int>(RnnMode::Tanh) &&
+              static_cast<int>(backend::RnnCell::Relu) == static_cast<int>(RnnMode::Relu) &&
+              static_cast<int>(backend::RnnCell::Lstm) == static_cast<int>(RnnMode::Lstm) &&
+              static_cast<int>(backend::RnnCell::Gru) == static_cast<int>(RnnMode::Gru));
 
 const char* cell_name(RnnCell c) {
   switch (c) {
@@ -87,10 +87,6 @@ LayerDims check_layer(RnnCell cell, const Tensor& x, const std::vector<int64_t>&
   return d;
 }
 
-template <typename T>
-T* ptr_or_null(const Tensor& t) {
-  return t.defined() ? t.data_ptr<T>() : nullptr;
-}
 Tensor contig_or_undef(const Tensor& t) { return t.defined() ? t.contiguous() : Tensor(); }
 
 }  // namespace
@@ -101,25 +97,21 @@ Tensor rnn_layer_steps(RnnCell cell, const Tensor& x, const std::vector<int64_t>
 Tensor rnn_layer_fused(RnnCell cell, const Tensor& x, const std::vector<int64_t>& batch_sizes, const Tensor& h0,
                  const Tensor& c0, const RnnLayerWeights& w, bool reverse, const char* op) {
   LayerDims d = check_layer(cell, x, batch_sizes, h0, c0, w, op);
+  auto kernel = EMBER_KERNEL(rnn_layer, op, x);
   const bool lstm = cell == RnnCell::Lstm;
   const DType dt = x.dtype();
+  const Device dev = common_device(op, {&x, &h0, &c0, &w.w_ih, &w.w_hh, &w.b_ih, &w.b_hh});
+  const TensorOptions state_options = TensorOptions(dt).with_device(dev);
   const bool need_grad = autograd::any_requires_grad({&x, &h0, &c0, &w.w_ih, &w.w_hh, &w.b_ih, &w.b_hh});
-  Tensor xc = x.contiguous(), wih = w.w_ih.contiguous(), whh = w.w_hh.contiguous();
-  Tensor bih = contig_or_undef(w.b_ih), bhh = contig_or_undef(w.b_hh);
-  Tensor h0c = h0.defined() ? h0.contiguous() : zeros({d.B, d.H}, dt);
-  Tensor c0c = !lstm ? Tensor() : c0.defined() ? c0.contiguous() : zeros({d.B, d.H}, dt);
-  Tensor z = make_tensor({d.N + (lstm ? 2 : 1) * d.B, d.H}, dt);  // (N + B [+ B], H): y, h_n [, c_n]
-  Tensor gates = make_tensor({d.N, d.G}, dt);                       // (N, G*H)
-  Tensor aux = need_grad ? make_tensor({d.N, cpu::rnn_aux_count(kernel_cell(cell)) * d.H}, dt) : Tensor();
-  const int64_t steps = static_cast<int64_t>(batch_sizes.size());
-  EMBER_DISPATCH_FLOATING(dt, op, [&]<typename T>() {
-    cpu::RnnLayerArgs<T> a{kernel_cell(cell), d.I, d.H, d.B, batch_sizes.data(), steps, reverse, xc.data_ptr<T>(),
-                           wih.data_ptr<T>(), whh.data_ptr<T>(), ptr_or_null<T>(bih), ptr_or_null<T>(bhh)};
-    T* zp = z.data_ptr<T>();
-    cpu::rnn_layer_forward<T>(a, h0c.data_ptr<T>(), ptr_or_null<T>(c0c), zp, zp + d.N * d.H,
-                              lstm ? zp + (d.N + d.B) * d.H : nullptr, gates.data_ptr<T>(),
-                              need_grad ? aux.data_ptr<T>() : nullptr);
-  });
+  Tensor xc = x.contiguous();
+  backend::RnnWeights wc{w.w_ih.contiguous(), w.w_hh.contiguous(), contig_or_undef(w.b_ih), contig_or_undef(w.b_hh)};
+  Tensor h0c = h0.defined() ? h0.contiguous() : zeros({d.B, d.H}, state_options);
+  Tensor c0c = !lstm ? Tensor() : c0.defined() ? c0.contiguous() : zeros({d.B, d.H}, state_options);
+  Tensor z = make_tensor({d.N + (lstm ? 2 : 1) * d.B, d.H}, dt, dev);  // (N + B [+ B], H): y, h_n [, c_n]
+  Tensor gates = make_tensor({d.N, d.G}, dt, dev);                       // (N, G*H)
+  Tensor aux = need_grad ? make_tensor({d.N, backend::rnn_aux_count(kernel_cell(cell)) * d.H}, dt, dev) : Tensor();
+  const backend::RnnArgs args{kernel_cell(cell), batch_sizes.data(), static_cast<int64_t>(batch_sizes.size()), reverse};
+  kernel(z, gates, aux, xc, h0c, c0c, wc, args);
   if (!need_grad) return z;
   autograd::set_history(
       z, node_name(cell), {x, h0, c0, w.w_ih, w.w_hh, w.b_ih, w.b_hh},
@@ -142,25 +134,16 @@ Tensor rnn_layer_fused(RnnCell cell, const Tensor& x, const std::vector<int64_t>
             if (n.needs_grad(i)) out[i] = got[k++];
           return out;
         }
-        const DType dt = x.dtype();
-        const bool lstm = cell == RnnCell::Lstm;
-        Tensor gz = g.contiguous();
-        Tensor xc = x.contiguous(), wih = wt.w_ih.contiguous(), whh = wt.w_hh.contiguous();
-        auto grad_of = [&](size_t i, const Shape& s) { return n.needs_grad(i) ? make_tensor(s, dt) : Tensor(); };
+        auto grad_of = [&](size_t i, const Shape& s) {
+          return n.needs_grad(i) ? make_tensor(s, x.dtype(), x.device()) : Tensor();
+        };
         Tensor dx = grad_of(0, {d.N, d.I}), dh0 = grad_of(1, {d.B, d.H}), dc0 = grad_of(2, {d.B, d.H});
         Tensor dwih = grad_of(3, {d.G, d.I}), dwhh = grad_of(4, {d.G, d.H});
         Tensor dbih = grad_of(5, {d.G}), dbhh = grad_of(6, {d.G});
-        const int64_t steps = static_cast<int64_t>(batch_sizes.size());
-        Tensor work = make_tensor({cpu::rnn_backward_workspace(kernel_cell(cell), d.N, d.B, d.H)}, dt);
-        EMBER_DISPATCH_FLOATING(dt, name, [&]<typename T>() {
-          cpu::RnnLayerArgs<T> a{kernel_cell(cell), d.I, d.H, d.B, batch_sizes.data(), steps, reverse, xc.data_ptr<T>(),
-                                 wih.data_ptr<T>(), whh.data_ptr<T>(), nullptr, nullptr};
-          const T* gp = gz.data_ptr<T>();
-          cpu::rnn_layer_backward<T>(a, gates.data_ptr<T>(), aux.data_ptr<T>(), gp, gp + d.N * d.H,
-                                     lstm ? gp + (d.N + d.B) * d.H : nullptr, ptr_or_null<T>(dx), ptr_or_null<T>(dh0),
-                                     ptr_or_null<T>(dc0), ptr_or_null<T>(dwih), ptr_or_null<T>(dwhh),
-                                     ptr_or_null<T>(dbih), ptr_or_null<T>(dbhh), work.data_ptr<T>());
-        });
+        const backend::RnnArgs args{kernel_cell(cell), batch_sizes.data(), static_cast<int64_t>(batch_sizes.size()),
+                                    reverse};
+        EMBER_KERNEL(rnn_layer_backward, name, x)({dx, dh0, dc0, dwih, dwhh, dbih, dbhh}, g.contiguous(), gates, aux,
+                                                  x.contiguous(), {wt.w_ih.contiguous(), wt.w_hh.contiguous()}, args);
         return std::vector<Tensor>{dx, dh0, dc0, dwih, dwhh, dbih, dbhh};
       });
   return z;
@@ -197,8 +180,9 @@ Tensor rnn_layer_steps(RnnCell cell, const Tensor& x, const std::vector<int64_t>
   const int64_t steps = static_cast<int64_t>(batch_sizes.size());
   std::vector<int64_t> offset(steps);
   std::exclusive_scan(batch_sizes.begin(), batch_sizes.end(), offset.begin(), int64_t{0});
-  Tensor h = h0.defined() ? h0 : zeros({d.B, d.H}, x.dtype());  // (B, H)
-  Tensor c = !lstm ? Tensor() : c0.defined() ? c0 : zeros({d.B, d.H}, x.dtype());
+  const TensorOptions state_options = TensorOptions(x.dtype()).with_device(x.device());
+  Tensor h = h0.defined() ? h0 : zeros({d.B, d.H}, state_options);  // (B, H)
+  Tensor c = !lstm ? Tensor() : c0.defined() ? c0 : zeros({d.B, d.H}, state_options);
   std::vector<Tensor> ys(steps);
   for (int64_t k = 0; k < steps; ++k) {
     int64_t t = reverse ? steps - 1 - k : k, bs = batch_sizes[t];

@@ -1,7 +1,7 @@
-// softmax and log_softmax over any dim, on the fused kernels of backend/cpu/softmax_kernels.
+// softmax and log_softmax over any dim, on the fused kernels of backend/cpu/softmax.
 // Backward uses the fused kernel too; under create_graph it is the same formula in Ember ops on
 // the output re-attached to this node, so higher-order gradients flow.
-#include "backend/cpu/softmax_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -13,38 +13,29 @@ using autograd::SavedTensor;
 
 namespace {
 
-struct Block {
-  int64_t outer = 1, R = 1, inner = 1;
-};
-
-Block block_of(const Shape& shape, int64_t d) {
-  Block b;
+backend::Block3 block_of(const Shape& shape, int64_t d) {
+  backend::Block3 b;
   for (int64_t i = 0; i < static_cast<int64_t>(shape.size()); ++i) (i < d ? b.outer : i == d ? b.R : b.inner) *= shape[i];
   return b;
 }
 
 Tensor forward(const Tensor& x_in, int64_t d, bool log) {
   Tensor x = x_in.contiguous();
-  Block b = block_of(x.shape(), d);
-  Tensor out = detail::make_tensor(x.shape(), x.dtype());
-  EMBER_DISPATCH_FLOATING(x.dtype(), log ? "log_softmax" : "softmax", [&]<typename T>() {
-    cpu::softmax_forward(x.data_ptr<T>(), out.data_ptr<T>(), b.outer, b.R, b.inner, log);
-  });
+  Tensor out = detail::make_tensor(x.shape(), x.dtype(), x.device());
+  EMBER_KERNEL(softmax, log ? "log_softmax" : "softmax", out)(out, x, block_of(x.shape(), d), log);
   return out;
 }
 
 Tensor backward_fused(const Tensor& g_in, const Tensor& y, int64_t d, bool log) {
   Tensor g = g_in.dtype() == y.dtype() ? g_in.contiguous() : g_in.to(y.dtype()).contiguous();
-  Block b = block_of(y.shape(), d);
-  Tensor gx = detail::make_tensor(y.shape(), y.dtype());
-  EMBER_DISPATCH_FLOATING(y.dtype(), "softmax_backward", [&]<typename T>() {
-    cpu::softmax_backward(g.data_ptr<T>(), y.data_ptr<T>(), gx.data_ptr<T>(), b.outer, b.R, b.inner, log);
-  });
+  Tensor gx = detail::make_tensor(y.shape(), y.dtype(), y.device());
+  EMBER_KERNEL(softmax_backward, "softmax_backward", gx)(gx, g, y, block_of(y.shape(), d), log);
   return gx;
 }
 
 Tensor softmax_op(const Tensor& x, int64_t dim, bool log) {
   const char* op = log ? "log_softmax" : "softmax";
+  EMBER_KERNEL(softmax, op, x);  // a device without the kernel fails before any copy
   detail::check_compute_dtype(x, op);
   EMBER_CHECK(is_floating(x.dtype()), op, "expected a floating-point input, got ", dtype_name(x.dtype()),
               "; convert with .to(ember::kFloat32)");

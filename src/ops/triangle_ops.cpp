@@ -1,5 +1,5 @@
 // tril / triu over the last two dims; the gradient is the same mask applied to the gradient.
-#include "backend/cpu/shape_kernels.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -13,10 +13,10 @@ Tensor triangle(const Tensor& t, int64_t diagonal, bool lower) {
   EMBER_CHECK(t.dim() >= 2, op, "expects a tensor with at least 2 dims (..., rows, cols), got shape ",
               shape_str(t.shape()));
   bool needs = autograd::any_requires_grad({&t});
-  Tensor out = detail::make_tensor(t.shape(), t.dtype());
+  Tensor out = detail::make_tensor(t.shape(), t.dtype(), t.device());
   {
     NoGradGuard ng;
-    cpu::triangle(out, t.contiguous(), diagonal, lower);
+    EMBER_KERNEL(triangle, op, out)(out, t.contiguous(), diagonal, lower);
   }
   if (needs)
     autograd::set_history(out, lower ? "TrilBackward" : "TriuBackward", {t},

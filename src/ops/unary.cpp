@@ -2,20 +2,38 @@
 // gradients and differentiable compositions when create_graph asks for higher order.
 #include <cmath>
 
-#include "backend/cpu/gelu_kernel.h"
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
-#include "ops/map.h"
 #include "ops/reduce_common.h"
 
 namespace ember {
 
 using autograd::SavedTensor;
-using detail::map2_floating;
-using detail::map_floating;
+using backend::UnaryArgs;
+using backend::UnaryOp;
 
 namespace {
+
+// out = op(x) without autograd, of x's dtype (the kernel checks the dtype).
+Tensor unary_kernel(UnaryOp op, const char* name, const Tensor& x, const UnaryArgs& args = {}) {
+  Tensor out = detail::make_tensor(x.shape(), x.dtype(), x.device());
+  EMBER_KERNEL(unary, name, out)(op, out, x, args);
+  return out;
+}
+
+// gx = g * op'(v) for a first-order backward; v is converted to g's dtype and broadcast to its shape.
+Tensor unary_grad(UnaryOp op, const char* name, const Tensor& g, const Tensor& v_in, const UnaryArgs& args = {}) {
+  Tensor v = v_in.dtype() == g.dtype() ? v_in : v_in.detach().to(g.dtype());
+  if (v.shape() != g.shape()) {
+    NoGradGuard ng;
+    v = v.expand(g.shape());
+  }
+  Tensor gx = detail::make_tensor(g.shape(), g.dtype(), g.device());
+  EMBER_KERNEL(unary_backward, name, gx)(op, gx, g, v, args);
+  return gx;
+}
 
 // Integer and bool inputs of float-valued functions compute in float32, as PyTorch does.
 Tensor float_input(const Tensor& a, const char* op) {
@@ -23,10 +41,7 @@ Tensor float_input(const Tensor& a, const char* op) {
   return is_floating(a.dtype()) ? a : a.to(kFloat32);
 }
 
-template <typename F>
-Tensor unary_float(const Tensor& a, const char* op, F f) {
-  return map_floating(float_input(a, op), op, f);
-}
+Tensor unary_float(const Tensor& a, UnaryOp op, const char* name) { return unary_kernel(op, name, float_input(a, name)); }
 
 bool needs(const Tensor& a) { return autograd::any_requires_grad({&a}); }
 
@@ -48,36 +63,32 @@ void record(Tensor& out, const Tensor& a, const char* name, B backward, bool sav
 Tensor neg(const Tensor& a) {
   detail::check_compute_dtype(a, "neg");
   EMBER_CHECK(a.dtype() != kBool, "neg", "negation of a bool tensor is not supported; use logical_not");
-  Tensor out = EMBER_DISPATCH_NUMERIC(a.dtype(), "neg", [&]<typename T>() {
-    Tensor o = detail::make_tensor(a.shape(), a.dtype());
-    cpu::map<T, T, 1>(o, {&a}, [](T x) { return -x; });
-    return o;
-  });
+  Tensor out = unary_kernel(UnaryOp::Neg, "neg", a);
   if (needs(a)) record(out, a, "NegBackward", [](const Tensor& g, const Tensor&, const Tensor&) { return -g; }, false, false);
   return out;
 }
 Tensor operator-(const Tensor& a) { return neg(a); }
 
 Tensor exp(const Tensor& a) {
-  Tensor out = unary_float(a, "exp", [](auto x) { return std::exp(x); });
+  Tensor out = unary_float(a, UnaryOp::Exp, "exp");
   if (needs(a)) record(out, a, "ExpBackward", [](const Tensor& g, const Tensor&, const Tensor& o) { return g * o; }, false, true);
   return out;
 }
 
 Tensor log(const Tensor& a) {
-  Tensor out = unary_float(a, "log", [](auto x) { return std::log(x); });
+  Tensor out = unary_float(a, UnaryOp::Log, "log");
   if (needs(a)) record(out, a, "LogBackward", [](const Tensor& g, const Tensor& x, const Tensor&) { return g / x; }, true, false);
   return out;
 }
 
 Tensor log1p(const Tensor& a) {
-  Tensor out = unary_float(a, "log1p", [](auto x) { return std::log1p(x); });
+  Tensor out = unary_float(a, UnaryOp::Log1p, "log1p");
   if (needs(a)) record(out, a, "Log1pBackward", [](const Tensor& g, const Tensor& x, const Tensor&) { return g / (x + 1.0); }, true, false);
   return out;
 }
 
 Tensor erf(const Tensor& a) {
-  Tensor out = unary_float(a, "erf", [](auto x) { return std::erf(x); });
+  Tensor out = unary_float(a, UnaryOp::Erf, "erf");
   if (needs(a))
     record(out, a, "ErfBackward", [](const Tensor& g, const Tensor& x, const Tensor&) {
       return g * exp(square(x) * -1.0) * 1.1283791670955126;  // 2 / sqrt(pi)
@@ -86,13 +97,13 @@ Tensor erf(const Tensor& a) {
 }
 
 Tensor sqrt(const Tensor& a) {
-  Tensor out = unary_float(a, "sqrt", [](auto x) { return std::sqrt(x); });
+  Tensor out = unary_float(a, UnaryOp::Sqrt, "sqrt");
   if (needs(a)) record(out, a, "SqrtBackward", [](const Tensor& g, const Tensor&, const Tensor& o) { return g / (o * 2.0); }, false, true);
   return out;
 }
 
 Tensor rsqrt(const Tensor& a) {
-  Tensor out = unary_float(a, "rsqrt", [](auto x) { return decltype(x)(1) / std::sqrt(x); });
+  Tensor out = unary_float(a, UnaryOp::Rsqrt, "rsqrt");
   if (needs(a))
     record(out, a, "RsqrtBackward", [](const Tensor& g, const Tensor&, const Tensor& o) { return g * o * o * o * -0.5; }, false, true);
   return out;
@@ -102,90 +113,73 @@ Tensor square(const Tensor& a) { return is_floating(a.dtype()) ? pow(a, 2) : mul
 
 Tensor abs(const Tensor& a) {
   detail::check_compute_dtype(a, "abs");
-  Tensor out = EMBER_DISPATCH_ALL(a.dtype(), "abs", [&]<typename T>() {
-    Tensor o = detail::make_tensor(a.shape(), a.dtype());
-    if constexpr (std::is_same_v<T, bool>) cpu::map<T, T, 1>(o, {&a}, [](T x) { return x; });
-    else cpu::map<T, T, 1>(o, {&a}, [](T x) { return x < T(0) ? T(-x) : x; });
-    return o;
-  });
+  Tensor out = unary_kernel(UnaryOp::Abs, "abs", a);
   if (needs(a)) record(out, a, "AbsBackward", [](const Tensor& g, const Tensor& x, const Tensor&) { return g * sign(x); }, true, false);
   return out;
 }
 
 Tensor sign(const Tensor& a) {
   detail::check_compute_dtype(a, "sign");
-  Tensor out = EMBER_DISPATCH_ALL(a.dtype(), "sign", [&]<typename T>() {
-    Tensor o = detail::make_tensor(a.shape(), a.dtype());
-    if constexpr (std::is_same_v<T, bool>) cpu::map<T, T, 1>(o, {&a}, [](T x) { return x; });
-    else cpu::map<T, T, 1>(o, {&a}, [](T x) { return static_cast<T>((T(0) < x) - (x < T(0))); });
-    return o;
-  });
+  Tensor out = unary_kernel(UnaryOp::Sign, "sign", a);
   if (needs(a)) record(out, a, "SignBackward", [](const Tensor& g, const Tensor&, const Tensor&) { return zeros_like(g); }, false, false);
   return out;
 }
 
 Tensor sin(const Tensor& a) {
-  Tensor out = unary_float(a, "sin", [](auto x) { return std::sin(x); });
+  Tensor out = unary_float(a, UnaryOp::Sin, "sin");
   if (needs(a)) record(out, a, "SinBackward", [](const Tensor& g, const Tensor& x, const Tensor&) { return g * cos(x); }, true, false);
   return out;
 }
 
 Tensor cos(const Tensor& a) {
-  Tensor out = unary_float(a, "cos", [](auto x) { return std::cos(x); });
+  Tensor out = unary_float(a, UnaryOp::Cos, "cos");
   if (needs(a)) record(out, a, "CosBackward", [](const Tensor& g, const Tensor& x, const Tensor&) { return -g * sin(x); }, true, false);
   return out;
 }
 
 Tensor tanh(const Tensor& a) {
-  Tensor out = unary_float(a, "tanh", [](auto x) { return std::tanh(x); });
+  Tensor out = unary_float(a, UnaryOp::Tanh, "tanh");
   if (needs(a))
     record(out, a, "TanhBackward", [](const Tensor& g, const Tensor&, const Tensor& o) {
       if (GradMode::is_enabled()) return g * (1.0 - o * o);
-      return map2_floating(g, o, "tanh_backward", [](auto gg, auto y) { return gg * (1 - y * y); });
+      return unary_grad(UnaryOp::Tanh, "tanh_backward", g, o);
     }, false, true);
   return out;
 }
 
 Tensor sigmoid(const Tensor& a) {
-  Tensor out = unary_float(a, "sigmoid", [](auto x) { return decltype(x)(1) / (decltype(x)(1) + std::exp(-x)); });
+  Tensor out = unary_float(a, UnaryOp::Sigmoid, "sigmoid");
   if (needs(a))
     record(out, a, "SigmoidBackward", [](const Tensor& g, const Tensor&, const Tensor& o) {
       if (GradMode::is_enabled()) return g * o * (1.0 - o);
-      return map2_floating(g, o, "sigmoid_backward", [](auto gg, auto y) { return gg * y * (1 - y); });
+      return unary_grad(UnaryOp::Sigmoid, "sigmoid_backward", g, o);
     }, false, true);
   return out;
 }
 
 Tensor relu(const Tensor& a) {
   detail::check_compute_dtype(a, "relu");
-  Tensor out = EMBER_DISPATCH_NUMERIC(a.dtype(), "relu", [&]<typename T>() {
-    Tensor o = detail::make_tensor(a.shape(), a.dtype());
-    cpu::map<T, T, 1>(o, {&a}, [](T x) { return x > T(0) ? x : T(0); });
-    return o;
-  });
+  Tensor out = unary_kernel(UnaryOp::Relu, "relu", a);
   if (needs(a))
     record(out, a, "ReluBackward", [](const Tensor& g, const Tensor&, const Tensor& o) {
       if (GradMode::is_enabled()) return where(gt(o, 0), g, zeros_like(g));
-      return map2_floating(g, o, "relu_backward", [](auto gg, auto y) { return y > 0 ? gg : decltype(gg)(0); });
+      return unary_grad(UnaryOp::Relu, "relu_backward", g, o);
     }, false, true);
   return out;
 }
 
 Tensor leaky_relu(const Tensor& a, double slope) {
   Tensor x = float_input(a, "leaky_relu");
-  Tensor out = map_floating(x, "leaky_relu", [slope](auto v) { return v > 0 ? v : static_cast<decltype(v)>(v * slope); });
+  Tensor out = unary_kernel(UnaryOp::LeakyRelu, "leaky_relu", x, {.slope = slope});
   if (needs(a))
     record(out, a, "LeakyReluBackward", [slope](const Tensor& g, const Tensor& in, const Tensor&) {
       if (GradMode::is_enabled()) return where(gt(in, 0), g, g * slope);
-      return map2_floating(g, in, "leaky_relu_backward", [slope](auto gg, auto v) {
-        return v > 0 ? gg : static_cast<decltype(gg)>(gg * slope);
-      });
+      return unary_grad(UnaryOp::LeakyRelu, "leaky_relu_backward", g, in, {.slope = slope});
     }, true, false);
   return out;
 }
 
-// GELU's constants: 1/sqrt(2), sqrt(2/pi), 1/sqrt(2 pi).
-constexpr double kInvSqrt2 = 0.70710678118654752440;
+// GELU's constants: sqrt(2/pi), 1/sqrt(2 pi) (for the differentiable backward).
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
 constexpr double kInvSqrt2Pi = 0.39894228040143267794;
 
@@ -194,23 +188,8 @@ Tensor gelu(const Tensor& a, const std::string& approximate) {
               approximate, "'");
   Tensor x = float_input(a, "gelu");
   bool tanh_approx = approximate == "tanh";
-  // float32 tanh-GELU: the vectorized kernel (backend/cpu/gelu_kernel.h); the generic path
-  // below is its float64 reference.
-  const bool fast = tanh_approx && x.dtype() == DType::Float32;
-  Tensor out = fast ? [&] {
-    Tensor xc = x.contiguous(), o = detail::make_tensor(x.shape(), DType::Float32);
-    cpu::gelu_tanh_forward(xc.data_ptr<float>(), o.data_ptr<float>(), xc.numel());
-    return o;
-  }()
-    : tanh_approx ? map_floating(x, "gelu", [](auto v) {
-                               using T = decltype(v);
-                               T inner = T(kSqrt2OverPi) * (v + T(0.044715) * v * v * v);
-                               return T(0.5) * v * (T(1) + std::tanh(inner));
-                             })
-                           : map_floating(x, "gelu", [](auto v) {
-                               using T = decltype(v);
-                               return T(0.5) * v * (T(1) + std::erf(v * T(kInvSqrt2)));
-                             });
+  // Contiguous input: float32 tanh-GELU then runs on the vectorized kernel (backend/cpu/gelu.h).
+  Tensor out = unary_kernel(tanh_approx ? UnaryOp::GeluTanh : UnaryOp::Gelu, "gelu", x.contiguous());
   if (needs(a))
     record(out, a, "GeluBackward", [tanh_approx](const Tensor& g, const Tensor& in, const Tensor&) {
       Tensor v = in;
@@ -224,43 +203,23 @@ Tensor gelu(const Tensor& a, const std::string& approximate) {
         Tensor cdf = (1.0 + erf(v)) * 0.5;
         return g * (cdf + v * exp(square(v) * -0.5) * kInvSqrt2Pi);
       }
-      if (tanh_approx && g.dtype() == DType::Float32 && v.dtype() == DType::Float32 && g.shape() == v.shape()) {
-        Tensor gc = g.contiguous(), vc = v.contiguous(), gx = detail::make_tensor(v.shape(), DType::Float32);
-        cpu::gelu_tanh_backward(gc.data_ptr<float>(), vc.data_ptr<float>(), gx.data_ptr<float>(), vc.numel());
-        return gx;
-      }
-      if (tanh_approx)
-        return map2_floating(g, v, "gelu_backward", [](auto gg, auto x0) {
-          using T = decltype(x0);
-          T inner = T(kSqrt2OverPi) * (x0 + T(0.044715) * x0 * x0 * x0);
-          T t = std::tanh(inner);
-          T dinner = T(kSqrt2OverPi) * (T(1) + T(3 * 0.044715) * x0 * x0);
-          return gg * (T(0.5) * (T(1) + t) + T(0.5) * x0 * (T(1) - t * t) * dinner);
-        });
-      return map2_floating(g, v, "gelu_backward", [](auto gg, auto x0) {
-        using T = decltype(x0);
-        T cdf = T(0.5) * (T(1) + std::erf(x0 * T(kInvSqrt2)));
-        T pdf = T(kInvSqrt2Pi) * std::exp(T(-0.5) * x0 * x0);
-        return gg * (cdf + x0 * pdf);
-      });
+      if (g.shape() == v.shape() && g.dtype() == v.dtype())  // contiguous: the vectorized float32 tanh path
+        return unary_grad(tanh_approx ? UnaryOp::GeluTanh : UnaryOp::Gelu, "gelu_backward", g.contiguous(), v.contiguous());
+      return unary_grad(tanh_approx ? UnaryOp::GeluTanh : UnaryOp::Gelu, "gelu_backward", g, v);
     }, true, false);
   return out;
 }
 
 Tensor silu(const Tensor& a) {
   Tensor x = float_input(a, "silu");
-  Tensor out = map_floating(x, "silu", [](auto v) { return v / (decltype(v)(1) + std::exp(-v)); });
+  Tensor out = unary_kernel(UnaryOp::Silu, "silu", x);
   if (needs(a))
     record(out, a, "SiluBackward", [](const Tensor& g, const Tensor& in, const Tensor&) {
       if (GradMode::is_enabled()) {
         Tensor s = sigmoid(in);
         return g * s * (1.0 + in * (1.0 - s));
       }
-      return map2_floating(g, in, "silu_backward", [](auto gg, auto v) {
-        using T = decltype(v);
-        T s = T(1) / (T(1) + std::exp(-v));
-        return gg * s * (T(1) + v * (T(1) - s));
-      });
+      return unary_grad(UnaryOp::Silu, "silu_backward", g, in);
     }, true, false);
   return out;
 }
@@ -268,19 +227,7 @@ Tensor silu(const Tensor& a) {
 Tensor clamp(const Tensor& a, std::optional<Scalar> lo, std::optional<Scalar> hi) {
   EMBER_CHECK(lo || hi, "clamp", "at least one of min and max must be given");
   detail::check_compute_dtype(a, "clamp");
-  Tensor out = EMBER_DISPATCH_NUMERIC(a.dtype(), "clamp", [&]<typename T>() {
-    Tensor o = detail::make_tensor(a.shape(), a.dtype());
-    T l = lo ? lo->to<T>() : std::numeric_limits<T>::lowest();
-    T h = hi ? hi->to<T>() : std::numeric_limits<T>::max();
-    bool has_lo = lo.has_value(), has_hi = hi.has_value();
-    cpu::map<T, T, 1>(o, {&a}, [=](T x) {
-      if (x != x) return x;  // NaN stays NaN
-      if (has_lo && x < l) x = l;
-      if (has_hi && x > h) x = h;
-      return x;
-    });
-    return o;
-  });
+  Tensor out = unary_kernel(UnaryOp::Clamp, "clamp", a, {.lo = lo, .hi = hi});
   if (needs(a))
     record(out, a, "ClampBackward", [lo, hi](const Tensor& g, const Tensor& x, const Tensor&) {
       Tensor mask = ones_like(x).to(kBool);

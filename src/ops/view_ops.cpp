@@ -17,7 +17,7 @@ namespace {
 // Gradient of a slice-like view: scatter g into zeros of the base's shape via the same view.
 Tensor view_backward_into(const Shape& base_shape, DType dtype, const Tensor& g,
                           const std::function<Tensor(const Tensor&)>& same_view) {
-  Tensor z = zeros(base_shape, dtype);
+  Tensor z = zeros(base_shape, TensorOptions(dtype).with_device(g.device()));
   {
     NoGradGuard ng;
     same_view(z).copy_(g);

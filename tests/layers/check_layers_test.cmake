@@ -36,7 +36,7 @@ endfunction()
 
 expect_rejected(up src/core/tensor_core.cpp "#include \"ember/nn/module.h\""
   "src/core/tensor_core.cpp: #include \"ember/nn/module.h\" is the public header of layer 'nn', which layer 'core' may not include")
-expect_rejected(private src/optim/sgd.cpp "#include \"backend/cpu/optimizer_kernels.h\""
-  "src/optim/sgd.cpp: #include \"backend/cpu/optimizer_kernels.h\" is a private header of layer 'backend'")
+expect_rejected(private src/optim/sgd.cpp "#include \"backend/cpu/optim.h\""
+  "src/optim/sgd.cpp: #include \"backend/cpu/optim.h\" is a private header of layer 'backend'")
 expect_rejected(stray src/widgets/w.cpp "#include \"ember/tensor.h\"" "src/widgets/w.cpp: in no layer")
 message(STATUS "the layer check accepts downward includes and rejects upward and private ones")

@@ -6,18 +6,22 @@
 
 namespace ember {
 
+// The dtype, device (default_device() when not given: the CPU) and requires_grad of a new tensor.
 struct TensorOptions {
   DType dtype = DType::Float32;
   bool requires_grad = false;
+  Device device = default_device();
   TensorOptions() = default;
   TensorOptions(DType d) : dtype(d) {}  // NOLINT: lets callers write zeros({2}, kInt64)
   TensorOptions& with_requires_grad(bool r = true) { requires_grad = r; return *this; }
+  TensorOptions& with_device(Device d) { device = d; return *this; }
 };
 
 Tensor empty(const Shape& shape, TensorOptions opts = {});
 Tensor zeros(const Shape& shape, TensorOptions opts = {});
 Tensor ones(const Shape& shape, TensorOptions opts = {});
 Tensor full(const Shape& shape, Scalar value, TensorOptions opts = {});
+// The *_like factories take t's shape, dtype and device.
 Tensor zeros_like(const Tensor& t);
 Tensor ones_like(const Tensor& t);
 Tensor full_like(const Tensor& t, Scalar value);
@@ -40,7 +44,8 @@ Tensor randn_like(const Tensor& t, Generator* gen = nullptr);
 // Copies `values` into a new tensor of `shape` (default: 1-D).
 template <typename T> Tensor tensor(const std::vector<T>& values, const Shape& shape = {}, TensorOptions opts = dtype_of<T>::value);
 Tensor tensor(std::initializer_list<float> values, const Shape& shape = {});
-// Wraps an external buffer without copying; `deleter` (may be empty) runs when the last view dies.
+// Wraps an external host buffer (a CPU tensor) without copying; `deleter` (may be empty) runs when
+// the last view dies.
 Tensor from_blob(void* data, const Shape& shape, DType dtype, std::function<void(void*)> deleter = {});
 
 }  // namespace ember

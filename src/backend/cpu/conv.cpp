@@ -11,6 +11,7 @@
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/loops.h"
 #include "backend/cpu/winograd.h"
+#include "core/op_helpers.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
@@ -122,10 +123,8 @@ void for_each_sample(int64_t N, int64_t scratch_elems, bool par, F&& fn) {
   }
 }
 
-}  // namespace
-
 template <typename T>
-void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeom& g) {
+void forward_im2col(const T* x, const T* w, const T* bias, T* y, const ConvGeom& g) {
   const int64_t P = g.P(), Kg = g.Kg(), Cog = g.Cog(), CHW = g.C * g.H * g.W, Kall = g.C * g.kh * g.kw;
   const bool direct = g.pointwise(), par = samples_in_parallel<T>(g.N);
   for_each_sample<T>(g.N, direct ? 0 : Kall * P, par, [&](int64_t n, T* col, int) {
@@ -145,7 +144,7 @@ void conv2d_forward(const T* x, const T* w, const T* bias, T* y, const ConvGeom&
 }
 
 template <typename T>
-void conv2d_backward_input(const T* gy, const T* w, T* gx, const ConvGeom& g) {
+void input_grad(const T* gy, const T* w, T* gx, const ConvGeom& g) {
   const int64_t P = g.P(), Kg = g.Kg(), Cog = g.Cog(), CHW = g.C * g.H * g.W, Kall = g.C * g.kh * g.kw;
   const bool direct = g.pointwise(), par = samples_in_parallel<T>(g.N);
   for_each_sample<T>(g.N, direct ? 0 : Kall * P, par, [&](int64_t n, T* col, int) {
@@ -160,7 +159,7 @@ void conv2d_backward_input(const T* gy, const T* w, T* gx, const ConvGeom& g) {
 }
 
 template <typename T>
-void conv2d_backward_weight(const T* x, const T* gy, T* gw, const ConvGeom& g) {
+void weight_grad(const T* x, const T* gy, T* gw, const ConvGeom& g) {
   const int64_t P = g.P(), Kg = g.Kg(), Cog = g.Cog(), CHW = g.C * g.H * g.W, Kall = g.C * g.kh * g.kw;
   const int64_t wsize = g.Co * Kg;
   const bool direct = g.pointwise(), par = samples_in_parallel<T>(g.N);
@@ -191,15 +190,15 @@ void conv2d_backward_weight(const T* x, const T* gy, T* gw, const ConvGeom& g) {
 }
 
 template <typename T>
-void conv2d_backward(const T* x, const T* gy, const T* w, T* gx, T* gw, const ConvGeom& g) {
+void both_grads(const T* x, const T* gy, const T* w, T* gx, T* gw, const ConvGeom& g) {
   if constexpr (std::is_same_v<T, float>)
     if (gx && gw && winograd_backward_applicable(g)) return winograd_backward(x, gy, w, gx, gw, g);
-  if (gx) conv2d_backward_input(gy, w, gx, g);
-  if (gw) conv2d_backward_weight(x, gy, gw, g);
+  if (gx) input_grad(gy, w, gx, g);
+  if (gw) weight_grad(x, gy, gw, g);
 }
 
 template <typename T>
-void channel_sum(const T* gy, T* gb, int64_t N, int64_t C, int64_t P) {
+void channel_sums(const T* gy, T* gb, int64_t N, int64_t C, int64_t P) {
   int nt = get_num_threads();
   bool par = nt > 1 && C > 1 && N * C * P >= 2 * kGrain && !omp_in_parallel();
 #pragma omp parallel for num_threads(nt) schedule(static) if (par)
@@ -222,7 +221,7 @@ void channel_sum(const T* gy, T* gb, int64_t N, int64_t C, int64_t P) {
 }
 
 template <typename T>
-void add_channel_bias(T* y, const T* bias, int64_t N, int64_t C, int64_t P) {
+void add_bias(T* y, const T* bias, int64_t N, int64_t C, int64_t P) {
   int nt = get_num_threads();
   bool par = nt > 1 && N * C * P >= 2 * kGrain && !omp_in_parallel();
 #pragma omp parallel for num_threads(nt) schedule(static) if (par)
@@ -233,15 +232,44 @@ void add_channel_bias(T* y, const T* bias, int64_t N, int64_t C, int64_t P) {
   }
 }
 
-#define EMBER_CONV_INSTANTIATE(T)                                                                  \
-  template void conv2d_forward<T>(const T*, const T*, const T*, T*, const ConvGeom&);            \
-  template void conv2d_backward_input<T>(const T*, const T*, T*, const ConvGeom&);               \
-  template void conv2d_backward_weight<T>(const T*, const T*, T*, const ConvGeom&);              \
-  template void conv2d_backward<T>(const T*, const T*, const T*, T*, T*, const ConvGeom&);       \
-  template void channel_sum<T>(const T*, T*, int64_t, int64_t, int64_t);                         \
-  template void add_channel_bias<T>(T*, const T*, int64_t, int64_t, int64_t);
-EMBER_CONV_INSTANTIATE(float)
-EMBER_CONV_INSTANTIATE(double)
-#undef EMBER_CONV_INSTANTIATE
+}  // namespace
+
+template <typename T>
+static const T* ptr_or_null(const Tensor& t) {
+  return t.defined() ? t.data_ptr<T>() : nullptr;
+}
+
+void conv2d(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& bias, const ConvGeom& g) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d", [&]<typename T>() {
+    forward_im2col<T>(x.data_ptr<T>(), w.data_ptr<T>(), ptr_or_null<T>(bias), y.data_ptr<T>(), g);
+  });
+}
+
+void conv2d_backward_input(const Tensor& gx, const Tensor& gy, const Tensor& w, const Tensor& bias, const ConvGeom& g) {
+  EMBER_DISPATCH_FLOATING(gy.dtype(), "conv_transpose2d", [&]<typename T>() {
+    input_grad<T>(gy.data_ptr<T>(), w.data_ptr<T>(), gx.data_ptr<T>(), g);
+    if (bias.defined()) add_bias<T>(gx.data_ptr<T>(), bias.data_ptr<T>(), g.N, g.C, g.H * g.W);
+  });
+}
+
+void conv2d_backward_weight(const Tensor& gw, const Tensor& x, const Tensor& gy, const ConvGeom& g) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d_weight_backward", [&]<typename T>() {
+    weight_grad<T>(x.data_ptr<T>(), gy.data_ptr<T>(), gw.data_ptr<T>(), g);
+  });
+}
+
+void conv2d_backward(const Tensor& gx, const Tensor& gw, const Tensor& x, const Tensor& gy, const Tensor& w,
+                     const ConvGeom& g) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "conv2d_backward", [&]<typename T>() {
+    both_grads<T>(x.data_ptr<T>(), gy.data_ptr<T>(), w.data_ptr<T>(), gx.data_ptr<T>(), gw.data_ptr<T>(), g);
+  });
+}
+
+void channel_sum(const Tensor& out, const Tensor& g) {
+  const Shape& s = g.shape();  // (N, C, H, W)
+  EMBER_DISPATCH_FLOATING(g.dtype(), "conv_bias_backward", [&]<typename T>() {
+    channel_sums<T>(g.data_ptr<T>(), out.data_ptr<T>(), s[0], s[1], s[2] * s[3]);
+  });
+}
 
 }  // namespace ember::cpu

@@ -1,5 +1,10 @@
-// Strided copy with dtype conversion: the kernel behind contiguous(), to(), clone() and copy_().
-#include "backend/cpu/kernels.h"
+// Strided copy with dtype conversion: the kernel behind contiguous(), to(), clone() and copy_();
+// and fill_/zeros.
+#include "backend/cpu/copy.h"
+
+#include <cmath>
+#include <cstring>
+
 #include "backend/cpu/loops.h"
 #include "core/op_helpers.h"
 
@@ -45,6 +50,23 @@ void copy(const Tensor& dst, const Tensor& src) {
       map<To, From, 1>(dst, {&src}, [](From v) { return convert<To, From>(v); });
     });
   });
+}
+
+void fill(const Tensor& dst, Scalar value) {
+  // A zero fill of contiguous memory is a memset: +0 is all-zero bytes in every dtype.
+  if (value.i == 0 && value.d == 0 && !std::signbit(value.d) && dst.is_contiguous()) {
+    std::memset(dst.raw_data(), 0, static_cast<size_t>(dst.numel()) * dst.element_size());
+    return;
+  }
+  Tensor v = detail::wrap_scalar(value);
+  copy(dst, detail::make_view(v, dst.shape(), Shape(dst.shape().size(), 0), 0));  // v broadcast
+}
+
+Tensor contiguous(const Tensor& t) {
+  if (t.is_contiguous()) return t;
+  Tensor c = detail::make_tensor(t.shape(), t.dtype(), t.device());
+  copy(c, t);
+  return c;
 }
 
 }  // namespace ember::cpu

@@ -1,5 +1,5 @@
 // GEMM dispatch: OpenBLAS for float32/float64 (oneDNN's sgemm inside parallel regions), a plain
-// loop for integers, and the strided/batched driver behind mm, bmm, matmul, addmm and linear.
+// loop for integers.
 #include "backend/cpu/gemm.h"
 
 #include <cblas.h>
@@ -9,7 +9,6 @@
 #include <climits>
 #include <vector>
 
-#include "backend/cpu/kernels.h"
 #include "core/op_helpers.h"
 #include "ember/parallel.h"
 
@@ -48,12 +47,12 @@ void scale_rows(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
     for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == T(0) ? T(0) : C[i * ldc + j] * beta;
 }
 
+}  // namespace
+
 void check_blas_size(int64_t v, const char* what) {
   EMBER_CHECK(v <= INT_MAX, "gemm", what, " = ", v, " exceeds the BLAS limit of ", INT_MAX,
               "; split the product into smaller pieces");
 }
-
-}  // namespace
 
 template <typename T>
 void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A, int64_t lda, const T* B,
@@ -106,115 +105,6 @@ MatLayout mat_layout(int64_t rows, int64_t cols, int64_t rs, int64_t cs) {
   if ((rows <= 1 || rs == 1) && (cols <= 1 || cs >= std::max<int64_t>(1, rows)))
     return {true, true, cols <= 1 ? std::max<int64_t>(1, rows) : cs};
   return {};
-}
-
-namespace {
-
-// A contiguous copy of the distinct matrices of `t` (*, R, C): batch dims with stride 0 stay
-// broadcast (size 1 in the copy, stride 0 in the returned view), so no broadcast is materialized.
-Tensor compact_copy(const Tensor& t) {
-  int64_t nd = t.dim();
-  Shape shape = t.shape(), strides = t.strides();
-  for (int64_t d = 0; d < nd - 2; ++d)
-    if (strides[d] == 0) shape[d] = 1;
-  Tensor src = detail::make_view(t, shape, strides, t.storage_offset());
-  Tensor dst = detail::make_tensor(shape, t.dtype());
-  copy(dst, src);
-  Shape st = dst.strides();
-  for (int64_t d = 0; d < nd - 2; ++d)
-    if (t.strides()[d] == 0) st[d] = 0;
-  return detail::make_view(dst, t.shape(), st, 0);
-}
-
-// Element offsets of each matrix of `t` over the batch dims of `batch`.
-std::vector<int64_t> batch_offsets(const Tensor& t, const Shape& batch) {
-  int64_t nb = static_cast<int64_t>(batch.size());
-  int64_t count = detail::shape_numel(batch);
-  std::vector<int64_t> off(count);
-  std::vector<int64_t> idx(nb, 0);
-  for (int64_t i = 0; i < count; ++i) {
-    int64_t o = 0;
-    for (int64_t d = 0; d < nb; ++d) o += idx[d] * t.strides()[d];
-    off[i] = o;
-    for (int64_t d = nb - 1; d >= 0; --d) {
-      if (++idx[d] < batch[d]) break;
-      idx[d] = 0;
-    }
-  }
-  return off;
-}
-
-// out[i] = alpha * A[i] @ B[i] + beta * out[i] for the i-th matrix of a batch (offsets oa, ob).
-template <typename T>
-void batched_gemm(const T* pa, MatLayout la, const std::vector<int64_t>& oa, const T* pb, MatLayout lb,
-                  const std::vector<int64_t>& ob, T* po, int64_t M, int64_t N, int64_t K, T alpha, T beta) {
-  const int64_t B = static_cast<int64_t>(oa.size());
-  auto one = [&](int64_t i) {
-    gemm<T>(la.trans, lb.trans, M, N, K, alpha, pa + oa[i], la.ld, pb + ob[i], lb.ld, beta, po + i * M * N, N);
-  };
-  int nt = get_num_threads();
-  // Many products: one per thread at a time (single-threaded GEMMs) balances better than
-  // threading each small product. Float64 stays serial (see gemm); integer loops thread inside.
-  bool per_thread = std::is_same_v<T, float> && nt > 1 && B >= nt && !omp_in_parallel() &&
-                    (B % nt == 0 || B >= 4 * nt || M * N * K <= 64 * 64 * 64);
-  if (per_thread) {
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t i = 0; i < B; ++i) one(i);
-  } else {
-    for (int64_t i = 0; i < B; ++i) one(i);
-  }
-}
-
-}  // namespace
-
-void matmul_into(const Tensor& out, const Tensor& a_in, const Tensor& b_in, double alpha, double beta) {
-  int64_t nd = out.dim();
-  const int64_t M = out.shape()[nd - 2], N = out.shape()[nd - 1], K = a_in.shape()[nd - 1];
-  if (out.numel() == 0) return;
-  Tensor a = a_in, b = b_in;
-  MatLayout la = mat_layout(M, K, a.strides()[nd - 2], a.strides()[nd - 1]);
-  if (!la.ok) {
-    a = compact_copy(a);
-    la = mat_layout(M, K, a.strides()[nd - 2], a.strides()[nd - 1]);
-  }
-  MatLayout lb = mat_layout(K, N, b.strides()[nd - 2], b.strides()[nd - 1]);
-  if (!lb.ok) {
-    b = compact_copy(b);
-    lb = mat_layout(K, N, b.strides()[nd - 2], b.strides()[nd - 1]);
-  }
-  Shape batch(out.shape().begin(), out.shape().end() - 2);
-  std::vector<int64_t> oa = batch_offsets(a, batch), ob = batch_offsets(b, batch);
-  auto run = [&]<typename T>() {
-    batched_gemm<T>(static_cast<const T*>(a.raw_data()), la, oa, static_cast<const T*>(b.raw_data()), lb, ob,
-                    static_cast<T*>(out.raw_data()), M, N, K, static_cast<T>(alpha), static_cast<T>(beta));
-  };
-  EMBER_DISPATCH_NUMERIC(out.dtype(), "matmul", run);
-}
-
-Tensor dot(const Tensor& a, const Tensor& b) {
-  const int64_t n = a.numel();
-  Tensor out = detail::make_tensor({}, a.dtype());
-  // BLAS dot takes any positive stride; zero (expanded) strides are copied to be safe.
-  Tensor x = a.strides()[0] > 0 || n <= 1 ? a : a.contiguous();
-  Tensor y = b.strides()[0] > 0 || n <= 1 ? b : b.contiguous();
-  int64_t sx = n <= 1 ? 1 : x.strides()[0], sy = n <= 1 ? 1 : y.strides()[0];
-  EMBER_DISPATCH_NUMERIC(a.dtype(), "dot", [&]<typename T>() {
-    const T* px = static_cast<const T*>(x.raw_data());
-    const T* py = static_cast<const T*>(y.raw_data());
-    T* po = static_cast<T*>(out.raw_data());
-    if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
-      check_blas_size(n, "n");
-      check_blas_size(sx, "stride");
-      check_blas_size(sy, "stride");
-      if constexpr (std::is_same_v<T, float>) *po = cblas_sdot(n, px, sx, py, sy);
-      else *po = cblas_ddot(n, px, sx, py, sy);
-    } else {
-      T s = 0;
-      for (int64_t i = 0; i < n; ++i) s += px[i * sx] * py[i * sy];
-      *po = s;
-    }
-  });
-  return out;
 }
 
 }  // namespace ember::cpu

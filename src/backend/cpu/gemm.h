@@ -2,8 +2,6 @@
 // Matrix products on the CPU. Float32/float64 go to a BLAS; integer types use a plain loop.
 #include <cstdint>
 
-#include "ember/tensor.h"
-
 namespace ember::cpu {
 
 // Which library serves a float32 product outside parallel regions. OpenBLAS is faster on large
@@ -30,12 +28,7 @@ struct MatLayout {
 };
 MatLayout mat_layout(int64_t rows, int64_t cols, int64_t row_stride, int64_t col_stride);
 
-// out (*, M, N), contiguous, = alpha * a (*, M, K) @ b (*, K, N) + beta * out. a and b have any
-// strides and the same leading (batch) shape as out; broadcast batch dims may have stride 0.
-// beta = 0: out need not be initialized. Same dtype everywhere (float32/64, int32/64).
-void matmul_into(const Tensor& out, const Tensor& a, const Tensor& b, double alpha = 1.0, double beta = 0.0);
-
-// Sum over i of a[i] * b[i] for 1-D a, b of the same length and dtype; returns a 0-dim tensor.
-Tensor dot(const Tensor& a, const Tensor& b);
+// Throws when v does not fit BLAS's int arguments.
+void check_blas_size(int64_t v, const char* what);
 
 }  // namespace ember::cpu

@@ -8,6 +8,7 @@
 #include <limits>
 
 #include "backend/cpu/loops.h"
+#include "core/op_helpers.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
@@ -22,8 +23,6 @@ void over_planes(int64_t planes, int64_t work, F&& fn) {
 #pragma omp parallel for num_threads(nt) schedule(static) if (par)
   for (int64_t p = 0; p < planes; ++p) fn(p);
 }
-
-}  // namespace
 
 // The common 2x2, stride-2, unpadded window (every CNN's pool): branch-free selects in PyTorch's
 // scan order (row-major, NaN wins), so the compiler can vectorize the row loop.
@@ -52,7 +51,7 @@ void max_pool_2x2(const T* xp, T* yp, int64_t* ip, int64_t W, int64_t OH, int64_
 }
 
 template <typename T>
-void max_pool2d_forward(const T* x, T* y, int64_t* idx, const MaxPoolGeom& g) {
+void max_pool_forward(const T* x, T* y, int64_t* idx, const MaxPoolGeom& g) {
   const int64_t HW = g.H * g.W, P = g.OH * g.OW;
   if (g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.ph == 0 && g.pw == 0 && g.dh == 1 && g.dw == 1 &&
       2 * g.OH <= g.H && 2 * g.OW <= g.W) {
@@ -90,7 +89,7 @@ void max_pool2d_forward(const T* x, T* y, int64_t* idx, const MaxPoolGeom& g) {
 }
 
 template <typename T>
-void max_pool2d_backward(const T* gy, const int64_t* idx, T* gx, int64_t planes, int64_t HW, int64_t P) {
+void max_pool_backward(const T* gy, const int64_t* idx, T* gx, int64_t planes, int64_t HW, int64_t P) {
   over_planes(planes, planes * (HW + P), [&](int64_t pl) {
     T* gp = gx + pl * HW;
     std::fill(gp, gp + HW, T(0));
@@ -111,7 +110,7 @@ void gather_planes(const T* gx, const int64_t* idx, T* gy, int64_t planes, int64
 }
 
 template <typename T>
-void avg_pool2d_forward(const T* x, T* y, const AvgWindows& g) {
+void avg_pool_forward(const T* x, T* y, const AvgWindows& g) {
   const int64_t HW = g.H * g.W, OH = g.OH(), OW = g.OW(), P = OH * OW;
   over_planes(g.planes, g.planes * HW, [&](int64_t pl) {
     const T* xp = x + pl * HW;
@@ -127,7 +126,7 @@ void avg_pool2d_forward(const T* x, T* y, const AvgWindows& g) {
 }
 
 template <typename T>
-void avg_pool2d_backward(const T* gy, T* gx, const AvgWindows& g) {
+void avg_pool_backward(const T* gy, T* gx, const AvgWindows& g) {
   const int64_t HW = g.H * g.W, OH = g.OH(), OW = g.OW(), P = OH * OW;
   over_planes(g.planes, g.planes * HW, [&](int64_t pl) {
     T* gp = gx + pl * HW;
@@ -142,14 +141,47 @@ void avg_pool2d_backward(const T* gy, T* gx, const AvgWindows& g) {
   });
 }
 
-#define EMBER_POOL_INSTANTIATE(T)                                                                   \
-  template void max_pool2d_forward<T>(const T*, T*, int64_t*, const MaxPoolGeom&);                \
-  template void max_pool2d_backward<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t);  \
-  template void gather_planes<T>(const T*, const int64_t*, T*, int64_t, int64_t, int64_t);        \
-  template void avg_pool2d_forward<T>(const T*, T*, const AvgWindows&);                           \
-  template void avg_pool2d_backward<T>(const T*, T*, const AvgWindows&);
-EMBER_POOL_INSTANTIATE(float)
-EMBER_POOL_INSTANTIATE(double)
-#undef EMBER_POOL_INSTANTIATE
+}  // namespace
+
+// The planes and per-plane sizes of a (..., H, W) pooling tensor.
+struct Planes {
+  int64_t planes, HW;
+};
+static Planes planes_of(const Tensor& t) {
+  const int64_t nd = t.dim(), HW = t.shape()[nd - 1] * t.shape()[nd - 2];
+  return {HW == 0 ? 0 : t.numel() / HW, HW};
+}
+
+void max_pool2d(const Tensor& y, const Tensor& idx, const Tensor& x, const MaxPoolGeom& g) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "max_pool2d", [&]<typename T>() {
+    max_pool_forward<T>(x.data_ptr<T>(), y.data_ptr<T>(), idx.data_ptr<int64_t>(), g);
+  });
+}
+
+void max_pool2d_backward(const Tensor& gx, const Tensor& gy, const Tensor& idx) {
+  const Planes in = planes_of(gx);
+  const int64_t P = planes_of(gy).HW;
+  EMBER_DISPATCH_FLOATING(gy.dtype(), "max_pool2d_backward", [&]<typename T>() {
+    max_pool_backward<T>(gy.data_ptr<T>(), idx.data_ptr<int64_t>(), gx.data_ptr<T>(), in.planes, in.HW, P);
+  });
+}
+
+void max_pool2d_gather(const Tensor& out, const Tensor& gx, const Tensor& idx) {
+  const Planes in = planes_of(gx);
+  const int64_t P = planes_of(idx).HW;
+  EMBER_DISPATCH_FLOATING(gx.dtype(), "max_pool2d", [&]<typename T>() {
+    gather_planes<T>(gx.data_ptr<T>(), idx.data_ptr<int64_t>(), out.data_ptr<T>(), in.planes, in.HW, P);
+  });
+}
+
+void avg_pool2d(const Tensor& y, const Tensor& x, const AvgWindows& w) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), "avg_pool2d", [&]<typename T>() { avg_pool_forward<T>(x.data_ptr<T>(), y.data_ptr<T>(), w); });
+}
+
+void avg_pool2d_backward(const Tensor& gx, const Tensor& gy, const AvgWindows& w) {
+  EMBER_DISPATCH_FLOATING(gy.dtype(), "avg_pool2d_backward", [&]<typename T>() {
+    avg_pool_backward<T>(gy.data_ptr<T>(), gx.data_ptr<T>(), w);
+  });
+}
 
 }  // namespace ember::cpu

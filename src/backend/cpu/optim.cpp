@@ -1,12 +1,12 @@
-#pragma once
-// Fused optimizer updates over contiguous parameter, gradient and state buffers: one pass per
-// parameter instead of a chain of in-place tensor ops, and no temporaries. Each loop performs the
-// same float operations in the same order as PyTorch's single-tensor path (scalars rounded to the
-// parameter's type first, as ATen does), so results agree to rounding.
+// Fused optimizer updates (see optim.h). Each loop performs the same float operations in the same
+// order as PyTorch's single-tensor path (scalars rounded to the parameter's type first, as ATen
+// does), so results agree to rounding.
 //
 // Speed: option flags become template parameters (with_flags), so every inner loop is
 // branch-free and vectorizes; square roots go through sqrt_block, because std::sqrt does not
 // vectorize while it may set errno (and -fno-math-errno is not a project-wide flag).
+#include "backend/cpu/optim.h"
+
 #include <omp.h>
 
 #include <algorithm>
@@ -18,9 +18,12 @@
 #include <immintrin.h>
 #endif
 
+#include "core/op_helpers.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
+
+namespace {
 
 // Calls f(std::bool_constant<b>...) with the runtime flags turned into compile-time ones.
 template <class F> void with_flags(F&& f) { f(); }
@@ -59,13 +62,13 @@ template <typename T> inline void sqrt_block(T* x, int64_t n) {
 // stack, between a loop that produces their arguments and one that consumes them.
 constexpr int64_t kSqrtBlock = 256;
 
-template <typename T> struct SGDArgs {
+template <typename T> struct SgdScalars {
   T lr, momentum, dampening, weight_decay;
   bool nesterov, maximize, first_step;  // first_step: the momentum buffer starts as the gradient
 };
 
 // buf may be null when momentum == 0.
-template <typename T> void sgd_update(T* p, const T* g, T* buf, int64_t n, const SGDArgs<T>& a) {
+template <typename T> void sgd_update(T* p, const T* g, T* buf, int64_t n, const SgdScalars<T>& a) {
   const T neg_lr = -a.lr, one_minus_damp = T(1) - a.dampening, mom = a.momentum, wd = a.weight_decay;
   with_flags(
       [&](auto has_buf, auto first, auto nesterov, auto maximize, auto l2) {
@@ -92,7 +95,7 @@ template <typename T> void sgd_update(T* p, const T* g, T* buf, int64_t n, const
       buf != nullptr, a.first_step, a.nesterov, a.maximize, a.weight_decay != T(0));
 }
 
-template <typename T> struct AdamArgs {
+template <typename T> struct AdamScalars {
   T beta1, beta2, one_minus_beta1, one_minus_beta2, eps, weight_decay;  // weight_decay: L2 (Adam)
   T decay_factor;      // AdamW's 1 - lr * wd (1 for Adam)
   T bias_correction2_sqrt, neg_step_size;
@@ -100,7 +103,7 @@ template <typename T> struct AdamArgs {
 };
 
 // vmax may be null (no amsgrad).
-template <typename T> void adam_update(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamArgs<T>& a) {
+template <typename T> void adam_update(T* p, const T* g, T* m, T* v, T* vmax, int64_t n, const AdamScalars<T>& a) {
   with_flags(
       [&](auto maximize, auto l2, auto decoupled, auto amsgrad) {
         parallel_chunks(n, [&](int64_t b, int64_t e) {
@@ -140,14 +143,14 @@ template <typename T> void adam_update(T* p, const T* g, T* m, T* v, T* vmax, in
       a.maximize, a.weight_decay != T(0), a.decay_factor != T(1), vmax != nullptr);
 }
 
-template <typename T> struct RMSpropArgs {
+template <typename T> struct RmspropScalars {
   T neg_lr, alpha, one_minus_alpha, eps, weight_decay, momentum;
   bool centered, maximize;
 };
 
 // grad_avg may be null (not centered), buf may be null (momentum == 0).
 template <typename T>
-void rmsprop_update(T* p, const T* g, T* sq, T* grad_avg, T* buf, int64_t n, const RMSpropArgs<T>& a) {
+void rmsprop_update(T* p, const T* g, T* sq, T* grad_avg, T* buf, int64_t n, const RmspropScalars<T>& a) {
   with_flags(
       [&](auto maximize, auto l2, auto centered, auto has_buf) {
         parallel_chunks(n, [&](int64_t b, int64_t e) {
@@ -193,12 +196,12 @@ void rmsprop_update(T* p, const T* g, T* sq, T* grad_avg, T* buf, int64_t n, con
       a.maximize, a.weight_decay != T(0), grad_avg != nullptr, buf != nullptr);
 }
 
-template <typename T> struct AdagradArgs {
+template <typename T> struct AdagradScalars {
   T neg_clr, eps, weight_decay;
   bool maximize;
 };
 
-template <typename T> void adagrad_update(T* p, const T* g, T* sum, int64_t n, const AdagradArgs<T>& a) {
+template <typename T> void adagrad_update(T* p, const T* g, T* sum, int64_t n, const AdagradScalars<T>& a) {
   with_flags(
       [&](auto maximize, auto l2) {
         parallel_chunks(n, [&](int64_t b, int64_t e) {
@@ -233,7 +236,7 @@ template <typename T> void adagrad_update(T* p, const T* g, T* sum, int64_t n, c
 // sum |x|^p (or max |x| when p is inf) over a contiguous buffer, accumulated in double. Blocks of
 // fixed size are reduced in parallel and combined in block order, so the result does not depend on
 // the thread count.
-template <typename T> double norm_power_sum(const T* x, int64_t n, double p) {
+template <typename T> double power_sum(const T* x, int64_t n, double p) {
   constexpr int64_t kBlock = 16384;
   const int64_t blocks = (n + kBlock - 1) / kBlock;
   const bool inf = std::isinf(p);
@@ -279,6 +282,67 @@ template <typename T> double norm_power_sum(const T* x, int64_t n, double p) {
 template <typename T> void scale_inplace(T* x, int64_t n, T c) {
   parallel_chunks(n, [&](int64_t b, int64_t e) {
     for (int64_t i = b; i < e; ++i) x[i] *= c;
+  });
+}
+
+}  // namespace
+
+void sgd_step(const Tensor& p, const Tensor& g, const Tensor& buf, const SgdArgs& o) {
+  EMBER_DISPATCH_FLOATING(p.dtype(), "sgd_step_", [&]<typename T>() {
+    sgd_update<T>(p.data_ptr<T>(), g.data_ptr<T>(), o.momentum != 0 ? buf.data_ptr<T>() : nullptr, p.numel(),
+                  {T(o.lr), T(o.momentum), T(o.dampening), T(o.weight_decay), o.nesterov, o.maximize, o.first_step});
+  });
+}
+
+void adam_step(const Tensor& p, const Tensor& g, const Tensor& exp_avg, const Tensor& exp_avg_sq,
+               const Tensor& max_exp_avg_sq, const AdamArgs& o) {
+  const double bias_correction1 = 1 - std::pow(o.beta1, o.step);
+  const double bias_correction2 = 1 - std::pow(o.beta2, o.step);
+  const double step_size = o.lr / bias_correction1;
+  const bool decoupled = o.decoupled_weight_decay;
+  EMBER_DISPATCH_FLOATING(p.dtype(), "adam_step_", [&]<typename T>() {
+    AdamScalars<T> a{};
+    a.beta1 = T(o.beta1), a.beta2 = T(o.beta2);
+    a.one_minus_beta1 = T(1 - o.beta1), a.one_minus_beta2 = T(1 - o.beta2);
+    a.eps = T(o.eps);
+    a.weight_decay = decoupled ? T(0) : T(o.weight_decay);
+    a.decay_factor = decoupled ? T(1 - o.lr * o.weight_decay) : T(1);
+    a.bias_correction2_sqrt = T(std::sqrt(bias_correction2));
+    a.neg_step_size = T(-step_size);
+    a.maximize = o.maximize;
+    adam_update<T>(p.data_ptr<T>(), g.data_ptr<T>(), exp_avg.data_ptr<T>(), exp_avg_sq.data_ptr<T>(),
+                   max_exp_avg_sq.defined() ? max_exp_avg_sq.data_ptr<T>() : nullptr, p.numel(), a);
+  });
+}
+
+void rmsprop_step(const Tensor& p, const Tensor& g, const Tensor& square_avg, const Tensor& grad_avg,
+                  const Tensor& momentum_buffer, const RmspropArgs& o) {
+  EMBER_DISPATCH_FLOATING(p.dtype(), "rmsprop_step_", [&]<typename T>() {
+    RmspropScalars<T> a{T(-o.lr), T(o.alpha), T(1 - o.alpha), T(o.eps), T(o.weight_decay), T(o.momentum), o.centered,
+                     o.maximize};
+    rmsprop_update<T>(p.data_ptr<T>(), g.data_ptr<T>(), square_avg.data_ptr<T>(),
+                      o.centered ? grad_avg.data_ptr<T>() : nullptr,
+                      o.momentum > 0 ? momentum_buffer.data_ptr<T>() : nullptr, p.numel(), a);
+  });
+}
+
+void adagrad_step(const Tensor& p, const Tensor& g, const Tensor& sum, const AdagradArgs& o) {
+  const double clr = o.lr / (1 + (o.step - 1) * o.lr_decay);
+  EMBER_DISPATCH_FLOATING(p.dtype(), "adagrad_step_", [&]<typename T>() {
+    adagrad_update<T>(p.data_ptr<T>(), g.data_ptr<T>(), sum.data_ptr<T>(), p.numel(),
+                      {T(-clr), T(o.eps), T(o.weight_decay), o.maximize});
+  });
+}
+
+double norm_power_sum(const Tensor& t, double p) {
+  return EMBER_DISPATCH_FLOATING(t.dtype(), "norm_power_sum", [&]<typename T>() {
+    return power_sum<T>(t.data_ptr<T>(), t.numel(), p);
+  });
+}
+
+void scale(const Tensor& t, double c) {
+  EMBER_DISPATCH_FLOATING(t.dtype(), "foreach_mul_", [&]<typename T>() {
+    scale_inplace<T>(t.data_ptr<T>(), t.numel(), static_cast<T>(c));
   });
 }
 

@@ -1,4 +1,4 @@
-// Fused RNN / LSTM / GRU layers (see rnn_kernels.h for the packed layout and the plan).
+// Fused RNN / LSTM / GRU layers (see rnn.h for the packed layout and the plan).
 //
 // Why hand-written: a recurrent layer as a graph of elementwise ops costs a dozen tensors and
 // autograd nodes per time step (hundreds of steps per batch), and the gradient of W_hh as one
@@ -6,7 +6,7 @@
 // gradients are single GEMMs over every step at once. The float32 activations use the
 // vectorized exp of vec_math.h (the scalar tail uses the same arithmetic, so a row's values do not
 // depend on where the vector loop ends); float64 uses the C library.
-#include "backend/cpu/rnn_kernels.h"
+#include "backend/cpu/rnn.h"
 
 #include <omp.h>
 
@@ -18,11 +18,50 @@
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/parallel_range.h"
 #include "backend/cpu/vec_math.h"
+#include "core/op_helpers.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
 
 namespace {
+
+using backend::rnn_aux_count;
+using backend::rnn_gate_count;
+
+template <typename T>
+struct RnnLayerArgs {
+  RnnCell cell;
+  int64_t input_size, hidden_size, batch;  // I, H, B (= batch_sizes[0])
+  const int64_t* batch_sizes;              // (steps), non-increasing, each in [1, B]
+  int64_t steps;
+  bool reverse;                            // process steps T-1 .. 0
+  const T* x;                              // (N, I) contiguous, N = sum of batch_sizes
+  const T* w_ih;                           // (G*H, I)
+  const T* w_hh;                           // (G*H, H)
+  const T* b_ih;                           // (G*H) or null
+  const T* b_hh;                           // (G*H) or null
+};
+
+// y (N, H): the hidden state of every row; h_n, c_n (B, H): the state after each sequence's last
+// step (c only for LSTM). gates (N, G*H): scratch, left holding the activated gates (for plain RNNs
+// the new h). aux (N, A*H) with A = rnn_aux_count: what backward needs; null when no backward follows.
+template <typename T>
+void layer_forward(const RnnLayerArgs<T>& a, const T* h0, const T* c0, T* y, T* h_n, T* c_n, T* gates, T* aux);
+
+// Elements of scratch memory layer_backward needs for N rows, B sequences, hidden size H.
+inline int64_t rnn_backward_workspace(RnnCell c, int64_t N, int64_t B, int64_t H) {
+  int64_t G = rnn_gate_count(c) * H;
+  return N * G * (c == RnnCell::Gru ? 2 : 1) + 2 * B * H + N;
+}
+
+// Gradients of the forward above. dy (N, H), dh_n, dc_n (B, H): incoming gradients (dc_n only for
+// LSTM). Outputs (each may be null when not wanted; all fully overwritten): dx (N, I), dh0, dc0
+// (B, H), dw_ih (G*H, I), dw_hh (G*H, H), db_ih, db_hh (G*H). work: rnn_backward_workspace elements
+// (uninitialized; the caller's allocator can recycle it).
+template <typename T>
+void layer_backward(const RnnLayerArgs<T>& a, const T* gates, const T* aux, const T* dy, const T* dh_n,
+                        const T* dc_n, T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh, T* work);
+
 
 // ---- activations (scalar) ----
 template <typename T>
@@ -252,10 +291,9 @@ void hidden_product(int64_t bs, int64_t gates, int64_t H, int64_t j0, int64_t j1
     gemm<T>(false, true, bs, j1 - j0, H, T(1), h, H, w_hh + (k * H + j0) * H, H, beta, out + k * H + j0, ldo);
 }
 
-}  // namespace
 
 template <typename T>
-void rnn_layer_forward(const RnnLayerArgs<T>& a, const T* h0, const T* c0, T* y, T* h_n, T* c_n, T* gates,
+void layer_forward(const RnnLayerArgs<T>& a, const T* h0, const T* c0, T* y, T* h_n, T* c_n, T* gates,
                        T* aux) {
   const int64_t I = a.input_size, H = a.hidden_size, B = a.batch, nG = rnn_gate_count(a.cell), G = nG * H;
   const int64_t A = rnn_aux_count(a.cell) * H;
@@ -322,7 +360,7 @@ void rnn_layer_forward(const RnnLayerArgs<T>& a, const T* h0, const T* c0, T* y,
 }
 
 template <typename T>
-void rnn_layer_backward(const RnnLayerArgs<T>& a, const T* gates, const T* aux, const T* dy, const T* dh_n,
+void layer_backward(const RnnLayerArgs<T>& a, const T* gates, const T* aux, const T* dy, const T* dh_n,
                         const T* dc_n, T* dx, T* dh0, T* dc0, T* dw_ih, T* dw_hh, T* db_ih, T* db_hh,
                         T* work) {
   const int64_t I = a.input_size, H = a.hidden_size, B = a.batch, G = rnn_gate_count(a.cell) * H;
@@ -384,15 +422,43 @@ void rnn_layer_backward(const RnnLayerArgs<T>& a, const T* gates, const T* aux, 
   }
 }
 
-template void rnn_layer_forward<float>(const RnnLayerArgs<float>&, const float*, const float*, float*, float*, float*,
-                                       float*, float*);
-template void rnn_layer_forward<double>(const RnnLayerArgs<double>&, const double*, const double*, double*, double*,
-                                        double*, double*, double*);
-template void rnn_layer_backward<float>(const RnnLayerArgs<float>&, const float*, const float*, const float*,
-                                        const float*, const float*, float*, float*, float*, float*, float*, float*,
-                                        float*, float*);
-template void rnn_layer_backward<double>(const RnnLayerArgs<double>&, const double*, const double*, const double*,
-                                         const double*, const double*, double*, double*, double*, double*, double*,
-                                         double*, double*, double*);
+template <typename T>
+T* ptr_or_null(const Tensor& t) {
+  return t.defined() ? t.data_ptr<T>() : nullptr;
+}
+
+template <typename T>
+RnnLayerArgs<T> args_of(const Tensor& x, const RnnWeights& w, const RnnArgs& a, int64_t H, int64_t B, bool biases) {
+  return {a.cell, x.size(1), H, B, a.batch_sizes, a.steps, a.reverse, x.data_ptr<T>(), w.w_ih.data_ptr<T>(),
+          w.w_hh.data_ptr<T>(), biases ? ptr_or_null<T>(w.b_ih) : nullptr, biases ? ptr_or_null<T>(w.b_hh) : nullptr};
+}
+
+}  // namespace
+
+void rnn_layer(const Tensor& z, const Tensor& gates, const Tensor& aux, const Tensor& x, const Tensor& h0,
+               const Tensor& c0, const RnnWeights& w, const RnnArgs& a) {
+  const int64_t N = x.size(0), H = w.w_hh.size(1), B = a.batch_sizes[0];
+  const bool lstm = a.cell == RnnCell::Lstm;
+  EMBER_DISPATCH_FLOATING(x.dtype(), "rnn_layer", [&]<typename T>() {
+    T* zp = z.data_ptr<T>();
+    layer_forward<T>(args_of<T>(x, w, a, H, B, true), h0.data_ptr<T>(), ptr_or_null<T>(c0), zp, zp + N * H,
+                     lstm ? zp + (N + B) * H : nullptr, gates.data_ptr<T>(), ptr_or_null<T>(aux));
+  });
+}
+
+void rnn_layer_backward(const RnnGrads& d, const Tensor& gz, const Tensor& gates, const Tensor& aux, const Tensor& x,
+                        const RnnWeights& w, const RnnArgs& a) {
+  const int64_t N = x.size(0), H = w.w_hh.size(1), B = a.batch_sizes[0];
+  const bool lstm = a.cell == RnnCell::Lstm;
+  // Scratch from the tensor allocator, which recycles it between calls.
+  Tensor work = detail::make_tensor({rnn_backward_workspace(a.cell, N, B, H)}, x.dtype(), x.device());
+  EMBER_DISPATCH_FLOATING(x.dtype(), "rnn_layer_backward", [&]<typename T>() {
+    const T* gp = gz.data_ptr<T>();
+    layer_backward<T>(args_of<T>(x, w, a, H, B, false), gates.data_ptr<T>(), aux.data_ptr<T>(), gp, gp + N * H,
+                      lstm ? gp + (N + B) * H : nullptr, ptr_or_null<T>(d.dx), ptr_or_null<T>(d.dh0),
+                      ptr_or_null<T>(d.dc0), ptr_or_null<T>(d.dw_ih), ptr_or_null<T>(d.dw_hh), ptr_or_null<T>(d.db_ih),
+                      ptr_or_null<T>(d.db_hh), work.data_ptr<T>());
+  });
+}
 
 }  // namespace ember::cpu

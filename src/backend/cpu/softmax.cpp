@@ -1,7 +1,7 @@
-// Softmax-family kernels (see softmax_kernels.h). float rows use AVX2 and the vectorized expf of
+// Softmax-family kernels (see softmax.h). float rows use AVX2 and the vectorized expf of
 // vec_math.h; double and the column (inner > 1) case use plain loops the compiler vectorizes,
 // with exponentials evaluated a strip at a time.
-#include "backend/cpu/softmax_kernels.h"
+#include "backend/cpu/softmax.h"
 
 #include <omp.h>
 
@@ -11,6 +11,7 @@
 
 #include "backend/cpu/loops.h"
 #include "backend/cpu/vec_math.h"
+#include "core/op_helpers.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
@@ -328,7 +329,7 @@ void for_each_strip(int64_t outer, int64_t R, int64_t inner, F f) {
 }  // namespace
 
 template <typename T>
-void softmax_forward(const T* x, T* out, int64_t outer, int64_t R, int64_t inner, bool log) {
+void softmax_blocks(const T* x, T* out, int64_t outer, int64_t R, int64_t inner, bool log) {
   if (R == 0) return;
   if (inner == 1) {
     parallel_items(outer, outer * R, [&](int64_t o) { do_row_forward(x + o * R, out + o * R, R, log); });
@@ -341,7 +342,7 @@ void softmax_forward(const T* x, T* out, int64_t outer, int64_t R, int64_t inner
 }
 
 template <typename T>
-void softmax_backward(const T* g, const T* y, T* gx, int64_t outer, int64_t R, int64_t inner, bool log) {
+void softmax_backward_blocks(const T* g, const T* y, T* gx, int64_t outer, int64_t R, int64_t inner, bool log) {
   if (R == 0) return;
   if (inner == 1) {
     parallel_items(outer, outer * R, [&](int64_t o) { do_row_backward(g + o * R, y + o * R, gx + o * R, R, log); });
@@ -354,7 +355,7 @@ void softmax_backward(const T* g, const T* y, T* gx, int64_t outer, int64_t R, i
 }
 
 template <typename T>
-void logsumexp_forward(const T* x, T* out, int64_t outer, int64_t R, int64_t inner) {
+void logsumexp_blocks(const T* x, T* out, int64_t outer, int64_t R, int64_t inner) {
   if (R == 0) {
     std::fill(out, out + outer * inner, -std::numeric_limits<T>::infinity());
     return;
@@ -368,11 +369,23 @@ void logsumexp_forward(const T* x, T* out, int64_t outer, int64_t R, int64_t inn
   });
 }
 
-template void softmax_forward<float>(const float*, float*, int64_t, int64_t, int64_t, bool);
-template void softmax_forward<double>(const double*, double*, int64_t, int64_t, int64_t, bool);
-template void softmax_backward<float>(const float*, const float*, float*, int64_t, int64_t, int64_t, bool);
-template void softmax_backward<double>(const double*, const double*, double*, int64_t, int64_t, int64_t, bool);
-template void logsumexp_forward<float>(const float*, float*, int64_t, int64_t, int64_t);
-template void logsumexp_forward<double>(const double*, double*, int64_t, int64_t, int64_t);
+template void softmax_blocks<float>(const float*, float*, int64_t, int64_t, int64_t, bool);
+template void softmax_blocks<double>(const double*, double*, int64_t, int64_t, int64_t, bool);
+template void softmax_backward_blocks<float>(const float*, const float*, float*, int64_t, int64_t, int64_t, bool);
+template void softmax_backward_blocks<double>(const double*, const double*, double*, int64_t, int64_t, int64_t, bool);
+template void logsumexp_blocks<float>(const float*, float*, int64_t, int64_t, int64_t);
+template void logsumexp_blocks<double>(const double*, double*, int64_t, int64_t, int64_t);
+
+void softmax(const Tensor& out, const Tensor& x, Block3 b, bool log) {
+  EMBER_DISPATCH_FLOATING(x.dtype(), log ? "log_softmax" : "softmax", [&]<typename T>() {
+    softmax_blocks(x.data_ptr<T>(), out.data_ptr<T>(), b.outer, b.R, b.inner, log);
+  });
+}
+
+void softmax_backward(const Tensor& gx, const Tensor& g, const Tensor& y, Block3 b, bool log) {
+  EMBER_DISPATCH_FLOATING(y.dtype(), "softmax_backward", [&]<typename T>() {
+    softmax_backward_blocks(g.data_ptr<T>(), y.data_ptr<T>(), gx.data_ptr<T>(), b.outer, b.R, b.inner, log);
+  });
+}
 
 }  // namespace ember::cpu

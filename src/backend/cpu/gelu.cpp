@@ -1,4 +1,4 @@
-#include "backend/cpu/gelu_kernel.h"
+#include "backend/cpu/gelu.h"
 
 #include <algorithm>
 

@@ -1,5 +1,6 @@
 #pragma once
-// GELU with the tanh approximation over contiguous float32 buffers, vectorized (AVX2+FMA).
+// GELU with the tanh approximation over contiguous float32 buffers, vectorized (AVX2+FMA); a
+// helper of unary.cpp.
 //
 // Why hand-written: the generic elementwise path calls glibc's scalar tanhf per element, which made
 // GELU and its backward about a quarter of GPT-2 training time. With u = sqrt(2/pi) (x + 0.044715 x^3),

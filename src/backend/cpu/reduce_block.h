@@ -1,5 +1,5 @@
 #pragma once
-// A generic reduction driver over the contiguous blocks of ops/reduce_plan.h: row-major [O, R]
+// A generic reduction driver over contiguous blocks (backend::ReduceShape): row-major [O, R]
 // (src[o * R + r]) or column-major [R, O] (src[r * O + o]). The op is a small struct, inlined:
 //
 //   using Acc = ...;                              accumulator state

@@ -1,9 +1,9 @@
-// Fused attention forward and backward (see attention_kernel.h). Per query tile:
+// Fused attention forward and backward (see attention.h). Per query tile:
 //   forward:  s = scale * q_t k_j^T; m' = max(m, rowmax s); p = exp(s - m'); l = l e^(m - m') + rowsum p;
 //             o = o e^(m - m') + (p * keep) v_j; at the end o /= l, lse = m + log l.
 //   backward: p = exp(scale * q_t k_j^T - lse); dv_j += (p * keep)^T do_t; dp = (do_t v_j^T) * keep;
 //             ds = scale * p * (dp - D) with D = rowsum(do * o); dq_t += ds k_j; dk_j += ds^T q_t.
-#include "backend/cpu/attention_kernel.h"
+#include "backend/cpu/attention.h"
 
 #include <omp.h>
 
@@ -13,11 +13,38 @@
 
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/vec_math.h"
+#include "core/op_helpers.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
 
 namespace {
+
+// One operand of shape (BH, rows, cols): matrix b starts at data + offset[b], rows are ld apart,
+// columns are contiguous.
+struct AttnOperand {
+  const float* data = nullptr;
+  const int64_t* offset = nullptr;  // BH entries
+  int64_t ld = 0;
+};
+
+// A written operand, laid out the same way.
+struct AttnResult {
+  float* data = nullptr;
+  const int64_t* offset = nullptr;  // BH entries
+  int64_t ld = 0;
+};
+
+struct AttnProblem {
+  int64_t BH = 0, L = 0, S = 0, E = 0, Ev = 0;  // q (BH, L, E), k (BH, S, E), v (BH, S, Ev)
+  float scale = 1.0f;
+  bool causal = false;  // query i sees keys j <= i (top-left aligned)
+  // Dropout on the probabilities: bit (bh * L + i) * S + j of keep_bits set = kept (scaled by
+  // keep_scale); null = no dropout.
+  const uint64_t* keep_bits = nullptr;
+  float keep_scale = 1.0f;
+};
+
 
 constexpr int64_t kTileQ = 64;   // query rows per tile
 constexpr int64_t kTileK = 256;  // keys per tile: the whole row at GPT-size contexts
@@ -213,9 +240,7 @@ int thread_count(const AttnProblem& p) {
   return static_cast<int>(std::max<int64_t>(1, std::min<int64_t>(get_num_threads(), p.BH)));
 }
 
-}  // namespace
-
-void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, AttnResult out, float* lse) {
+void forward_all(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, AttnResult out, float* lse) {
   const int nt = thread_count(p);
 #pragma omp parallel num_threads(nt)
   {
@@ -225,7 +250,7 @@ void attention_forward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnO
   }
 }
 
-void attention_backward(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, AttnOperand out,
+void backward_all(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand v, AttnOperand out,
                         const float* lse, AttnOperand gout, AttnResult gq, AttnResult gk, AttnResult gv) {
   const int nt = thread_count(p);
 #pragma omp parallel num_threads(nt)
@@ -234,6 +259,74 @@ void attention_backward(const AttnProblem& p, AttnOperand q, AttnOperand k, Attn
 #pragma omp for schedule(static)
     for (int64_t bh = 0; bh < p.BH; ++bh) backward_head(p, bh, q, k, v, out, lse, gout, gq, gk, gv, s, pz, dp, D);
   }
+}
+
+Shape batch_of(const Tensor& t) { return Shape(t.shape().begin(), t.shape().end() - 2); }
+
+// Row layout of a (*, rows, cols) operand: per-matrix offsets from the storage base, leading dim.
+struct Layout {
+  std::vector<int64_t> offset;
+  int64_t ld = 0;
+};
+
+Layout layout_of(const Tensor& t) {
+  const int64_t nd = t.dim(), rows = t.size(-2), cols = t.size(-1);
+  Layout lay;
+  lay.ld = rows == 1 ? cols : t.stride(-2);
+  Shape batch = batch_of(t);
+  const int64_t count = detail::shape_numel(batch);
+  lay.offset.resize(count);
+  Shape idx(batch.size(), 0);
+  for (int64_t i = 0; i < count; ++i) {
+    int64_t o = t.storage_offset();
+    for (int64_t d = 0; d < nd - 2; ++d) o += idx[d] * t.strides()[d];
+    lay.offset[i] = o;
+    for (int64_t d = nd - 3; d >= 0; --d) {
+      if (++idx[d] < batch[d]) break;
+      idx[d] = 0;
+    }
+  }
+  return lay;
+}
+
+// Offsets count from the storage base, since the views' own offsets differ.
+AttnOperand operand(const Tensor& t, const Layout& lay) {
+  return {static_cast<const float*>(t.impl().storage->data), lay.offset.data(), lay.ld};
+}
+AttnResult result(const Tensor& t, const Layout& lay) {
+  return {static_cast<float*>(t.impl().storage->data), lay.offset.data(), lay.ld};
+}
+
+AttnProblem problem_of(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& keep_bits, const AttnArgs& a) {
+  AttnProblem p;
+  p.BH = detail::shape_numel(batch_of(q));
+  p.L = q.size(-2), p.S = k.size(-2), p.E = q.size(-1), p.Ev = v.size(-1);
+  p.scale = a.scale;
+  p.causal = a.causal;
+  if (keep_bits.defined()) {
+    p.keep_bits = reinterpret_cast<const uint64_t*>(keep_bits.data_ptr<int64_t>());
+    p.keep_scale = a.keep_scale;
+  }
+  return p;
+}
+
+}  // namespace
+
+void attention(const Tensor& out, const Tensor& lse, const Tensor& q, const Tensor& k, const Tensor& v,
+               const Tensor& keep_bits, const AttnArgs& a) {
+  const AttnProblem p = problem_of(q, k, v, keep_bits, a);
+  const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v), lo = layout_of(out);
+  forward_all(p, operand(q, lq), operand(k, lk), operand(v, lv), result(out, lo), lse.data_ptr<float>());
+}
+
+void attention_backward(const Tensor& gq, const Tensor& gk, const Tensor& gv, const Tensor& q, const Tensor& k,
+                        const Tensor& v, const Tensor& out, const Tensor& lse, const Tensor& gout,
+                        const Tensor& keep_bits, const AttnArgs& a) {
+  const AttnProblem p = problem_of(q, k, v, keep_bits, a);
+  const Layout lq = layout_of(q), lk = layout_of(k), lv = layout_of(v), lo = layout_of(out), lg = layout_of(gout),
+               lgq = layout_of(gq), lgk = layout_of(gk), lgv = layout_of(gv);
+  backward_all(p, operand(q, lq), operand(k, lk), operand(v, lv), operand(out, lo), lse.data_ptr<float>(),
+               operand(gout, lg), result(gq, lgq), result(gk, lgk), result(gv, lgv));
 }
 
 }  // namespace ember::cpu

@@ -1,13 +1,14 @@
-// Index kernels over (A, M, B) blocks: A = elements before the indexed dim, M = its size,
-// B = elements after it. Copies move raw bytes (any dtype); accumulating kernels dispatch on the
+// Index kernels (see index.h) over (A, M, B) blocks: A = elements before the indexed dim, M = its
+// size, B = elements after it. Copies move raw bytes (any dtype); accumulating kernels dispatch on the
 // numeric type. Accumulation into one output location always happens in index order on one
 // thread, so results do not depend on the thread count.
+#include "backend/cpu/index.h"
+
 #include <algorithm>
 #include <cstring>
 #include <vector>
 
 #include "backend/cpu/parallel_range.h"
-#include "backend/cpu/shape_kernels.h"
 #include "core/op_helpers.h"
 
 namespace ember::cpu {
@@ -37,9 +38,21 @@ int64_t first_of(const std::vector<int64_t>& first_bad) {
 
 }  // namespace
 
-void index_select(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t n, int64_t A, int64_t M,
-                  int64_t B) {
+int64_t index_bounds(const Tensor& index, int64_t size) {
+  const int64_t* p = index.data_ptr<int64_t>();
+  const int64_t n = index.numel();
+  int64_t bad = 0;  // branch-free first pass: bad indices are the rare case
+  for (int64_t i = 0; i < n; ++i) bad |= static_cast<int64_t>(!in_range(p[i], size));
+  if (!bad) return -1;
+  for (int64_t i = 0; i < n; ++i)
+    if (!in_range(p[i], size)) return i;
+  return -1;
+}
+
+void index_select(const Tensor& out, const Tensor& src, const Tensor& index, Block3 src_amb) {
   if (out.numel() == 0) return;
+  const int64_t* idx = index.data_ptr<int64_t>();
+  const int64_t n = index.numel(), A = src_amb.outer, M = src_amb.R, B = src_amb.inner;
   dispatch_bytes(out.element_size(), [&]<typename U>() {
     const U* s = static_cast<const U*>(src.raw_data());
     U* o = static_cast<U*>(out.raw_data());
@@ -69,8 +82,10 @@ void index_select(const Tensor& out, const Tensor& src, const int64_t* idx, int6
   });
 }
 
-void index_add(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t n, int64_t A, int64_t M, int64_t B) {
+void index_add(const Tensor& out, const Tensor& src, const Tensor& index, Block3 out_amb) {
   if (src.numel() == 0) return;
+  const int64_t* idx = index.data_ptr<int64_t>();
+  const int64_t n = index.numel(), A = out_amb.outer, M = out_amb.R, B = out_amb.inner;
   EMBER_DISPATCH_NUMERIC(out.dtype(), "index_add", [&]<typename T>() {
     const T* s = src.data_ptr<T>();
     T* o = out.data_ptr<T>();
@@ -89,8 +104,10 @@ void index_add(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t
   });
 }
 
-int64_t gather(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t A, int64_t M, int64_t n, int64_t B) {
+int64_t gather(const Tensor& out, const Tensor& src, const Tensor& index, Block3 index_anb, int64_t M) {
   if (out.numel() == 0) return -1;
+  const int64_t* idx = index.data_ptr<int64_t>();
+  const int64_t A = index_anb.outer, n = index_anb.R, B = index_anb.inner;
   const int64_t chunks = num_chunks(A * n, A * n * B);
   std::vector<int64_t> first_bad(chunks, -1);
   dispatch_bytes(out.element_size(), [&]<typename U>() {
@@ -130,9 +147,10 @@ int64_t gather(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t
   return first_of(first_bad);
 }
 
-int64_t scatter_add(const Tensor& out, const Tensor& src, const int64_t* idx, int64_t A, int64_t M, int64_t n,
-                    int64_t B) {
+int64_t scatter_add(const Tensor& out, const Tensor& src, const Tensor& index, Block3 index_anb, int64_t M) {
   if (src.numel() == 0) return -1;
+  const int64_t* idx = index.data_ptr<int64_t>();
+  const int64_t A = index_anb.outer, n = index_anb.R, B = index_anb.inner;
   const bool by_a = A > 1;
   const int64_t items = by_a ? A : (B + 15) / 16;  // blocks a, or 16-column groups of B
   const int64_t chunks = num_chunks(items, A * n * B);
@@ -170,6 +188,65 @@ int64_t scatter_add(const Tensor& out, const Tensor& src, const int64_t* idx, in
     });
   });
   return first_of(first_bad);
+}
+
+void pick_along_dim(const Tensor& out, const Tensor& src, const Tensor& index, Block3 l) {
+  const int64_t* idx = index.data_ptr<int64_t>();
+  EMBER_DISPATCH_ALL(src.dtype(), "pick_along_dim", [&]<typename T>() {
+    const T* s = src.data_ptr<T>();
+    T* o = out.data_ptr<T>();
+    for (int64_t a = 0; a < l.outer; ++a)
+      for (int64_t j = 0; j < l.inner; ++j) {
+        int64_t k = idx[a * l.inner + j];
+        o[a * l.inner + j] = (k >= 0 && k < l.R) ? s[(a * l.R + k) * l.inner + j] : T(0);
+      }
+  });
+}
+
+void put_along_dim(const Tensor& out, const Tensor& val, const Tensor& index, Block3 l) {
+  const int64_t* idx = index.data_ptr<int64_t>();
+  EMBER_DISPATCH_ALL(val.dtype(), "put_along_dim", [&]<typename T>() {
+    const T* v = val.data_ptr<T>();
+    T* o = out.data_ptr<T>();
+    for (int64_t a = 0; a < l.outer; ++a)
+      for (int64_t j = 0; j < l.inner; ++j) {
+        int64_t k = idx[a * l.inner + j];
+        if (k >= 0 && k < l.R) o[(a * l.R + k) * l.inner + j] = v[a * l.inner + j];
+      }
+  });
+}
+
+void one_hot(const Tensor& out, const Tensor& index) {
+  const int64_t* p = index.data_ptr<int64_t>();
+  const int64_t n = index.numel(), C = out.shape().back();
+  int64_t* o = out.data_ptr<int64_t>();
+  for (int64_t i = 0; i < n; ++i) o[i * C + p[i]] = 1;
+}
+
+ClassTargets class_targets(const Tensor& index, const Tensor& ignored, const Tensor& weight64, const Tensor& target,
+                           const Tensor& class_weight, int64_t C, int64_t ignore_index) {
+  ClassTargets r;
+  const int64_t* tp = target.data_ptr<int64_t>();
+  const double* cw = class_weight.defined() ? class_weight.data_ptr<double>() : nullptr;
+  int64_t* ip = index.data_ptr<int64_t>();
+  bool* ig = ignored.data_ptr<bool>();
+  double* w = weight64.data_ptr<double>();
+  for (int64_t i = 0; i < target.numel(); ++i) {
+    int64_t k = tp[i];
+    ig[i] = k == ignore_index;
+    if (ig[i]) {
+      ip[i] = -1, w[i] = 0;
+      continue;
+    }
+    if (k < 0 || k >= C) {
+      r.bad = i;
+      return r;
+    }
+    ip[i] = k;
+    w[i] = cw ? cw[k] : 1.0;
+    r.total += w[i];
+  }
+  return r;
 }
 
 }  // namespace ember::cpu

@@ -1,10 +1,14 @@
 // cat: each output row (the elements before `dim`, flattened) is the inputs' rows laid end to end,
 // so contiguous same-dtype inputs copy as one memcpy per (row, input).
+// tril / triu: each matrix row keeps one contiguous column range and zeroes the rest (all-zero
+// bytes are zero in every dtype), so rows are a memcpy plus memsets.
+#include "backend/cpu/shape.h"
+
+#include <algorithm>
 #include <cstring>
 
-#include "backend/cpu/kernels.h"
+#include "backend/cpu/copy.h"
 #include "backend/cpu/parallel_range.h"
-#include "backend/cpu/shape_kernels.h"
 #include "core/op_helpers.h"
 
 namespace ember::cpu {
@@ -47,6 +51,29 @@ void cat(const Tensor& out, const std::vector<Tensor>& inputs, int64_t dim) {
   parallel_range(outer, outer * row, [&](int64_t o0, int64_t o1) {
     for (int64_t o = o0; o < o1; ++o)
       for (auto& b : blocks) std::memcpy(dst + (o * row + b.off) * isz, b.src + o * b.len * isz, b.len * isz);
+  });
+}
+
+void triangle(const Tensor& out, const Tensor& src, int64_t diagonal, bool lower) {
+  const Shape& s = out.shape();
+  const int64_t R = s[s.size() - 2], C = s.back();
+  const int64_t rows = R == 0 ? 0 : out.numel() / C;
+  if (C == 0 || rows == 0) return;
+  const int64_t isz = static_cast<int64_t>(out.element_size());
+  char* dst = static_cast<char*>(out.raw_data());
+  const char* in = static_cast<const char*>(src.raw_data());
+  parallel_range(rows, rows * C, [&](int64_t r0, int64_t r1) {
+    for (int64_t r = r0; r < r1; ++r) {
+      int64_t i = r % R;
+      // Kept columns [lo, hi): tril keeps j <= i + diagonal, triu keeps j >= i + diagonal.
+      int64_t lo = lower ? 0 : std::clamp<int64_t>(i + diagonal, 0, C);
+      int64_t hi = lower ? std::clamp<int64_t>(i + diagonal + 1, 0, C) : C;
+      char* o = dst + r * C * isz;
+      const char* x = in + r * C * isz;
+      if (lo > 0) std::memset(o, 0, lo * isz);
+      if (hi > lo) std::memcpy(o + lo * isz, x + lo * isz, (hi - lo) * isz);
+      if (hi < C) std::memset(o + hi * isz, 0, (C - hi) * isz);
+    }
   });
 }
 
