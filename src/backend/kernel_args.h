@@ -19,7 +19,7 @@ enum class UnaryOp {
 };
 struct UnaryArgs {
   double slope = 0;                  // LeakyRelu
-  std::optional<Scalar> lo, hi;      // Clamp
+  std::optional<Scalar> lo{}, hi{};  // Clamp
 };
 
 // ---- reductions ----
@@ -104,11 +104,11 @@ struct RnnArgs {
 // The weights of one layer and direction: w_ih (G*H, I), w_hh (G*H, H), b_ih, b_hh (G*H) or
 // undefined; all contiguous.
 struct RnnWeights {
-  Tensor w_ih, w_hh, b_ih, b_hh;
+  Tensor w_ih{}, w_hh{}, b_ih{}, b_hh{};
 };
 // The gradients rnn_layer_backward writes; undefined ones are not wanted.
 struct RnnGrads {
-  Tensor dx, dh0, dc0, dw_ih, dw_hh, db_ih, db_hh;
+  Tensor dx{}, dh0{}, dc0{}, dw_ih{}, dw_hh{}, db_ih{}, db_hh{};
 };
 
 // ---- fused optimizer steps (the formulas of ember/ops/optim_step.h) ----
