@@ -73,10 +73,11 @@ TEST(Trainer, EpochRunLearnsAndRecordsHistory) {
 }
 
 TEST(Trainer, EpochRunResumesExactly) {
-  TrainRun whole = epoch_run({.epochs = 4});
+  auto decay = [](int64_t step) { return 0.1 / (1.0 + 0.1 * static_cast<double>(step)); };  // counts resumed steps
+  TrainRun whole = epoch_run({.epochs = 4, .lr_at = decay});
   test::TempDir dir;
-  TrainRun first = epoch_run({.epochs = 2, .checkpoint_dir = dir.path()});
-  TrainRun rest = epoch_run({.epochs = 4, .checkpoint_dir = dir.path(), .resume = "auto"});
+  TrainRun first = epoch_run({.epochs = 2, .lr_at = decay, .checkpoint_dir = dir.path()});
+  TrainRun rest = epoch_run({.epochs = 4, .lr_at = decay, .checkpoint_dir = dir.path(), .resume = "auto"});
   EXPECT_TRUE(rest.fit.resumed);
   std::vector<double> steps = first.fit.step_losses;
   steps.insert(steps.end(), rest.fit.step_losses.begin(), rest.fit.step_losses.end());

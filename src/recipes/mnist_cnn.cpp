@@ -86,9 +86,9 @@ train::ClassifierEvaluation evaluate(models::MnistCNN& net, data::DataLoader& lo
 }
 
 // --mean/--std, else the training images' own statistics (0.1307, 0.3081 for MNIST).
-std::pair<double, double> normalization(const MnistCnnConfig& c, const std::string& root) {
+std::pair<double, double> normalization(const MnistCnnConfig& c, const Tensor& train_images) {
   if (!std::isnan(c.mean) && !std::isnan(c.std)) return {c.mean, c.std};
-  auto [mean, sd] = detail::pixel_mean_std(data::MNIST(root, true).images());
+  auto [mean, sd] = detail::pixel_mean_std(train_images);
   return {std::isnan(c.mean) ? mean : c.mean, std::isnan(c.std) ? sd : c.std};
 }
 
@@ -108,13 +108,16 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
   std::string root = data::resolve_data_root(cfg.data_root);
 
   // Inputs are standardized with the training set's mean and std, as PyTorch's MNIST example does.
-  const auto [mean, sd] = normalization(cfg, root);
-  dist.out(out) << "Normalization: mean " << mean << ", std " << sd
-                << (std::isnan(cfg.mean) || std::isnan(cfg.std) ? " (from the training images)" : "") << "\n";
-  data::Transform norm = data::Normalize({mean}, {sd});
+  // Those are known once the images are loaded (once), so the transforms read them from here.
+  auto standardize = std::make_shared<data::Transform>();
+  data::Transform norm = [standardize](const Tensor& x, Generator& g) { return (*standardize)(x, g); };
   data::Transform train_tf = norm;
   if (cfg.augment) train_tf = data::Compose({data::RandomAffine({-10.0, 10.0}, {0.1, 0.1}), norm});
   auto full_train = std::make_shared<data::MNIST>(root, true, train_tf);
+  const auto [mean, sd] = normalization(cfg, full_train->images());
+  *standardize = data::Normalize({mean}, {sd});
+  dist.out(out) << "Normalization: mean " << mean << ", std " << sd
+                << (std::isnan(cfg.mean) || std::isnan(cfg.std) ? " (from the training images)" : "") << "\n";
   std::shared_ptr<const data::Dataset> train_set = full_train;
   std::shared_ptr<const data::Dataset> eval_set;
   if (cfg.validation_size > 0) {

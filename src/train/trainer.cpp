@@ -226,9 +226,10 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
   const bool tty = opt_.progress && stdout_is_tty() && dist_.is_main();
   int64_t total_samples = 0, total_tokens = 0;
   double total_seconds = 0;
+  int64_t steps = loader.size();
+  if (opt_.max_steps_per_epoch > 0) steps = std::min(steps, opt_.max_steps_per_epoch);
+  int64_t global_step = start * steps;  // lr_at's step counts the epochs before a resume too
   for (int64_t epoch = start; epoch < opt_.epochs; ++epoch) {
-    int64_t steps = loader.size();
-    if (opt_.max_steps_per_epoch > 0) steps = std::min(steps, opt_.max_steps_per_epoch);
     ProgressBar bar("epoch " + std::to_string(epoch + 1), steps, tty);
     double running = 0;
     int64_t step = 0, samples = 0, correct = 0, tokens = 0;
@@ -236,7 +237,7 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
     std::vector<double> losses;  // per step: the loss (and, for a summed loss, the batch size)
     for (const data::Batch& b : loader) {
       if (step >= steps) break;
-      StepOutput o = run_step(step_fn, b, r.steps_done);
+      StepOutput o = run_step(step_fn, b, global_step++);
       const double l = o.loss.item();
       running += l;
       losses.push_back(l);

@@ -58,7 +58,8 @@ struct TrainerOptions {
   // reported as the mean over steps.
   bool loss_is_sum = false;
   double grad_clip = 0;             // clip the global gradient norm to this (0: off)
-  // Per-step learning rate, set on every parameter group before the step (empty: untouched).
+  // Per-step learning rate, set on every parameter group before the step (empty: untouched). The
+  // step counts from the run's start, resumed steps included.
   std::function<double(int64_t step)> lr_at{};
   // Outputs ("" -> nothing, or the file of that name in checkpoint_dir when there is one).
   std::string checkpoint_dir{};       // <dir>/last.safetensors at each epoch or evaluation
