@@ -1,0 +1,73 @@
+#pragma once
+// Shared by the binding files of ember._C: nanobind, the Scalar caster, shape parsing and one
+// init function per area (each in its own file, as MLX's python/src).
+#include <nanobind/nanobind.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/shared_ptr.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/tuple.h>
+#include <nanobind/stl/vector.h>
+
+#include "ember/ember.h"
+
+namespace nb = nanobind;
+
+// Python bool / int / float (and numpy scalars, through __index__ / __float__) -> ember::Scalar,
+// remembering which it was: 2 * t keeps an integer tensor integral, 2.0 * t promotes it.
+namespace nanobind::detail {
+template <> struct type_caster<ember::Scalar> {
+  // NB_TYPE_CASTER's members, spelled out: Scalar has no default constructor.
+  using Value = ember::Scalar;
+  static constexpr auto Name = const_name("float | int | bool");
+  template <typename T_> using Cast = movable_cast_t<T_>;
+  template <typename T_> static constexpr bool can_cast() { return true; }
+  explicit operator Value*() { return &value; }
+  explicit operator Value&() { return (Value&)value; }
+  explicit operator Value&&() { return (Value&&)value; }
+  Value value{0.0};
+  bool from_python(handle src, uint8_t flags, cleanup_list*) noexcept {
+    PyObject* o = src.ptr();
+    if (PyBool_Check(o)) { value = ember::Scalar(o == Py_True); return true; }
+    if (PyLong_CheckExact(o) || (!PyFloat_Check(o) && PyIndex_Check(o))) {
+      long long v = PyLong_AsLongLong(o);
+      if (v == -1 && PyErr_Occurred()) { PyErr_Clear(); return false; }
+      value = ember::Scalar(v);
+      return true;
+    }
+    if (PyFloat_Check(o) || ((flags & (uint8_t)cast_flags::convert) && PyNumber_Check(o) &&
+                             Py_TYPE(o)->tp_as_number && Py_TYPE(o)->tp_as_number->nb_float)) {
+      double d = PyFloat_AsDouble(o);
+      if (d == -1.0 && PyErr_Occurred()) { PyErr_Clear(); return false; }
+      value = ember::Scalar(d);
+      return true;
+    }
+    return false;
+  }
+  static handle from_cpp(const ember::Scalar& s, rv_policy, cleanup_list*) noexcept {
+    if (s.kind == ember::Scalar::Kind::Bool) return PyBool_FromLong(s.i ? 1 : 0);
+    if (s.kind == ember::Scalar::Kind::Int) return PyLong_FromLongLong(s.i);
+    return PyFloat_FromDouble(s.d);
+  }
+};
+}  // namespace nanobind::detail
+
+namespace ember::py {
+
+// A shape given PyTorch's ways: f(2, 3), f((2, 3)), f([2, 3]) or f(ember.Size) -> {2, 3}.
+// `op` and `arg` name the call in the TypeError.
+Shape shape_from_args(const nb::args& args, const char* op, const char* arg = "size");
+Shape shape_from_object(nb::handle h, const char* op, const char* arg = "size");
+// Raises TypeError("op(): argument 'arg' must be ..., not <type>").
+[[noreturn]] void type_error(const char* op, const char* arg, const char* expected, nb::handle got);
+
+void init_dtype(nb::module_& m);
+void init_tensor(nb::module_& m);
+void init_ops(nb::module_& m);
+void init_autograd(nb::module_& m);
+void init_nn(nb::module_& m);
+void init_optim(nb::module_& m);
+void init_data(nb::module_& m);
+void init_io(nb::module_& m);
+
+}  // namespace ember::py
