@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command: installs dependencies, builds, runs the whole suite, then runs the
+# The README's test command: installs dependencies, builds, runs the whole suite (C++ and, after
+# `pip install .` into build/venv, Python), then runs the
 # unit tests and the CLI's error paths again under AddressSanitizer + UndefinedBehaviorSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +9,9 @@ jobs="$(nproc)"
 echo "== Release build and tests"
 bash scripts/build.sh
 ctest --test-dir build --output-on-failure -j"$jobs"
+echo "== Python package (pip install . into build/venv) and its tests"
+bash scripts/python_env.sh
+build/venv/bin/python -m pytest tests/python -q -p no:cacheprovider
 if [[ "${EMBER_SKIP_SANITIZERS:-0}" != "1" ]]; then
   echo "== ASan + UBSan build and tests"
   # Only what the sanitizer pass runs: the library, the unit tests and the CLI. -O1 with line
