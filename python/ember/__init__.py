@@ -22,3 +22,4 @@ from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # 
 from . import autograd  # noqa: E402
 
 __version__ = "0.1.0"
+from . import optim, utils, datasets, transforms  # noqa: E402
