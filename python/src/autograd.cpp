@@ -82,12 +82,13 @@ void init_autograd(nb::module_& m) {
     nb::list r;
     for (const Tensor& t : g) r.append(t.defined() ? nb::cast(t) : nb::none());
     return nb::tuple(r);
-  });
+  }, nb::arg("outputs"), nb::arg("inputs"), nb::arg("grad_outputs").none(), nb::arg("retain_graph"),
+     nb::arg("create_graph"), nb::arg("allow_unused"));
   m.def("_autograd_backward", [](const std::vector<Tensor>& outputs, nb::handle grads, bool retain_graph, bool create_graph) {
     std::vector<Tensor> g = grads.is_none() ? std::vector<Tensor>{} : tensors_or_undefined(grads);
     nb::gil_scoped_release release;
     autograd::backward(outputs, g, retain_graph, create_graph);
-  });
+  }, nb::arg("outputs"), nb::arg("grads").none(), nb::arg("retain_graph"), nb::arg("create_graph"));
   m.def("_function_attach", &attach, nb::arg("outputs"), nb::arg("inputs"), nb::arg("backward"), nb::arg("name"),
         nb::arg("differentiable"));
   m.def("_grad_fn_name", [](const Tensor& t) -> nb::object {
