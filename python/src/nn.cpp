@@ -59,6 +59,13 @@ void init_nn(nb::module_& parent) {
 
   // The impl a handle points at: Python's identity for tensors that C++ may hand out as new objects.
   m.def("_impl_id", [](const Tensor& t) { return reinterpret_cast<uintptr_t>(&t.impl()); });
+  // Module.to(dtype) of a Python module tree: nn::Module::to's in-place conversion (identity, grads
+  // and tied tensors kept) over every parameter and buffer the tree holds.
+  m.def("_convert_in_place", [](const std::vector<Tensor>& tensors, DType dtype) {
+    nn::Module holder;
+    for (size_t i = 0; i < tensors.size(); ++i) holder.register_buffer(std::to_string(i), tensors[i]);
+    holder.to(dtype);
+  }, nb::arg("tensors"), nb::arg("dtype"));
   // The C++ seed network, to check that ember.nn draws the same initial weights.
   nb::class_<models::MnistCNN, nn::Module>(m, "_MnistCNN")
       .def(nb::init<int64_t, double>(), nb::arg("fc1_in") = 64 * 12 * 12, nb::arg("dropout") = 0.0);

@@ -37,7 +37,14 @@ void init_nn_layers(nb::module_& m) {
       .def(nb::init<int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, bool>(), nb::arg("in_channels"),
            nb::arg("out_channels"), nb::arg("kernel_size"), nb::arg("stride"), nb::arg("padding"), nb::arg("dilation"),
            nb::arg("groups"), nb::arg("bias"))
-      .def("forward", forward1<nn::Conv1d>(), nb::arg("input"), nogil);
+      .def("forward", forward1<nn::Conv1d>(), nb::arg("input"), nogil)
+      .def_ro("in_channels", &nn::Conv1d::in_channels)
+      .def_ro("out_channels", &nn::Conv1d::out_channels)
+      .def_ro("kernel_size", &nn::Conv1d::kernel_size)
+      .def_ro("stride", &nn::Conv1d::stride)
+      .def_ro("padding", &nn::Conv1d::padding)
+      .def_ro("dilation", &nn::Conv1d::dilation)
+      .def_ro("groups", &nn::Conv1d::groups);
   tensor_members<nn::Conv1d>({{"weight", &nn::Conv1d::weight}, {"bias", &nn::Conv1d::bias}});
   nb::class_<nn::Conv2d, Module>(m, "Conv2d")
       .def("__init__", [](nn::Conv2d* self, int64_t in, int64_t out, const Shape& k, const Shape& s, const Shape& p,
@@ -45,7 +52,14 @@ void init_nn_layers(nb::module_& m) {
         new (self) nn::Conv2d(in, out, pair(k), pair(s), pair(p), pair(d), groups, bias);
       }, nb::arg("in_channels"), nb::arg("out_channels"), nb::arg("kernel_size"), nb::arg("stride"),
            nb::arg("padding"), nb::arg("dilation"), nb::arg("groups"), nb::arg("bias"))
-      .def("forward", forward1<nn::Conv2d>(), nb::arg("input"), nogil);
+      .def("forward", forward1<nn::Conv2d>(), nb::arg("input"), nogil)
+      .def_ro("in_channels", &nn::Conv2d::in_channels)
+      .def_ro("out_channels", &nn::Conv2d::out_channels)
+      .def_ro("kernel_size", &nn::Conv2d::kernel_size)
+      .def_ro("stride", &nn::Conv2d::stride)
+      .def_ro("padding", &nn::Conv2d::padding)
+      .def_ro("dilation", &nn::Conv2d::dilation)
+      .def_ro("groups", &nn::Conv2d::groups);
   tensor_members<nn::Conv2d>({{"weight", &nn::Conv2d::weight}, {"bias", &nn::Conv2d::bias}});
   nb::class_<nn::ConvTranspose2d, Module>(m, "ConvTranspose2d")
       .def("__init__", [](nn::ConvTranspose2d* self, int64_t in, int64_t out, const Shape& k, const Shape& s,
@@ -53,7 +67,15 @@ void init_nn_layers(nb::module_& m) {
         new (self) nn::ConvTranspose2d(in, out, pair(k), pair(s), pair(p), pair(op), groups, bias, pair(d));
       }, nb::arg("in_channels"), nb::arg("out_channels"), nb::arg("kernel_size"), nb::arg("stride"),
            nb::arg("padding"), nb::arg("output_padding"), nb::arg("groups"), nb::arg("bias"), nb::arg("dilation"))
-      .def("forward", forward1<nn::ConvTranspose2d>(), nb::arg("input"), nogil);
+      .def("forward", forward1<nn::ConvTranspose2d>(), nb::arg("input"), nogil)
+      .def_ro("in_channels", &nn::ConvTranspose2d::in_channels)
+      .def_ro("out_channels", &nn::ConvTranspose2d::out_channels)
+      .def_ro("kernel_size", &nn::ConvTranspose2d::kernel_size)
+      .def_ro("stride", &nn::ConvTranspose2d::stride)
+      .def_ro("padding", &nn::ConvTranspose2d::padding)
+      .def_ro("dilation", &nn::ConvTranspose2d::dilation)
+      .def_ro("groups", &nn::ConvTranspose2d::groups)
+      .def_ro("output_padding", &nn::ConvTranspose2d::output_padding);
   tensor_members<nn::ConvTranspose2d>({{"weight", &nn::ConvTranspose2d::weight}, {"bias", &nn::ConvTranspose2d::bias}});
 
   nb::class_<nn::MaxPool2d, Module>(m, "MaxPool2d")
