@@ -197,12 +197,14 @@ class _BatchNorm(_Layer1):
     _cpp_attrs = ("num_features", "eps", "momentum", "affine", "track_running_stats")
 
     def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True, device=None,
-                 dtype=None):
+                 dtype=None, *, bias=True):
         super().__init__()
         if momentum is None:
             raise NotImplementedError(f"{type(self).__name__}(momentum=None) (a cumulative average) is not supported "
                                       "by ember")
         self._adopt(self._cpp_class(num_features, eps, momentum, affine, track_running_stats))
+        if affine and not bias:
+            self.bias = None
         self._finish(device, dtype)
 
     def _adopt(self, cpp, memo=None):
@@ -212,8 +214,8 @@ class _BatchNorm(_Layer1):
             self._buffers.setdefault(b, None)
 
     def extra_repr(self):
-        return ("{num_features}, eps={eps}, momentum={momentum}, affine={affine}, "
-                "track_running_stats={track_running_stats}".format(**self.__dict__))
+        return ("{num_features}, eps={eps}, momentum={momentum}, affine={affine}, bias={use_bias}, "
+                "track_running_stats={track_running_stats}".format(**self.__dict__, use_bias=self.bias is not None))
 
     def reset_running_stats(self):
         if self.track_running_stats:
@@ -249,7 +251,8 @@ class LayerNorm(_Layer1):
         self._absent("weight", "bias")
 
     def extra_repr(self):
-        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+        return (f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}, "
+                f"bias={self.bias is not None}")
 
 
 class Dropout(_Layer1):
