@@ -3,12 +3,13 @@ import json
 import os
 
 import ember
+from ember.serialization import load
 
 GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "golden")
 
 
 def golden(name):
-    return ember.load(os.path.join(GOLDEN, name + ".safetensors"))
+    return load(os.path.join(GOLDEN, name + ".safetensors"))
 
 
 def golden_json(name):
