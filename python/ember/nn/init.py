@@ -1,6 +1,5 @@
 """``ember.nn.init`` (torch.nn.init): in-place initializers over ember::nn::init; each returns the tensor
 it was given and records no gradient. Randomness comes from the default generator (ember.manual_seed)."""
-import math
 
 from .. import _C
 from ._utils import _check_tensor
@@ -80,4 +79,3 @@ def kaiming_normal_(tensor, a=0, mode="fan_in", nonlinearity="leaky_relu", gener
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "zeros_", "ones_",
            "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_"]
-del math
