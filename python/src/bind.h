@@ -71,3 +71,25 @@ void init_data(nb::module_& m);
 void init_io(nb::module_& m);
 
 }  // namespace ember::py
+
+// ---- ember._C._nn: nn.cpp (Module base, tensor-member registry) and nn_*.cpp ----
+#include <functional>
+#include <typeinfo>
+
+#include "ember/nn/module.h"
+
+namespace ember::py {
+void init_nn_layers(nb::module_& m);
+void init_nn_seq(nb::module_& m);
+void init_nn_functional(nb::module_& m);
+// A layer's forward reads its tensor members (Linear::weight), not Module's name table, so
+// replacing a parameter from Python (lin.weight = Parameter(...)) must update both; each bound
+// layer registers its members here by name.
+using TensorMember = std::function<Tensor*(nn::Module&)>;
+void register_tensor_member(const std::type_info& type, const std::string& name, TensorMember get);
+template <class M>
+void tensor_members(std::initializer_list<std::pair<const char*, Tensor M::*>> members) {
+  for (auto [n, p] : members)
+    register_tensor_member(typeid(M), n, [p](nn::Module& m) { return &(static_cast<M&>(m).*p); });
+}
+}  // namespace ember::py
