@@ -23,3 +23,5 @@ from . import autograd  # noqa: E402
 
 __version__ = "0.1.0"
 from . import optim, utils, datasets, transforms  # noqa: E402
+from . import nn  # noqa: E402
+from .serialization import save, load  # noqa: E402

@@ -78,16 +78,23 @@ struct LoaderIter {
   std::shared_ptr<DataLoader> loader;
   DataLoader::Iterator it;
   bool started = false;
+  LoaderIter(std::shared_ptr<DataLoader> l) : loader(std::move(l)) {}
+  LoaderIter(LoaderIter&&) = default;
+  // An abandoned epoch (next(iter(loader))) joins its workers here. Without the GIL: a worker
+  // may be waiting for it to run a Python transform.
+  ~LoaderIter() {
+    if (it == DataLoader::Iterator()) return;
+    nb::gil_scoped_release r;
+    it = DataLoader::Iterator();
+  }
   nb::object next() {
     {
       nb::gil_scoped_release r;
       if (!started) it = loader->begin(), started = true;
       else if (!(it == DataLoader::Iterator())) ++it;
+      if (it == DataLoader::Iterator()) it = DataLoader::Iterator();  // stops and joins the workers now
     }
-    if (it == DataLoader::Iterator()) {
-      it = DataLoader::Iterator();  // stops and joins the workers now
-      throw nb::stop_iteration();
-    }
+    if (it == DataLoader::Iterator()) throw nb::stop_iteration();
     const Batch& b = *it;
     nb::list out;
     out.append(b.data);
