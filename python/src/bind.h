@@ -71,3 +71,12 @@ void init_data(nb::module_& m);
 void init_io(nb::module_& m);
 
 }  // namespace ember::py
+// ember.Tensor's methods and the op functions, called from init_tensor (python/src/tensor_ops.h).
+namespace ember::py {
+void init_ops_elementwise(nb::module_& m, nb::class_<Tensor>& cls);
+void init_ops_reduce(nb::module_& m, nb::class_<Tensor>& cls);
+void init_ops_shape(nb::module_& m, nb::class_<Tensor>& cls);
+void init_tensor_index(nb::module_& m, nb::class_<Tensor>& cls);
+void init_tensor_interop(nb::module_& m, nb::class_<Tensor>& cls);
+void init_tensor_factories(nb::module_& m, nb::class_<Tensor>& cls);
+}  // namespace ember::py
