@@ -34,12 +34,13 @@ Tensor index_tensor_of(nb::handle h) {
   return tensor_from_data(h, std::nullopt, false);
 }
 
-void add_advanced(Parsed& p, int64_t dim, const Tensor& idx) {
+// `src` is the dim in the indexed tensor, for the message (PyTorch's numbering).
+void add_advanced(Parsed& p, int64_t dim, const Tensor& idx, int64_t src) {
   int64_t size = p.view.size(dim);
   Advanced a{dim, idx.shape(), idx.to_vector<int64_t>()};
   for (int64_t& v : a.values) {
     if (v < -size || v >= size)
-      index_error("index " + std::to_string(v) + " is out of bounds for dimension " + std::to_string(dim) + " with size " + std::to_string(size));
+      index_error("index " + std::to_string(v) + " is out of bounds for dimension " + std::to_string(src) + " with size " + std::to_string(size));
     if (v < 0) v += size;
   }
   p.adv.push_back(std::move(a));
@@ -71,13 +72,14 @@ Parsed parse(const Tensor& t, nb::handle index) {
     index_error("too many indices for tensor of dimension " + std::to_string(t.dim()));
   }
   Parsed p{t, {}};
-  int64_t d = 0;
+  int64_t d = 0, src = 0;  // the dim in the view and in t
   for (nb::handle it : items) {
     PyObject* o = it.ptr();
     if (it.is_none()) {
       p.view = p.view.unsqueeze(d++);
     } else if (o == Py_Ellipsis) {
       d += t.dim() - consumed;
+      src += t.dim() - consumed;
     } else if (PySlice_Check(o)) {
       Py_ssize_t start, stop, step;
       if (PySlice_Unpack(o, &start, &stop, &step) < 0) throw nb::python_error();
@@ -86,14 +88,16 @@ Parsed parse(const Tensor& t, nb::handle index) {
       PySlice_AdjustIndices(size, &start, &stop, step);
       if (!(start == 0 && stop == size && step == 1)) p.view = p.view.slice(d, start, std::max<int64_t>(start, stop), step);
       ++d;
+      ++src;
     } else if (is_int_index(it)) {
       int64_t i = nb::cast<int64_t>(it), size = p.view.size(d);
       if (i < -size || i >= size)
-        index_error("index " + std::to_string(i) + " is out of bounds for dimension " + std::to_string(d) + " with size " + std::to_string(size));
+        index_error("index " + std::to_string(i) + " is out of bounds for dimension " + std::to_string(src) + " with size " + std::to_string(size));
       p.view = p.view.select(d, i < 0 ? i + size : i);
+      ++src;
     } else if (PyBool_Check(o)) {  // x[True] adds a dim of 1, x[False] one of 0
       p.view = p.view.unsqueeze(d);
-      add_advanced(p, d++, o == Py_True ? zeros({1}, DType::Int64) : empty({0}, DType::Int64));
+      add_advanced(p, d++, o == Py_True ? zeros({1}, DType::Int64) : empty({0}, DType::Int64), src);
     } else {
       if (!nb::isinstance<Tensor>(it) && !PySequence_Check(o) && !is_array_like(it))
         index_error(std::string("only integers, slices (`:`), ellipsis (`...`), None and long or boolean tensors are valid indices (got ") +
@@ -102,20 +106,21 @@ Parsed parse(const Tensor& t, nb::handle index) {
       if (idx.dtype() == DType::Bool) {
         if (idx.dim() == 0) {
           p.view = p.view.unsqueeze(d);
-          add_advanced(p, d++, idx.item<bool>() ? zeros({1}, DType::Int64) : empty({0}, DType::Int64));
+          add_advanced(p, d++, idx.item<bool>() ? zeros({1}, DType::Int64) : empty({0}, DType::Int64), src);
           continue;
         }
         for (int64_t j = 0; j < idx.dim(); ++j)
           if (d + j >= p.view.dim() || idx.size(j) != p.view.size(d + j))
             index_error("The shape of the mask " + shape_list(idx.shape()) + " at index " + std::to_string(j) +
-                        " does not match the shape of the indexed tensor " + shape_list(p.view.shape()) + " at index " + std::to_string(d + j));
+                        " does not match the shape of the indexed tensor " + shape_list(t.shape()) + " at index " + std::to_string(src + j));
         std::vector<Tensor> nz = nonzero_indices(idx);
-        for (int64_t j = 0; j < idx.dim(); ++j) add_advanced(p, d + j, nz[j]);
+        for (int64_t j = 0; j < idx.dim(); ++j) add_advanced(p, d + j, nz[j], src + j);
         d += idx.dim();
+        src += idx.dim();
       } else {
         if (!is_integral(idx.dtype()))
           index_error("tensors used as indices must be long, int or bool tensors (got " + std::string(dtype_name(idx.dtype())) + ")");
-        add_advanced(p, d++, idx);
+        add_advanced(p, d++, idx, src++);
       }
     }
   }
