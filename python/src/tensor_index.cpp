@@ -269,8 +269,8 @@ std::vector<Tensor> nonzero_indices(const Tensor& t) {
 }
 
 void init_tensor_index(nb::module_& m, nb::class_<Tensor>& cls) {
-  cls.def("__getitem__", &getitem, nb::arg("indices"));
-  cls.def("__setitem__", [](Tensor& t, nb::handle i, nb::handle v) { setitem(t, i, v); }, nb::arg("indices"), nb::arg("value"));
+  cls.def("__getitem__", &getitem, nb::arg("indices").none());
+  cls.def("__setitem__", [](Tensor& t, nb::handle i, nb::handle v) { setitem(t, i, v); }, nb::arg("indices").none(), nb::arg("value"));
   auto nonzero = [](const Tensor& t, bool as_tuple) -> nb::object {
     std::vector<Tensor> idx = nonzero_indices(t);
     if (as_tuple) return nb::tuple(nb::cast(idx));

@@ -59,6 +59,7 @@ def test_int_tensor_and_numpy_indices():
     np.testing.assert_array_equal(t[ember.tensor(1)].numpy(), A[1])
     np.testing.assert_array_equal(t[np.int64(2), 1].numpy(), A[2, 1])
     assert t[[]].shape == (0, 4, 5)
+    assert ember.tensor(1.0)[None].shape == (1,) and t[None, 0, None].shape == (1, 1, 4, 5)
 
 
 def test_gradients_flow_through_indexing():

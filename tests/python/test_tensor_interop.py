@@ -104,7 +104,8 @@ def test_tensor_from_numpy_copies_and_keeps_dtype():
 def test_tolist_and_scalars():
     assert ember.tensor([[1, 2], [3, 4]]).tolist() == [[1, 2], [3, 4]]
     assert ember.tensor([True, False]).tolist() == [True, False]
-    assert ember.tensor(2.5).tolist() == 2.5
+    assert ember.tensor(2.5).tolist() == 2.5 and ember.tensor(2.5).shape == ()
+    assert ember.tensor([]).dtype == ember.float32 and ember.tensor([[]]).shape == (1, 0)
     assert isinstance(ember.tensor(3).tolist(), int)
     assert ember.tensor([0.5, 1.5], dtype=ember.bfloat16).tolist() == [0.5, 1.5]
     assert ember.tensor(2**60).item() == 2**60  # exact beyond 2^53
