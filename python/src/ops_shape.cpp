@@ -170,10 +170,11 @@ void init_ops_shape(nb::module_& m, nb::class_<Tensor>& cls) {
   m.def("is_floating_point", [](const Tensor& t) { return t.is_floating_point(); }, nb::arg("input"));
   m.def("clone", [](const Tensor& t) { return t.clone(); }, nb::arg("input"));
 
-  // ---- linear algebra ----
-  def_both(m, cls, "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, nb::arg("other"));
-  def_both(m, cls, "mm", [](const Tensor& a, const Tensor& b) { return mm(a, b); }, nb::arg("mat2"));
-  def_both(m, cls, "bmm", [](const Tensor& a, const Tensor& b) { return bmm(a, b); }, nb::arg("mat2"));
+  // ---- linear algebra (long calls: other Python threads run meanwhile) ----
+  auto nogil = nb::call_guard<nb::gil_scoped_release>();
+  def_both(m, cls, "matmul", [](const Tensor& a, const Tensor& b) { return matmul(a, b); }, nb::arg("other"), nogil);
+  def_both(m, cls, "mm", [](const Tensor& a, const Tensor& b) { return mm(a, b); }, nb::arg("mat2"), nogil);
+  def_both(m, cls, "bmm", [](const Tensor& a, const Tensor& b) { return bmm(a, b); }, nb::arg("mat2"), nogil);
   def_both(m, cls, "dot", [](const Tensor& a, const Tensor& b) { return dot(a, b); }, nb::arg("tensor"));
   def_both(m, cls, "mv", [](const Tensor& a, const Tensor& v) {
     EMBER_CHECK(a.dim() == 2 && v.dim() == 1, "mv", "expects a 2-D matrix and a 1-D vector, got shapes ",
@@ -188,7 +189,7 @@ void init_ops_shape(nb::module_& m, nb::class_<Tensor>& cls) {
     }, nb::arg("vec2"));
   def_both(m, cls, "addmm", [](const Tensor& c, const Tensor& a, const Tensor& b, Scalar beta, Scalar alpha) {
     return addmm(c, a, b, beta, alpha);
-  }, nb::arg("mat1"), nb::arg("mat2"), nb::kw_only(), nb::arg("beta") = 1, nb::arg("alpha") = 1);
+  }, nb::arg("mat1"), nb::arg("mat2"), nb::kw_only(), nb::arg("beta") = 1, nb::arg("alpha") = 1, nogil);
   m.def("linear", [](const Tensor& x, const Tensor& w, std::optional<Tensor> b) { return linear(x, w, b.value_or(Tensor())); },
         nb::arg("input"), nb::arg("weight"), nb::arg("bias").none() = nb::none());
 }
