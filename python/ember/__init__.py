@@ -6,8 +6,26 @@ Code written for PyTorch runs with its imports changed: ``import ember as torch`
 from . import _C
 from ._C import Error, Tensor, device, dtype, promote_types
 from ._C import manual_seed, set_num_threads, get_num_threads, is_grad_enabled
-from ._C import tensor, zeros, ones, empty, rand, randn
-from ._C import relu, softmax, log_softmax, matmul, sum, mean
+# creation and random numbers
+from ._C import (tensor, as_tensor, from_numpy, from_dlpack, scalar_tensor, zeros, ones, empty, full,
+                 zeros_like, ones_like, empty_like, full_like, arange, linspace, eye, rand, randn, randint,
+                 randperm, bernoulli, normal, rand_like, randn_like, randint_like, Generator, default_generator,
+                 seed, initial_seed, get_rng_state, set_rng_state)
+# elementwise
+from ._C import (add, sub, subtract, rsub, mul, multiply, div, divide, true_divide, pow, maximum, minimum,
+                 neg, negative, exp, log, log1p, erf, sqrt, rsqrt, square, abs, absolute, sign, sin, cos,
+                 tanh, sigmoid, relu, reciprocal, clamp, clip, clamp_min, clamp_max, where, addcmul, addcdiv,
+                 eq, ne, not_equal, lt, less, le, less_equal, gt, greater, ge, greater_equal, logical_and,
+                 logical_or, logical_xor, logical_not, isnan, isinf, isfinite, isclose, allclose, equal)
+# reductions
+from ._C import (sum, mean, var, std, var_mean, std_mean, amax, amin, max, min, argmax, argmin, logsumexp,
+                 norm, prod, cumsum, any, all, count_nonzero, softmax, log_softmax)
+# shape, indexing, linear algebra
+from ._C import (cat, concat, concatenate, stack, hstack, vstack, split, chunk, unbind, index_select, gather,
+                 scatter_add, masked_fill, masked_select, nonzero, argwhere, tril, triu, flatten, unflatten,
+                 reshape, transpose, swapaxes, swapdims, permute, squeeze, unsqueeze, narrow, select, t,
+                 movedim, moveaxis, flip, broadcast_to, broadcast_tensors, broadcast_shapes, clone, numel,
+                 is_tensor, is_floating_point, matmul, mm, bmm, dot, mv, outer, ger, addmm)
 
 # dtypes, with PyTorch's aliases
 bool = dtype.bool  # noqa: A001 (shadows the builtin inside this namespace, as torch.bool does)

@@ -93,3 +93,13 @@ void tensor_members(std::initializer_list<std::pair<const char*, Tensor M::*>> m
     register_tensor_member(typeid(M), n, [p](nn::Module& m) { return &(static_cast<M&>(m).*p); });
 }
 }  // namespace ember::py
+
+// ember.Tensor's methods and the op functions, called from init_tensor (python/src/tensor_ops.h).
+namespace ember::py {
+void init_ops_elementwise(nb::module_& m, nb::class_<Tensor>& cls);
+void init_ops_reduce(nb::module_& m, nb::class_<Tensor>& cls);
+void init_ops_shape(nb::module_& m, nb::class_<Tensor>& cls);
+void init_tensor_index(nb::module_& m, nb::class_<Tensor>& cls);
+void init_tensor_interop(nb::module_& m, nb::class_<Tensor>& cls);
+void init_tensor_factories(nb::module_& m, nb::class_<Tensor>& cls);
+}  // namespace ember::py

@@ -3,9 +3,22 @@
 // backward) are bound directly, with no Python in between.
 #include <cmath>
 
-#include "bind.h"
+#include "tensor_ops.h"
 
 namespace ember::py {
+
+std::optional<Shape> dims_arg(nb::handle h, const char* op, const char* arg) {
+  if (h.is_none()) return std::nullopt;
+  return shape_from_object(h, op, arg);
+}
+
+Device device_arg(nb::handle h, const char* op) {
+  if (h.is_none()) return default_device();
+  if (nb::isinstance<Device>(h)) return nb::cast<Device>(h);
+  if (nb::isinstance<nb::str>(h)) return nb::cast<Device>(nb::module_::import_("ember._C").attr("device")(h));
+  type_error(op, "device", "an ember.device or str", h);
+}
+
 namespace {
 
 nb::object tensor_or_none(const Tensor& t) { return t.defined() ? nb::cast(t) : nb::none(); }
@@ -146,7 +159,6 @@ void init_tensor(nb::module_& m) {
       .def("expand", [](const Tensor& t, nb::args shape) { return t.expand(shape_from_args(shape, "expand")); })
       .def("expand_as", &Tensor::expand_as, nb::arg("other"))
       .def("permute", [](const Tensor& t, nb::args dims) { return t.permute(shape_from_args(dims, "permute", "dims")); })
-      .def("transpose", &Tensor::transpose, nb::arg("dim0"), nb::arg("dim1"))
       .def("t", &Tensor::t)
       .def_prop_ro("T", [](const Tensor& t) {
         Shape dims(t.dim());
@@ -156,8 +168,6 @@ void init_tensor(nb::module_& m) {
       .def_prop_ro("mT", [](const Tensor& t) { return t.transpose(-2, -1); })
       .def("narrow", &Tensor::narrow, nb::arg("dim"), nb::arg("start"), nb::arg("length"))
       .def("select", &Tensor::select, nb::arg("dim"), nb::arg("index"))
-      .def("squeeze", [](const Tensor& t, std::optional<int64_t> dim) { return dim ? t.squeeze(*dim) : t.squeeze(); },
-           nb::arg("dim") = nb::none())
       .def("unsqueeze", &Tensor::unsqueeze, nb::arg("dim"))
       .def("flatten", &Tensor::flatten, nb::arg("start_dim") = 0, nb::arg("end_dim") = -1)
       .def("unflatten", &Tensor::unflatten, nb::arg("dim"), nb::arg("sizes"))
@@ -210,11 +220,49 @@ void init_tensor(nb::module_& m) {
            nb::arg("other"), nb::kw_only(), nb::arg("alpha") = 1)
       .def("sub_", [](nb::object self, Scalar o) { nb::cast<Tensor&>(self).sub_(o); return self; }, nb::arg("other"))
       .def("mul_", inplace([](Tensor& a, const auto& b) { a.mul_(b); }), nb::arg("other"))
-      .def("div_", inplace([](Tensor& a, const auto& b) { a.div_(b); }), nb::arg("other"))
-      .def("uniform_", [](nb::object self, double from, double to) { nb::cast<Tensor&>(self).uniform_(from, to); return self; },
-           nb::arg("from_") = 0.0, nb::arg("to") = 1.0)
-      .def("normal_", [](nb::object self, double mean, double std) { nb::cast<Tensor&>(self).normal_(mean, std); return self; },
-           nb::arg("mean") = 0.0, nb::arg("std") = 1.0);
+      .def("div_", inplace([](Tensor& a, const auto& b) { a.div_(b); }), nb::arg("other"));
+  cls.def("__rmatmul__", [](const Tensor& a, const Tensor& b) { return matmul(b, a); }, nb::is_operator())
+      .def("__xor__", [](const Tensor& a, const Tensor& b) { return ne(a.to(DType::Bool), b.to(DType::Bool)); }, nb::is_operator())
+      .def("__rand__", [](const Tensor& a, const Tensor& b) { return logical_and(b, a); }, nb::is_operator())
+      .def("__ror__", [](const Tensor& a, const Tensor& b) { return logical_or(b, a); }, nb::is_operator())
+      .def("__iter__", [](const Tensor& t) {
+        if (t.dim() == 0) throw nb::type_error("iteration over a 0-d tensor");
+        return nb::iter(nb::cast(unbind(t, 0)));
+      })
+      .def("__contains__", [](const Tensor& t, nb::handle v) {
+        Tensor e = nb::isinstance<Tensor>(v) ? eq(t, nb::cast<const Tensor&>(v)) : eq(t, nb::cast<Scalar>(v));
+        return any(e).item<bool>();
+      })
+      .def("__format__", [](nb::handle self, const std::string& spec) {
+        const Tensor& t = nb::cast<const Tensor&>(self);
+        nb::object v = t.dim() == 0 ? item(t) : nb::str(self);
+        return nb::str(("{:" + spec + "}").c_str()).attr("format")(v);
+      })
+      .def("__deepcopy__", [](const Tensor& t, nb::handle) {
+        Tensor c = t.detach().clone();
+        if (t.requires_grad()) c.requires_grad_(true);
+        return c;
+      }, nb::arg("memo"))
+      .def("__copy__", [](const Tensor& t) { return t; })
+      .def("type_as", [](const Tensor& t, const Tensor& o) { return t.to(o.dtype()); }, nb::arg("other"))
+      .def("type", [](const Tensor& t, std::optional<DType> dt) -> nb::object {
+        if (dt) return nb::cast(t.to(*dt));
+        static const char* names[] = {"ember.BoolTensor", "ember.IntTensor", "ember.LongTensor", "ember.HalfTensor",
+                                      "ember.BFloat16Tensor", "ember.FloatTensor", "ember.DoubleTensor"};
+        DType all[] = {DType::Bool, DType::Int32, DType::Int64, DType::Float16, DType::BFloat16, DType::Float32, DType::Float64};
+        for (int i = 0; i < 7; ++i) if (all[i] == t.dtype()) return nb::str(names[i]);
+        return nb::str("ember.Tensor");
+      }, nb::arg("dtype").none() = nb::none())
+      .def("get_device", [](const Tensor& t) { return t.device().is_cpu() ? -1 : static_cast<int>(t.device().index); })
+      .def_prop_ro("itemsize", [](const Tensor& t) { return t.element_size(); })
+      .def_prop_ro("nbytes", [](const Tensor& t) { return t.element_size() * static_cast<size_t>(t.numel()); });
+
+  init_ops_elementwise(m, cls);
+  init_ops_reduce(m, cls);
+  init_ops_shape(m, cls);
+  init_tensor_index(m, cls);
+  init_tensor_interop(m, cls);
+  init_tensor_factories(m, cls);
 }
 
 }  // namespace ember::py
