@@ -55,7 +55,12 @@ void init_data_text(nb::module_& d) {
       }, nb::arg("texts"), nb::arg("labels"))
       .def("__len__", &TextSplit::size)
       .def_prop_ro("texts", [](const TextSplit& s) { return str_list(s.texts); })
-      .def_ro("labels", &TextSplit::labels);
+      .def_ro("labels", &TextSplit::labels)
+      // WordTokenizer.build over these texts without a round trip through Python strings.
+      .def("build_vocab", [](const TextSplit& s, int64_t min_freq, std::optional<int64_t> max_size) {
+        nb::gil_scoped_release r;
+        return text::WordTokenizer::build(s.texts, {.min_freq = min_freq, .max_size = max_size});
+      }, nb::arg("min_freq") = 1, nb::arg("max_size").none() = nb::none());
   d.def("read_imdb_file", [](const std::string& path) {
     nb::gil_scoped_release r;
     return read_imdb_file(path);

@@ -81,7 +81,8 @@ void json_pickle(nb::class_<Tok>& c) {
 }
 
 void init_char(nb::module_& t) {
-  nb::class_<CharTokenizer> c(t, "CharTokenizer",
+  // dynamic_attr: Hugging Face users set tok.pad_token (ember/text.py).
+  nb::class_<CharTokenizer> c(t, "CharTokenizer", nb::dynamic_attr(),
                               "One token per byte over the sorted distinct bytes of a text (char-rnn, nanoGPT).");
   c.def_static("from_text", [](nb::handle text) {
         std::string_view s = text_arg(text, "CharTokenizer.from_text");
@@ -202,7 +203,7 @@ void init_word(nb::module_& t) {
 }
 
 void init_gpt2(nb::module_& t) {
-  nb::class_<GPT2Tokenizer>(t, "GPT2Tokenizer", "GPT-2's byte-level BPE (the ids of OpenAI's encoder and tiktoken).")
+  nb::class_<GPT2Tokenizer>(t, "GPT2Tokenizer", nb::dynamic_attr(), "GPT-2's byte-level BPE (the ids of OpenAI's encoder and tiktoken).")
       .def_static("from_files", [](const std::string& encoder_json, const std::string& vocab_bpe) {
         nb::gil_scoped_release r;
         return GPT2Tokenizer::from_files(encoder_json, vocab_bpe);
