@@ -99,7 +99,7 @@ void init_data_text(nb::module_& d) {
         nb::gil_scoped_release r;
         if (tok) new (self) CharLMDataset(std::string(text), std::move(*tok), train_fraction);
         else new (self) CharLMDataset(std::string(text), train_fraction);
-      }, nb::arg("text"), nb::arg("train_fraction") = 0.9, nb::arg("tokenizer").none() = nb::none())
+      }, nb::arg("text").none(), nb::arg("train_fraction") = 0.9, nb::arg("tokenizer").none() = nb::none())
       .def_static("from_file", [](const std::string& path, double train_fraction,
                                   std::optional<text::CharTokenizer> tok) {
         nb::gil_scoped_release r;

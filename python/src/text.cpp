@@ -88,7 +88,7 @@ void init_char(nb::module_& t) {
         std::string_view s = text_arg(text, "CharTokenizer.from_text");
         nb::gil_scoped_release r;
         return CharTokenizer::from_text(s);
-      }, nb::arg("text"))
+      }, nb::arg("text").none())
       .def_static("from_vocab", [](nb::handle vocab) {
         std::vector<uint8_t> bytes;
         if (PyUnicode_Check(vocab.ptr()) || PyBytes_Check(vocab.ptr())) {
@@ -98,7 +98,7 @@ void init_char(nb::module_& t) {
           bytes = nb::cast<std::vector<uint8_t>>(vocab);
         }
         return CharTokenizer::from_vocab(bytes);
-      }, nb::arg("vocab"))
+      }, nb::arg("vocab").none())
       .def_prop_ro("vocab_size", &CharTokenizer::vocab_size)
       .def("__len__", &CharTokenizer::vocab_size)
       .def_prop_ro("vocab", [](const CharTokenizer& tok) {  // id -> byte
@@ -117,19 +117,19 @@ void init_char(nb::module_& t) {
           ids = tok.encode(s);
         }
         return to_list(ids);
-      }, nb::arg("text"))
+      }, nb::arg("text").none())
       .def("encode_tensor", [](const CharTokenizer& tok, nb::handle text) {
         std::string_view s = text_arg(text, "CharTokenizer.encode_tensor");
         nb::gil_scoped_release r;
         return tok.encode_tensor(s);
-      }, nb::arg("text"))
+      }, nb::arg("text").none())
       .def("decode", [](const CharTokenizer& tok, nb::handle ids) {
         return to_str(decode_arg(ids, "CharTokenizer.decode", [&](const auto& x) { return tok.decode(x); }));
-      }, nb::arg("ids"))
+      }, nb::arg("ids").none())
       .def("decode_bytes", [](const CharTokenizer& tok, nb::handle ids) {
         std::string s = decode_arg(ids, "CharTokenizer.decode_bytes", [&](const auto& x) { return tok.decode(x); });
         return nb::bytes(s.data(), s.size());
-      }, nb::arg("ids"))
+      }, nb::arg("ids").none())
       .def("__repr__", [](const CharTokenizer& tok) {
         return "CharTokenizer(vocab_size=" + std::to_string(tok.vocab_size()) + ")";
       });
@@ -153,15 +153,15 @@ void init_word(nb::module_& t) {
         nb::list out;
         for (const auto& w : words) out.append(to_str(w));
         return out;
-      }, nb::arg("text"))
+      }, nb::arg("text").none())
       .def_static("build", [](nb::handle texts, int64_t min_freq, std::optional<int64_t> max_size) {
         std::vector<std::string> v = texts_arg(texts, "WordTokenizer.build");
         nb::gil_scoped_release r;
         return WordTokenizer::build(v, {.min_freq = min_freq, .max_size = max_size});
-      }, nb::arg("texts"), nb::arg("min_freq") = 1, nb::arg("max_size").none() = nb::none())
+      }, nb::arg("texts").none(), nb::arg("min_freq") = 1, nb::arg("max_size").none() = nb::none())
       .def_static("from_words", [](nb::handle words) {
         return WordTokenizer::from_words(texts_arg(words, "WordTokenizer.from_words"));
-      }, nb::arg("words"))
+      }, nb::arg("words").none())
       .def_prop_ro("vocab_size", &WordTokenizer::vocab_size)
       .def("__len__", &WordTokenizer::vocab_size)
       .def_prop_ro("vocab", [](const WordTokenizer& tok) {  // id -> token
@@ -177,7 +177,7 @@ void init_word(nb::module_& t) {
       })
       .def("id_of", [](const WordTokenizer& tok, nb::handle w) {
         return tok.id_of(text_arg(w, "WordTokenizer.id_of", "word"));
-      }, nb::arg("word"))
+      }, nb::arg("word").none())
       .def("token", [](const WordTokenizer& tok, int64_t id) { return to_str(tok.token(id)); }, nb::arg("id"))
       .def("encode", [](const WordTokenizer& tok, nb::handle text) {
         std::string_view s = text_arg(text, "WordTokenizer.encode");
@@ -187,15 +187,15 @@ void init_word(nb::module_& t) {
           ids = tok.encode(s);
         }
         return to_list(ids);
-      }, nb::arg("text"))
+      }, nb::arg("text").none())
       .def("encode_tensor", [](const WordTokenizer& tok, nb::handle text) {
         std::string_view s = text_arg(text, "WordTokenizer.encode_tensor");
         nb::gil_scoped_release r;
         return tok.encode_tensor(s);
-      }, nb::arg("text"))
+      }, nb::arg("text").none())
       .def("decode", [](const WordTokenizer& tok, nb::handle ids, bool keep_padding) {
         return to_str(decode_arg(ids, "WordTokenizer.decode", [&](const auto& x) { return tok.decode(x, keep_padding); }));
-      }, nb::arg("ids"), nb::arg("keep_padding") = false)
+      }, nb::arg("ids").none(), nb::arg("keep_padding") = false)
       .def("__repr__", [](const WordTokenizer& tok) {
         return "WordTokenizer(vocab_size=" + std::to_string(tok.vocab_size()) + ")";
       });
@@ -220,19 +220,19 @@ void init_gpt2(nb::module_& t) {
           ids = tok.encode(s, {.allow_special = allow_special});
         }
         return to_list(ids);
-      }, nb::arg("text"), nb::arg("allow_special") = false)
+      }, nb::arg("text").none(), nb::arg("allow_special") = false)
       .def("encode_tensor", [](const GPT2Tokenizer& tok, nb::handle text, bool allow_special) {
         std::string_view s = text_arg(text, "GPT2Tokenizer.encode_tensor");
         nb::gil_scoped_release r;
         return tok.encode_tensor(s, {.allow_special = allow_special});
-      }, nb::arg("text"), nb::arg("allow_special") = false)
+      }, nb::arg("text").none(), nb::arg("allow_special") = false)
       .def("decode", [](const GPT2Tokenizer& tok, nb::handle ids) {
         return to_str(decode_arg(ids, "GPT2Tokenizer.decode", [&](const auto& x) { return tok.decode(x); }));
-      }, nb::arg("ids"))
+      }, nb::arg("ids").none())
       .def("decode_bytes", [](const GPT2Tokenizer& tok, nb::handle ids) {
         std::string s = decode_arg(ids, "GPT2Tokenizer.decode_bytes", [&](const auto& x) { return tok.decode(x); });
         return nb::bytes(s.data(), s.size());
-      }, nb::arg("ids"))
+      }, nb::arg("ids").none())
       .def("token_bytes", [](const GPT2Tokenizer& tok, int64_t id) {
         const std::string& s = tok.token_bytes(id);
         return nb::bytes(s.data(), s.size());
