@@ -92,6 +92,13 @@ void tensor_members(std::initializer_list<std::pair<const char*, Tensor M::*>> m
   for (auto [n, p] : members)
     register_tensor_member(typeid(M), n, [p](nn::Module& m) { return &(static_cast<M&>(m).*p); });
 }
+
+// ---- text: text.cpp, data_text.cpp ----
+// text_arg: the UTF-8 of a str (cached in it) or a bytes' data,
+// valid while the object lives; else TypeError naming `arg`.
+std::string_view text_arg(nb::handle h, const char* op, const char* arg = "text");
+void init_text(nb::module_& m);
+void init_data_text(nb::module_& data);  // called by init_data on ember._C.data
 }  // namespace ember::py
 
 // ember.Tensor's methods and the op functions, called from init_tensor (python/src/tensor_ops.h).

@@ -217,6 +217,8 @@ void init_data(nb::module_& m) {
     return out;
   }, nb::arg("n"), nb::arg("lengths"), nb::arg("seed").none());
   d.def("stack", [](const std::vector<Tensor>& ts) { return stack(ts, 0); }, nb::arg("tensors"));
+  init_text(m);  // ember._C.text: the tokenizers the text data sets take
+  init_data_text(d);
 }
 
 }  // namespace ember::py
