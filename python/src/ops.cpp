@@ -82,7 +82,8 @@ Tensor tensor_from_data(nb::handle data, std::optional<DType> dtype, bool requir
     // no elements at all (tensor([])) is float32, as in torch
     DType dt = n.kind == 2 || n.values.empty() ? DType::Float32 : n.kind == 1 ? DType::Int64 : DType::Bool;
     if (n.kind == 1) t = host_tensor(std::vector<int64_t>(n.ints.begin(), n.ints.end()), n.shape, DType::Int64);  // exact beyond 2^53
-    else t = host_tensor(n.values, n.shape, dt);
+    // Python floats are doubles: tensor([0.1], dtype=float64) keeps all their bits.
+    else t = host_tensor(n.values, n.shape, dtype == DType::Float64 ? DType::Float64 : dt);
     if (!dtype) dtype = dt;
   }
   t = maybe_to(t, dtype);
