@@ -174,3 +174,24 @@ def test_errors(tmp_path):
     with pytest.raises(ember.Error):
         Trainer(model, opt, resume=str(tmp_path / "missing.safetensors")).fit(
             make_loader("cpp"), lambda b: F.cross_entropy(model(b[0]), b[1]), log=None)
+
+
+def test_trainer_steps_equal_a_python_loop():
+    def make():
+        ember.manual_seed(5)
+        net = nn.Sequential(nn.Linear(4, 8), nn.Tanh(), nn.Linear(8, 3))
+        return net, optim.Adam(net.parameters(), lr=1e-2)
+
+    net, opt = make()
+    by_hand, loader = [], make_loader("cpp")
+    for _ in range(2):
+        for x, y in loader:
+            opt.zero_grad()
+            loss = F.cross_entropy(net(x), y)
+            loss.backward()
+            opt.step()
+            by_hand.append(loss.item())
+    net2, opt2 = make()
+    r = Trainer(net2, opt2, epochs=2).fit(make_loader("cpp"), lambda b: F.cross_entropy(net2(b[0]), b[1]), log=None)
+    assert r.step_losses == by_hand
+    assert ember.equal(net[0].weight, net2[0].weight)
