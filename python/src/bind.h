@@ -110,3 +110,9 @@ void init_tensor_index(nb::module_& m, nb::class_<Tensor>& cls);
 void init_tensor_interop(nb::module_& m, nb::class_<Tensor>& cls);
 void init_tensor_factories(nb::module_& m, nb::class_<Tensor>& cls);
 }  // namespace ember::py
+
+// ---- models and the training loop: models.cpp, train.cpp ----
+namespace ember::py {
+void init_models(nb::module_& m);
+void init_train(nb::module_& m);
+}  // namespace ember::py

@@ -49,4 +49,6 @@ NB_MODULE(_C, m) {
   init_optim(m);
   init_data(m);
   init_io(m);
+  init_models(m);
+  init_train(m);
 }
