@@ -19,11 +19,6 @@ class ConvAutoencoder(CppModule):
         check_int("ConvAutoencoder", "latent_dim", latent_dim)
         check_int("ConvAutoencoder", "width", width)
         self._adopt(_M.ConvAutoencoder(latent_dim, width))
-        # nn.Unflatten adopted from C++ lacks the attribute its repr reads (its own wrapper sets it
-        # only in __init__); filled here until ember.nn's wrapper reads it from C++.
-        for m in self.modules():
-            if type(m).__name__ == "Unflatten" and "unflattened_size" not in m.__dict__:
-                m.__dict__["unflattened_size"] = tuple(m._cpp.unflattened_size)
 
     def encode(self, x):
         check_tensor("ConvAutoencoder.encode", "x", x)

@@ -448,14 +448,17 @@ class Flatten(_Layer1):
 
 class Unflatten(_Layer1):
     _cpp_class = _nn.Unflatten
-    _cpp_attrs = ("dim",)
+    _cpp_attrs = ("dim", "unflattened_size")
 
     def __init__(self, dim, unflattened_size):
         super().__init__()
         if isinstance(dim, str):
             raise NotImplementedError("Unflatten with a named dim is not supported by ember")
         self._adopt(_nn.Unflatten(dim, list(unflattened_size)))
-        self.unflattened_size = tuple(unflattened_size)
+
+    def _adopt(self, cpp, memo=None):
+        super()._adopt(cpp, memo)
+        self.__dict__["unflattened_size"] = tuple(self.unflattened_size)  # a tuple, as PyTorch's
 
     def extra_repr(self):
         return f"dim={self.dim}, unflattened_size={self.unflattened_size}"
