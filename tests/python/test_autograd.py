@@ -192,3 +192,10 @@ def test_backward_through_python_and_cpp_ops_together():
     numeric = fd_grad(lambda t: ember.sum(ember.log_softmax(t * t * t * 2.0, 0)), x)
     analytic = vals(x.grad)
     assert all(math.isclose(a, b, abs_tol=1e-6) for a, b in zip(analytic, numeric))
+
+
+def test_cuda_is_available_answers_from_the_backend_registry():
+    assert ember.cuda.is_available() is False  # this build registers the CPU backend only
+    assert ember.cuda.device_count() == 0
+    device = ember.device("cuda" if ember.cuda.is_available() else "cpu")
+    assert ember.ones(2).to(device).device == ember.device("cpu")
