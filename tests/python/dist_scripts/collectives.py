@@ -77,6 +77,31 @@ dist.broadcast_object_list(lst, src=0)
 assert lst == [1, "two", {"three": 3}], lst
 
 
+# a collective waits without the GIL: rank 0's other Python thread runs while it waits for rank 1
+import threading  # noqa: E402
+import time  # noqa: E402
+
+ticks, stop = [0], threading.Event()
+
+
+def tick():
+    while not stop.is_set():
+        ticks[0] += 1
+        time.sleep(0.01)
+
+
+th = threading.Thread(target=tick)
+th.start()
+if rank == 1:
+    time.sleep(0.5)
+before = ticks[0]
+dist.all_reduce(torch.ones(1))
+during = ticks[0] - before
+stop.set()
+th.join()
+assert rank == 1 or during >= 10, ("the GIL was held while waiting", during)
+
+
 def raises(exc, fn, *want):
     try:
         fn()
