@@ -119,7 +119,8 @@ def test_ddp_world_of_one_matches_plain_training(world):
     b.load_state_dict(a.state_dict())
     ddp = DDP(a)
     assert list(ddp.state_dict()) == ["module." + k for k in a.state_dict()]
-    assert ddp._bucket_parameter_names() == [["out.bias", "out.weight", "body.0.bias", "body.0.weight", "w"]]  # named_parameters reversed
+    # one bucket, named_parameters() reversed (the order backward produces gradients)
+    assert ddp._bucket_parameter_names() == [["out.bias", "out.weight", "body.0.bias", "body.0.weight", "w"]]
     oa, ob = ember.optim.SGD(ddp.parameters(), lr=0.1), ember.optim.SGD(b.parameters(), lr=0.1)
     x, y = ember.randn(6, 4), ember.randint(0, 2, (6,))
     for _ in range(3):
