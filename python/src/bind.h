@@ -116,3 +116,8 @@ namespace ember::py {
 void init_models(nb::module_& m);
 void init_train(nb::module_& m);
 }  // namespace ember::py
+
+// ---- distributed: distributed.cpp (process groups, DDP over a Python module, ZeRO-1) ----
+namespace ember::py {
+void init_distributed(nb::module_& m);
+}  // namespace ember::py

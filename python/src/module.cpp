@@ -51,4 +51,5 @@ NB_MODULE(_C, m) {
   init_io(m);
   init_models(m);
   init_train(m);
+  init_distributed(m);
 }

@@ -17,3 +17,4 @@ def sinusoidal_positional_encoding(max_len, d_model, dtype=None):
 
 __all__ = ["Parameter", "Buffer", "functional", "init", "utils", "PackedSequence",
            "sinusoidal_positional_encoding"] + _module_names
+from . import parallel  # noqa: E402 (ember.nn.parallel.DistributedDataParallel)
