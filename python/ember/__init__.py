@@ -39,7 +39,7 @@ float64 = double = dtype.float64
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: E402
 from . import autograd  # noqa: E402
 from . import nn, optim, utils, datasets, transforms, text  # noqa: E402
-from . import models, train, cuda  # noqa: E402
+from . import models, train, cuda, distributed  # noqa: E402
 from .serialization import save, load  # noqa: E402
 
 __version__ = "0.1.0"
