@@ -61,6 +61,28 @@ Shape shape_from_object(nb::handle h, const char* op, const char* arg = "size");
 // Raises TypeError("op(): argument 'arg' must be ..., not <type>").
 [[noreturn]] void type_error(const char* op, const char* arg, const char* expected, nb::handle got);
 
+// An optional tensor argument (None) as the C++ API takes it: an undefined Tensor.
+inline Tensor opt(const std::optional<Tensor>& t) { return t.value_or(Tensor()); }
+
+// Calls f(Generator&) without the GIL. `g` is None: the default generator (advanced, as torch's
+// are); an int: a fresh generator seeded with it; an ember.Generator: that one (advanced).
+template <class F>
+auto with_generator(nb::handle g, const char* op, F&& f) {
+  if (g.is_none()) {
+    nb::gil_scoped_release r;
+    return f(default_generator());
+  }
+  if (PyLong_Check(g.ptr()) && !PyBool_Check(g.ptr())) {
+    Generator own(nb::cast<uint64_t>(g));
+    nb::gil_scoped_release r;
+    return f(own);
+  }
+  Generator* gen = nullptr;
+  if (!nb::try_cast<Generator*>(g, gen) || !gen) type_error(op, "generator", "an ember.Generator, an int seed or None", g);
+  nb::gil_scoped_release r;
+  return f(*gen);
+}
+
 void init_dtype(nb::module_& m);
 void init_tensor(nb::module_& m);
 void init_ops(nb::module_& m);

@@ -14,25 +14,6 @@ Split split_arg(const std::string& s, const char* op) {
   throw nb::value_error((std::string(op) + "(): argument 'split' must be 'train' or 'val', got '" + s + "'").c_str());
 }
 
-// None: ember's global generator (advanced, as torch.randint's); an int: a fresh generator
-// seeded with it; an ember.Generator: that one (advanced).
-template <class F>
-auto with_generator(nb::handle g, const char* op, F&& f) {
-  if (g.is_none()) {
-    nb::gil_scoped_release r;
-    return f(default_generator());
-  }
-  if (PyLong_Check(g.ptr()) && !PyBool_Check(g.ptr())) {
-    Generator own(nb::cast<uint64_t>(g));
-    nb::gil_scoped_release r;
-    return f(own);
-  }
-  Generator* gen = nullptr;
-  if (!nb::try_cast<Generator*>(g, gen) || !gen) type_error(op, "generator", "an ember.Generator, an int seed or None", g);
-  nb::gil_scoped_release r;
-  return f(*gen);
-}
-
 nb::list str_list(const std::vector<std::string>& v) {
   nb::list out;
   for (const auto& s : v) {

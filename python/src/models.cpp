@@ -12,26 +12,7 @@ namespace {
 
 using namespace ember::models;
 constexpr auto nogil = nb::call_guard<nb::gil_scoped_release>();
-Tensor opt(const std::optional<Tensor>& t) { return t.value_or(Tensor()); }
 nb::object or_none(const Tensor& t) { return t.defined() ? nb::cast(t) : nb::none(); }
-
-// None: the default generator; an int: a fresh generator seeded with it; an ember.Generator.
-template <class F>
-auto with_generator(nb::handle g, const char* op, F&& f) {
-  if (g.is_none()) {
-    nb::gil_scoped_release r;
-    return f(default_generator());
-  }
-  if (PyLong_Check(g.ptr()) && !PyBool_Check(g.ptr())) {
-    Generator own(nb::cast<uint64_t>(g));
-    nb::gil_scoped_release r;
-    return f(own);
-  }
-  Generator* gen = nullptr;
-  if (!nb::try_cast<Generator*>(g, gen) || !gen) type_error(op, "generator", "an ember.Generator, an int seed or None", g);
-  nb::gil_scoped_release r;
-  return f(*gen);
-}
 
 Generator* generator_arg(nb::handle g, const char* op) {
   if (g.is_none()) return nullptr;

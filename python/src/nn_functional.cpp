@@ -8,7 +8,6 @@ namespace ember::py {
 namespace {
 
 constexpr auto nogil = nb::call_guard<nb::gil_scoped_release>();
-Tensor opt(const std::optional<Tensor>& t) { return t.value_or(Tensor()); }
 
 Tensor& ref(nb::handle t) { return nb::cast<Tensor&>(t); }
 

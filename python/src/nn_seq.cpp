@@ -9,7 +9,17 @@ namespace ember::py {
 namespace {
 
 constexpr auto nogil = nb::call_guard<nb::gil_scoped_release>();
-Tensor opt(const std::optional<Tensor>& t) { return t.value_or(Tensor()); }
+
+// The read-only fields TransformerEncoderLayer and TransformerDecoderLayer share.
+template <class Layer>
+nb::class_<Layer, nn::Module> layer_attrs(nb::class_<Layer, nn::Module> c) {
+  return c.def_ro("d_model", &Layer::d_model)
+      .def_ro("nhead", &Layer::nhead)
+      .def_ro("dim_feedforward", &Layer::dim_feedforward)
+      .def_ro("activation", &Layer::activation)
+      .def_ro("batch_first", &Layer::batch_first)
+      .def_ro("norm_first", &Layer::norm_first);
+}
 nb::object or_none(const Tensor& t) { return t.defined() ? nb::cast(t) : nb::none(); }
 
 }  // namespace
@@ -156,7 +166,7 @@ void init_nn_seq(nb::module_& m) {
                                           {"k_proj_weight", &nn::MultiheadAttention::k_proj_weight},
                                           {"v_proj_weight", &nn::MultiheadAttention::v_proj_weight}});
 
-  nb::class_<nn::TransformerEncoderLayer, Module>(m, "TransformerEncoderLayer")
+  layer_attrs(nb::class_<nn::TransformerEncoderLayer, Module>(m, "TransformerEncoderLayer"))
       .def(nb::init<int64_t, int64_t, int64_t, double, std::string, double, bool, bool>(), nb::arg("d_model"),
            nb::arg("nhead"), nb::arg("dim_feedforward"), nb::arg("dropout"), nb::arg("activation"),
            nb::arg("layer_norm_eps"), nb::arg("batch_first"), nb::arg("norm_first"))
@@ -164,14 +174,8 @@ void init_nn_seq(nb::module_& m) {
                          std::optional<Tensor> kpm, bool is_causal) {
         return self.forward(src, opt(mask), opt(kpm), is_causal);
       }, nb::arg("src"), nb::arg("src_mask").none() = nb::none(), nb::arg("src_key_padding_mask").none() = nb::none(),
-           nb::arg("is_causal") = false, nogil)
-      .def_ro("d_model", &nn::TransformerEncoderLayer::d_model)
-      .def_ro("nhead", &nn::TransformerEncoderLayer::nhead)
-      .def_ro("dim_feedforward", &nn::TransformerEncoderLayer::dim_feedforward)
-      .def_ro("activation", &nn::TransformerEncoderLayer::activation)
-      .def_ro("batch_first", &nn::TransformerEncoderLayer::batch_first)
-      .def_ro("norm_first", &nn::TransformerEncoderLayer::norm_first);
-  nb::class_<nn::TransformerDecoderLayer, Module>(m, "TransformerDecoderLayer")
+           nb::arg("is_causal") = false, nogil);
+  layer_attrs(nb::class_<nn::TransformerDecoderLayer, Module>(m, "TransformerDecoderLayer"))
       .def(nb::init<int64_t, int64_t, int64_t, double, std::string, double, bool, bool>(), nb::arg("d_model"),
            nb::arg("nhead"), nb::arg("dim_feedforward"), nb::arg("dropout"), nb::arg("activation"),
            nb::arg("layer_norm_eps"), nb::arg("batch_first"), nb::arg("norm_first"))
@@ -182,13 +186,7 @@ void init_nn_seq(nb::module_& m) {
       }, nb::arg("tgt"), nb::arg("memory"), nb::arg("tgt_mask").none() = nb::none(),
            nb::arg("memory_mask").none() = nb::none(), nb::arg("tgt_key_padding_mask").none() = nb::none(),
            nb::arg("memory_key_padding_mask").none() = nb::none(), nb::arg("tgt_is_causal") = false,
-           nb::arg("memory_is_causal") = false, nogil)
-      .def_ro("d_model", &nn::TransformerDecoderLayer::d_model)
-      .def_ro("nhead", &nn::TransformerDecoderLayer::nhead)
-      .def_ro("dim_feedforward", &nn::TransformerDecoderLayer::dim_feedforward)
-      .def_ro("activation", &nn::TransformerDecoderLayer::activation)
-      .def_ro("batch_first", &nn::TransformerDecoderLayer::batch_first)
-      .def_ro("norm_first", &nn::TransformerDecoderLayer::norm_first);
+           nb::arg("memory_is_causal") = false, nogil);
   nb::class_<nn::TransformerEncoder, Module>(m, "TransformerEncoder")
       .def(nb::init<const nn::TransformerEncoderLayer&, int64_t, std::shared_ptr<nn::LayerNorm>>(),
            nb::arg("encoder_layer"), nb::arg("num_layers"), nb::arg("norm").none())

@@ -2,13 +2,24 @@
 gradients, recorded by tests/golden/gen_*.py) and tensor comparison."""
 import json
 import math
+import os
 import pathlib
 
 import numpy as np
+import pytest
 
 import ember
 
 GOLDEN_DIR = pathlib.Path(__file__).resolve().parents[1] / "golden"
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def data_root(sub, name):
+    """$EMBER_DATA, else ../shared/data beside the checkout; skips when `sub` is absent."""
+    root = os.environ.get("EMBER_DATA") or str(REPO.parent / "shared" / "data")
+    if not os.path.isdir(os.path.join(root, sub)):
+        pytest.skip(f"{name} not found under {root} (set EMBER_DATA to a folder holding {sub}/)")
+    return root
 
 DTYPES = {"float32": ember.float32, "float64": ember.float64, "float16": ember.float16,
           "bfloat16": ember.bfloat16, "int32": ember.int32, "int64": ember.int64, "bool": ember.bool}

@@ -1,8 +1,5 @@
 """ember.datasets' text data sets: IMDB, TinyShakespeare, CharLMDataset, TokenWindows: sizes, first
 items, shapes, the DataLoader over them (C++ path) and bad input."""
-import os
-import pathlib
-
 import pytest
 
 import ember
@@ -10,20 +7,12 @@ import ember.datasets as D
 import ember.text
 from ember.utils.data import DataLoader
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+from conftest import data_root
 
 
 def values(t):
     flat = t.reshape(-1)
     return [flat.select(0, i).item() for i in range(flat.numel())]
-
-
-def data_root(sub, name):
-    """$EMBER_DATA, else ../shared/data beside the checkout; skips when `sub` is absent."""
-    root = os.environ.get("EMBER_DATA") or str(REPO.parent / "shared" / "data")
-    if not os.path.isdir(os.path.join(root, sub)):
-        pytest.skip(f"{name} not found under {root} (set EMBER_DATA to a folder holding {sub}/)")
-    return root
 
 
 @pytest.fixture(scope="module")

@@ -2,7 +2,6 @@
 with Hugging Face tokenizers), round trips, Hugging Face's __call__, pickling and bad input."""
 import json
 import os
-import pathlib
 import pickle
 import threading
 
@@ -11,19 +10,11 @@ import pytest
 import ember
 from ember.text import CharTokenizer, GPT2Tokenizer, WordTokenizer
 
-REPO = pathlib.Path(__file__).resolve().parents[2]
+from conftest import REPO, data_root
 
 
 def values(t):
     return [t.select(0, i).item() for i in range(t.size(0))]
-
-
-def data_root(sub, name):
-    """$EMBER_DATA, else ../shared/data beside the checkout; skips when `sub` is absent."""
-    root = os.environ.get("EMBER_DATA") or str(REPO.parent / "shared" / "data")
-    if not os.path.isdir(os.path.join(root, sub)):
-        pytest.skip(f"{name} not found under {root} (set EMBER_DATA to a folder holding {sub}/)")
-    return root
 
 
 @pytest.fixture(scope="module")

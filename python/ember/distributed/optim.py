@@ -4,8 +4,7 @@ the parameters only; a step updates the shard, then an allgather gives every ran
 import inspect
 
 from .. import _C
-from .._C import Error
-from ..optim.optimizer import _CppOptimizer, _Options, _ParamGroup, _group_params, _param_groups, OptionError
+from ..optim.optimizer import _CppOptimizer, _Options
 
 __all__ = ["ZeroRedundancyOptimizer"]
 
@@ -39,18 +38,8 @@ class ZeroRedundancyOptimizer(_CppOptimizer):
         self._options = _Options(kind)
         self.optim = optimizer_class
         self.defaults = {k: v for k, v in full.items() if self._options.is_option(k)}
-        cpp_defaults, _ = self._options.to_cpp(who, self.defaults)
-        groups, extras = [], []
-        for g in _param_groups(params):
-            ps = _group_params(g)
-            opts, ex = self._options.to_cpp(who, g)
-            groups.append((ps, opts))
-            extras.append(ex)
-        try:
-            self._impl = _C.distributed.ZeroRedundancyOptimizer(kind, groups, cpp_defaults, pg)
-        except (Error, ValueError) as e:
-            raise OptionError(str(e)) from None
-        self.param_groups = [_ParamGroup(self, i, g[0], ex) for i, (g, ex) in enumerate(zip(groups, extras))]
+        self._build(who, params, lambda groups, cpp_defaults: _C.distributed.ZeroRedundancyOptimizer(
+            kind, groups, cpp_defaults, pg))
 
     def add_param_group(self, param_group):
         raise NotImplementedError("ZeroRedundancyOptimizer: param groups are fixed at construction (each is sharded "

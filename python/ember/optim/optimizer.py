@@ -306,16 +306,20 @@ class _CppOptimizer(Optimizer):
         who = type(self).__name__
         self._options = _Options(self._kind)
         self.defaults = dict(defaults)
-        cpp_defaults, _ = self._options.to_cpp(who, defaults)
+        self._build(who, params, lambda groups, cpp_defaults: _C.optim.make(self._kind, groups, cpp_defaults))
+
+    def _build(self, who, params, make):
+        """Converts self.defaults and each group of `params` to C++ options, makes the C++
+        optimizer with make(groups, cpp_defaults) and sets self._impl and self.param_groups."""
+        cpp_defaults, _ = self._options.to_cpp(who, self.defaults)
         groups, extras = [], []
         for g in _param_groups(params):
-            ps = _group_params(g)
             opts, ex = self._options.to_cpp(who, g)
-            groups.append((ps, opts))
+            groups.append((_group_params(g), opts))
             extras.append(ex)
         try:
-            self._impl = _C.optim.make(self._kind, groups, cpp_defaults)
-        except Error as e:
+            self._impl = make(groups, cpp_defaults)
+        except (Error, ValueError) as e:
             raise OptionError(str(e)) from None
         self.param_groups = [_ParamGroup(self, i, g[0], ex) for i, (g, ex) in enumerate(zip(groups, extras))]
 

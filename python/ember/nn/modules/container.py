@@ -146,49 +146,56 @@ class ModuleList(Module):
         raise NotImplementedError("ModuleList has no forward; iterate over it")
 
 
-class ModuleDict(Module):
+class _DictOf:
+    """The mapping methods of ModuleDict and ParameterDict over the Module dict named `_store`."""
+
+    _store = None
+
+    def __getitem__(self, key):
+        return self.__dict__[self._store][key]
+
+    def __delitem__(self, key):
+        del self.__dict__[self._store][key]
+
+    def __len__(self):
+        return len(self.__dict__[self._store])
+
+    def __iter__(self):
+        return iter(self.__dict__[self._store])
+
+    def __contains__(self, key):
+        return key in self.__dict__[self._store]
+
+    def keys(self):
+        return self.__dict__[self._store].keys()
+
+    def items(self):
+        return self.__dict__[self._store].items()
+
+    def values(self):
+        return self.__dict__[self._store].values()
+
+    def pop(self, key):
+        return self.__dict__[self._store].pop(key)
+
+    def clear(self):
+        self.__dict__[self._store].clear()
+
+    def update(self, entries):
+        for k, v in (entries.items() if hasattr(entries, "items") else entries):
+            self[k] = v
+
+
+class ModuleDict(_DictOf, Module):
+    _store = "_modules"
+
     def __init__(self, modules=None):
         super().__init__()
         if modules is not None:
             self.update(modules)
 
-    def __getitem__(self, key):
-        return self._modules[key]
-
     def __setitem__(self, key, module):
         self.add_module(key, module)
-
-    def __delitem__(self, key):
-        del self._modules[key]
-
-    def __len__(self):
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules)
-
-    def __contains__(self, key):
-        return key in self._modules
-
-    def keys(self):
-        return self._modules.keys()
-
-    def items(self):
-        return self._modules.items()
-
-    def values(self):
-        return self._modules.values()
-
-    def pop(self, key):
-        return self._modules.pop(key)
-
-    def clear(self):
-        self._modules.clear()
-
-    def update(self, modules):
-        items = modules.items() if hasattr(modules, "items") else modules
-        for k, m in items:
-            self[k] = m
 
     def forward(self, *args, **kwargs):
         raise NotImplementedError("ModuleDict has no forward; index it")
@@ -234,43 +241,16 @@ class ParameterList(Module):
                          for i, p in enumerate(self))
 
 
-class ParameterDict(Module):
+class ParameterDict(_DictOf, Module):
+    _store = "_parameters"
+
     def __init__(self, parameters=None):
         super().__init__()
         if parameters is not None:
             self.update(parameters)
 
-    def __getitem__(self, key):
-        return self._parameters[key]
-
     def __setitem__(self, key, value):
         self.register_parameter(key, value if isinstance(value, Parameter) else Parameter(value))
-
-    def __delitem__(self, key):
-        del self._parameters[key]
-
-    def __len__(self):
-        return len(self._parameters)
-
-    def __iter__(self):
-        return iter(self._parameters)
-
-    def __contains__(self, key):
-        return key in self._parameters
-
-    def keys(self):
-        return self._parameters.keys()
-
-    def items(self):
-        return self._parameters.items()
-
-    def values(self):
-        return self._parameters.values()
-
-    def update(self, parameters):
-        items = parameters.items() if hasattr(parameters, "items") else parameters
-        for k, v in items:
-            self[k] = v
 
     def extra_repr(self):
         return "\n".join(f"({k}): Parameter containing: [ember.{p.dtype} of size {'x'.join(map(str, p.shape))}]"
