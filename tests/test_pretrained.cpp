@@ -3,6 +3,7 @@
 // and to config.json, save_pretrained round trips, and the errors bad folders raise.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -119,6 +120,24 @@ TEST(Pretrained, TinyGpt2Float16WeightsAreConverted) {
   const double d = max_abs_diff(gpt->forward(ids_of(g.at("input_ids"))).logits, g.at("logits"));
   std::cout << "tiny-gpt2-fp16 logits: max |ember - transformers| = " << d << "\n";
   EXPECT_LE(d, 1e-5);
+}
+
+TEST(Pretrained, Bfloat16AndFloat64WeightsAreConverted) {
+  auto gpt = GPT::from_pretrained(fixture("tiny-gpt2"));
+  for (DType dt : {kBFloat16, kFloat64}) {
+    SCOPED_TRACE(dtype_name(dt));
+    test::TempDir tmp;
+    fs::copy_file(fixture("tiny-gpt2/config.json"), tmp.file("config.json"));
+    io::NamedTensors st;
+    for (auto& [k, v] : gpt->state_dict()) st.emplace_back("transformer." + k, v.to(dt));
+    io::save_safetensors(tmp.file("model.safetensors"), st);
+    auto back = GPT::from_pretrained(tmp.path());
+    auto a = gpt->state_dict(), b = back->state_dict();
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(b[i].second.dtype(), kFloat32);
+      EXPECT_TRUE(ember::equal(b[i].second, a[i].second.to(dt).to(kFloat32))) << a[i].first;
+    }
+  }
 }
 
 TEST(Pretrained, Gpt2ModelGivesTheHiddenStatesOfTheLmHeadModel) {

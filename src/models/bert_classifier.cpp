@@ -11,7 +11,8 @@ namespace ember::models {
 BertForSequenceClassification::BertForSequenceClassification(const BertConfig& cfg, Generator* gen) : config(cfg) {
   config.validate();
   bert = register_module("bert", std::make_shared<BertModel>(cfg, gen));
-  dropout = register_module("dropout", std::make_shared<nn::Dropout>(cfg.classifier_dropout.value_or(cfg.hidden_dropout_prob)));
+  const double p = cfg.classifier_dropout.value_or(cfg.hidden_dropout_prob);
+  dropout = register_module("dropout", std::make_shared<nn::Dropout>(p));
   classifier = register_module("classifier", std::make_shared<nn::Linear>(cfg.hidden_size, cfg.num_labels));
   NoGradGuard ng;
   nn::init::normal_(classifier->weight, 0.0, 0.02, gen);

@@ -2,6 +2,7 @@
 #include "ember/models/pretrained.h"
 
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <regex>
 
@@ -213,7 +214,8 @@ void load_weights(nn::Module& model, const Arch& arch, const hf::Checkpoint& ck,
       return s;
     };
     if (!report.missing_keys.empty()) msg += "missing key(s) " + join(report.missing_keys);
-    if (!report.unexpected_keys.empty()) msg += (msg.empty() ? "" : "; ") + ("unexpected key(s) " + join(report.unexpected_keys));
+    if (!report.unexpected_keys.empty())
+      msg += (msg.empty() ? "" : "; ") + ("unexpected key(s) " + join(report.unexpected_keys));
     EMBER_FAIL(kOp, "'", ck.source, "' does not match ", arch.name, " (strict): ", msg,
                ". Load with strict=false to keep the initialization of missing weights and skip unexpected ones");
   }
