@@ -1,5 +1,5 @@
 // BERT's encoder: embeddings (word + position + token type, LayerNorm), post-norm layers of
-// self-attention and a GELU feed-forward, and the tanh pooler over the first token.
+// self-attention and a feed-forward (GELU by default), and the tanh pooler over the first token.
 #include "ember/models/bert.h"
 
 #include <algorithm>
@@ -8,6 +8,7 @@
 #include "ember/io/safetensors.h"
 #include "ember/nn/init.h"
 #include "ember/ops.h"
+#include "models/hf_activation.h"
 #include "models/hf_checkpoint.h"
 
 namespace ember::models {
@@ -29,8 +30,25 @@ void BertConfig::validate() const {
   EMBER_CHECK(attention_probs_dropout_prob >= 0 && attention_probs_dropout_prob < 1, op,
               "attention_probs_dropout_prob must be in [0, 1), got ", attention_probs_dropout_prob);
   EMBER_CHECK(layer_norm_eps > 0, op, "layer_norm_eps must be positive, got ", layer_norm_eps);
-  EMBER_CHECK(pad_token_id >= 0 && pad_token_id < vocab_size, op, "pad_token_id ", pad_token_id,
-              " is outside the vocabulary [0, ", vocab_size, ")");
+  EMBER_CHECK(pad_token_id >= -1 && pad_token_id < vocab_size, op, "pad_token_id ", pad_token_id,
+              " is outside the vocabulary [0, ", vocab_size, ") (-1: no padding token)");
+  EMBER_CHECK(is_hf_activation(hidden_act), op, "hidden_act '", hidden_act, "' is not supported; use one of ",
+              hf_activation_list());
+  EMBER_CHECK(num_labels > 0, op, "num_labels must be positive, got ", num_labels);
+  EMBER_CHECK(id2label.empty() || static_cast<int64_t>(id2label.size()) == num_labels, op, "id2label names ",
+              id2label.size(), " labels but num_labels is ", num_labels, "; give one name per label or none");
+  EMBER_CHECK(!classifier_dropout || (*classifier_dropout >= 0 && *classifier_dropout < 1), op,
+              "classifier_dropout must be in [0, 1), got ", classifier_dropout.value_or(0));
+  EMBER_CHECK(problem_type.empty() || problem_type == "regression" || problem_type == "single_label_classification" ||
+                  problem_type == "multi_label_classification",
+              op, "problem_type '", problem_type,
+              "' is not one of regression, single_label_classification, multi_label_classification");
+}
+
+int64_t BertConfig::num_parameters() const {
+  const int64_t H = hidden_size, I = intermediate_size;
+  const int64_t layer = 4 * (H * H + H) + 2 * 2 * H + (H * I + I) + (I * H + H);  // attention, 2 LayerNorms, MLP
+  return (vocab_size + max_position_embeddings + type_vocab_size) * H + 2 * H + num_hidden_layers * layer + H * H + H;
 }
 
 namespace {
@@ -47,7 +65,8 @@ void check_ids(const Tensor& ids, int64_t n, const char* what, const char* size_
 // ---- BertEmbeddings ----
 BertEmbeddings::BertEmbeddings(const BertConfig& cfg) {
   word_embeddings =
-      register_module("word_embeddings", std::make_shared<nn::Embedding>(cfg.vocab_size, cfg.hidden_size, cfg.pad_token_id));
+      register_module("word_embeddings", std::make_shared<nn::Embedding>(
+          cfg.vocab_size, cfg.hidden_size, cfg.pad_token_id >= 0 ? std::optional<int64_t>(cfg.pad_token_id) : std::nullopt));
   position_embeddings =
       register_module("position_embeddings", std::make_shared<nn::Embedding>(cfg.max_position_embeddings, cfg.hidden_size));
   token_type_embeddings =
@@ -105,11 +124,11 @@ Tensor BertAttention::forward(const Tensor& x, const Tensor& keep) {
   return output->forward(self_attention->forward(x, keep), x);
 }
 
-BertIntermediate::BertIntermediate(const BertConfig& cfg) {
+BertIntermediate::BertIntermediate(const BertConfig& cfg) : hidden_act(cfg.hidden_act) {
   dense = register_module("dense", std::make_shared<nn::Linear>(cfg.hidden_size, cfg.intermediate_size));
 }
 
-Tensor BertIntermediate::forward(const Tensor& x) { return gelu(dense->forward(x)); }  // erf GELU, as BERT
+Tensor BertIntermediate::forward(const Tensor& x) { return hf_activation(dense->forward(x), hidden_act); }
 
 BertLayer::BertLayer(const BertConfig& cfg) {
   attention = register_module("attention", std::make_shared<BertAttention>(cfg));
@@ -159,7 +178,7 @@ BertModel::BertModel(const BertConfig& cfg, Generator* gen) : config(cfg) {
       nn::init::normal_(p, 0.0, 0.02, gen);
     }
   }
-  embeddings->word_embeddings->weight.select(0, cfg.pad_token_id).zero_();
+  if (cfg.pad_token_id >= 0) embeddings->word_embeddings->weight.select(0, cfg.pad_token_id).zero_();
 }
 
 BertOutput BertModel::forward(const Tensor& input_ids, const Tensor& attention_mask, const Tensor& token_type_ids) {

@@ -10,6 +10,7 @@
 #include "ember/nn/init.h"
 #include "ember/ops.h"
 #include "ember/ops/gelu_addmm.h"
+#include "models/hf_activation.h"
 #include "models/hf_checkpoint.h"
 
 namespace ember::models {
@@ -33,12 +34,29 @@ void GPTConfig::validate() const {
               n_head, ") so that the heads split it evenly");
   EMBER_CHECK(dropout >= 0.0 && dropout < 1.0, op, "dropout must be in [0, 1), got ", dropout);
   EMBER_CHECK(layer_norm_epsilon > 0.0, op, "layer_norm_epsilon must be positive, got ", layer_norm_epsilon);
+  EMBER_CHECK(n_inner >= 0, op, "n_inner must be positive (or 0 for 4 * n_embd), got ", n_inner);
+  EMBER_CHECK(is_hf_activation(activation_function), op, "activation_function '", activation_function,
+              "' is not supported; use one of ", hf_activation_list());
+  for (auto [name, p] : {std::pair{"embd_pdrop", embd_pdrop}, {"attn_pdrop", attn_pdrop}, {"resid_pdrop", resid_pdrop}})
+    EMBER_CHECK(!p || (*p >= 0.0 && *p < 1.0), op, name, " must be in [0, 1), got ", p.value_or(0));
+}
+
+int64_t GPTConfig::num_parameters() const {
+  const int64_t C = n_embd, I = inner_size(), ln = bias ? 2 * C : C, b = bias ? 1 : 0;
+  const int64_t layer = 2 * ln + (C * 3 * C + b * 3 * C) + (C * C + b * C) + (C * I + b * I) + (I * C + b * C);
+  return (vocab_size + block_size) * C + n_layer * layer + ln;
 }
 
 std::string GPTConfig::str() const {
   std::ostringstream os;
   os << "vocab_size=" << vocab_size << " block_size=" << block_size << " n_layer=" << n_layer << " n_head=" << n_head
      << " n_embd=" << n_embd << " dropout=" << dropout << " bias=" << bias << " layer_norm_epsilon=" << layer_norm_epsilon;
+  // Hugging Face's options, only where they differ from GPT-2's (nanoGPT configs never set them).
+  if (n_inner > 0) os << " n_inner=" << n_inner;
+  if (activation_function != "gelu_new") os << " activation_function=" << activation_function;
+  if (embd_pdrop) os << " embd_pdrop=" << *embd_pdrop;
+  if (attn_pdrop) os << " attn_pdrop=" << *attn_pdrop;
+  if (resid_pdrop) os << " resid_pdrop=" << *resid_pdrop;
   return os.str();
 }
 
@@ -81,10 +99,10 @@ std::shared_ptr<nn::LayerNorm> make_layer_norm(const GPTConfig& cfg) {
 
 // ---- CausalSelfAttention ----
 CausalSelfAttention::CausalSelfAttention(const GPTConfig& cfg)
-    : n_head(cfg.n_head), n_embd(cfg.n_embd), attn_dropout(cfg.dropout) {
+    : n_head(cfg.n_head), n_embd(cfg.n_embd), attn_dropout(cfg.attn_dropout()) {
   c_attn = register_module("c_attn", std::make_shared<Conv1D>(cfg.n_embd, 3 * cfg.n_embd, cfg.bias));
   c_proj = register_module("c_proj", std::make_shared<Conv1D>(cfg.n_embd, cfg.n_embd, cfg.bias));
-  resid_dropout = register_module("resid_dropout", std::make_shared<nn::Dropout>(cfg.dropout));
+  resid_dropout = register_module("resid_dropout", std::make_shared<nn::Dropout>(cfg.resid_dropout()));
 }
 
 Tensor CausalSelfAttention::forward(const Tensor& x, Tensor* past_k, Tensor* past_v) {
@@ -120,18 +138,24 @@ Tensor CausalSelfAttention::forward(const Tensor& x, Tensor* past_k, Tensor* pas
 }
 
 // ---- MLP ----
-MLP::MLP(const GPTConfig& cfg) {
-  c_fc = register_module("c_fc", std::make_shared<Conv1D>(cfg.n_embd, 4 * cfg.n_embd, cfg.bias));
-  c_proj = register_module("c_proj", std::make_shared<Conv1D>(4 * cfg.n_embd, cfg.n_embd, cfg.bias));
-  dropout = register_module("dropout", std::make_shared<nn::Dropout>(cfg.dropout));
+MLP::MLP(const GPTConfig& cfg) : activation(cfg.activation_function) {
+  c_fc = register_module("c_fc", std::make_shared<Conv1D>(cfg.n_embd, cfg.inner_size(), cfg.bias));
+  c_proj = register_module("c_proj", std::make_shared<Conv1D>(cfg.inner_size(), cfg.n_embd, cfg.bias));
+  dropout = register_module("dropout", std::make_shared<nn::Dropout>(cfg.resid_dropout()));
 }
 
 Tensor MLP::forward(const Tensor& x) {
-  Tensor pre = c_fc->forward(x);                                  // (B, T, C) -> (B, T, 4C)
-  Tensor pre2 = pre.reshape({-1, c_proj->in_features});           // (N, 4C)
-  // c_proj(gelu(pre)), with the GELU recomputed in backward instead of saved: one (N, 4C)
-  // activation less per layer (151 MB for GPT-2 124M at batch 4 x 256), same values bit for bit.
-  Tensor y = gelu_addmm(c_proj->bias, pre2, c_proj->weight, "tanh");  // (N, 4C) @ (4C, C) -> (N, C)
+  Tensor pre = c_fc->forward(x);                                  // (B, T, C) -> (B, T, I)
+  Tensor pre2 = pre.reshape({-1, c_proj->in_features});           // (N, I)
+  Tensor y;
+  const std::string approximate = hf_gelu_approximate(activation);
+  if (!approximate.empty()) {
+    // c_proj(gelu(pre)), with the GELU recomputed in backward instead of saved: one (N, I)
+    // activation less per layer (151 MB for GPT-2 124M at batch 4 x 256), same values bit for bit.
+    y = gelu_addmm(c_proj->bias, pre2, c_proj->weight, approximate);  // (N, I) @ (I, C) -> (N, C)
+  } else {
+    y = c_proj->forward(hf_activation(pre2, activation));             // (N, I) -> (N, C)
+  }
   Shape out_shape = x.shape();
   out_shape.back() = c_proj->out_features;
   return dropout->forward(y.view(out_shape));                     // (B, T, C)
@@ -155,7 +179,7 @@ GPT::GPT(const GPTConfig& cfg, Generator* gen) : config(cfg) {
   config.validate();
   wte = register_module("wte", std::make_shared<nn::Embedding>(cfg.vocab_size, cfg.n_embd));
   wpe = register_module("wpe", std::make_shared<nn::Embedding>(cfg.block_size, cfg.n_embd));
-  drop = register_module("drop", std::make_shared<nn::Dropout>(cfg.dropout));
+  drop = register_module("drop", std::make_shared<nn::Dropout>(cfg.embd_dropout()));
   h = register_module("h", std::make_shared<nn::ModuleList>());
   for (int64_t i = 0; i < cfg.n_layer; ++i) {
     blocks.push_back(std::make_shared<Block>(cfg));
@@ -197,7 +221,7 @@ Tensor GPT::hidden_states(const Tensor& idx, KVCache* cache) {
   }
   EMBER_CHECK(past + T <= config.block_size, op, "cannot forward a sequence of length ", past + T,
               past ? detail::str_cat(" (", past, " cached + ", T, " new)") : std::string(), ": block_size is only ",
-              config.block_size, "; crop the input to its last ", config.block_size, " tokens");
+              config.block_size, " (n_positions in config.json); crop the input to its last ", config.block_size, " tokens");
   {
     Tensor ic = idx.contiguous();
     const int64_t* p = ic.data_ptr<int64_t>();

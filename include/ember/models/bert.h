@@ -6,9 +6,14 @@
 //   encoder.layer.N.attention.output.{dense, LayerNorm}
 //   encoder.layer.N.intermediate.dense   encoder.layer.N.output.{dense, LayerNorm}
 //   pooler.dense
-// Post-norm layers, GELU (erf), nn::Linear weights (out, in).
+// Post-norm layers, the feed-forward activation of config.hidden_act (GELU (erf) by default),
+// nn::Linear weights (out, in).
+#include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
+#include "ember/models/pretrained_options.h"
 #include "ember/nn/layers.h"
 
 namespace ember::models {
@@ -24,11 +29,39 @@ struct BertConfig {
   int64_t max_position_embeddings = 512;
   int64_t type_vocab_size = 2;
   double layer_norm_eps = 1e-12;
-  int64_t pad_token_id = 0;  // its word embedding gets no gradient (padding_idx), as in Hugging Face
+  // Its word embedding gets no gradient (padding_idx), as in Hugging Face; -1: none (config.json's null).
+  int64_t pad_token_id = 0;
+  // The feed-forward activation, by Hugging Face's name: gelu (erf), gelu_new or gelu_pytorch_tanh
+  // (tanh approximation), relu, silu or swish.
+  std::string hidden_act = "gelu";
+  // BertForSequenceClassification's head: num_labels outputs, named by id2label (empty: LABEL_0,
+  // LABEL_1, ... as transformers names them); dropout before it (unset: hidden_dropout_prob).
+  int64_t num_labels = 2;
+  std::vector<std::string> id2label = {};
+  std::optional<double> classifier_dropout = std::nullopt;
+  // The loss forward() computes from labels, as transformers: "regression" (MSE),
+  // "single_label_classification" (cross-entropy), "multi_label_classification" (BCE with logits);
+  // "": regression when num_labels == 1, else from the labels' dtype (int64: single-label).
+  std::string problem_type = "";
 
   static BertConfig base();  // bert-base-uncased: the defaults above
   // Throws ember::Error naming the field when a value is out of range.
   void validate() const;
+
+  // From a Hugging Face config.json (its text; `source` names it in errors). Reads vocab_size,
+  // hidden_size, num_hidden_layers, num_attention_heads, intermediate_size, hidden_act, the dropout
+  // probabilities, max_position_embeddings, type_vocab_size, layer_norm_eps, pad_token_id,
+  // num_labels/id2label, classifier_dropout and problem_type, with transformers' defaults for absent
+  // keys. Options Ember does not implement (position_embedding_type other than "absolute",
+  // is_decoder, add_cross_attention) and sizes past sane limits (hidden_size over 65,536, ...) are
+  // ember::Errors naming the file and the key, raised before anything is allocated.
+  static BertConfig from_hf_json(const std::string& json_text, const std::string& source = "config.json");
+  static BertConfig from_hf_json_file(const std::string& path);  // reads the file, then as above
+  // config.json's text for transformers (keys sorted, as transformers writes them), with
+  // "architectures": [architecture] and "model_type": "bert".
+  std::string to_hf_json(const std::string& architecture = "BertModel") const;
+  // The parameter count of BertModel (pooler included) for this config, from the sizes alone.
+  int64_t num_parameters() const;
 };
 
 class BertEmbeddings : public nn::Module {
@@ -79,9 +112,10 @@ class BertAttention : public nn::Module {
 class BertIntermediate : public nn::Module {
  public:
   explicit BertIntermediate(const BertConfig& cfg);
-  Tensor forward(const Tensor& x) override;  // (B, T, H) -> gelu(dense(x)) (B, T, I)
+  Tensor forward(const Tensor& x) override;  // (B, T, H) -> act(dense(x)) (B, T, I)
   std::string name() const override { return "BertIntermediate"; }
   std::shared_ptr<nn::Linear> dense;
+  std::string hidden_act;  // BertConfig::hidden_act
 };
 
 class BertLayer : public nn::Module {
@@ -112,6 +146,13 @@ class BertModel : public nn::Module {
   BertOutput forward(const Tensor& input_ids, const Tensor& attention_mask = Tensor(),
                      const Tensor& token_type_ids = Tensor());
   std::string name() const override { return "BertModel"; }
+
+  // A Hugging Face model folder (config.json + model.safetensors or its shards) as a BertModel:
+  // any BERT architecture's checkpoint (a BertForSequenceClassification's "bert." weights; its
+  // classifier is then an unexpected key). See models::from_pretrained (pretrained.h) for the
+  // details; the model is returned in eval mode, as transformers returns it.
+  static std::shared_ptr<BertModel> from_pretrained(const std::string& dir, const PretrainedOptions& opts = {},
+                                                    LoadReport* report = nullptr);
 
   // Loads a Hugging Face BERT checkpoint in safetensors: keys with or without the "bert." prefix;
   // embeddings.position_ids (a buffer) and the pre-training heads (cls.*) are skipped; float16

@@ -3,14 +3,17 @@
 // checkpoint loads as it is:
 //   wte.weight (V, C)  wpe.weight (block_size, C)
 //   h.N.ln_1.{weight,bias}  h.N.attn.c_attn.{weight (C, 3C), bias}  h.N.attn.c_proj.{weight (C, C), bias}
-//   h.N.ln_2.{weight,bias}  h.N.mlp.c_fc.{weight (C, 4C), bias}     h.N.mlp.c_proj.{weight (4C, C), bias}
-//   ln_f.{weight,bias}
+//   h.N.ln_2.{weight,bias}  h.N.mlp.c_fc.{weight (C, I), bias}      h.N.mlp.c_proj.{weight (I, C), bias}
+//   ln_f.{weight,bias}                                               (I: n_inner, 4C by default)
 // The c_* weights are stored (in, out), as GPT-2's Conv1D. The language-model head is tied to wte
-// and is not a separate entry of state_dict().
+// and is not a separate entry of state_dict(). Hugging Face's GPT2LMHeadModel spells these
+// "transformer.wte.weight", ... (see save_pretrained in pretrained.h); its GPT2Model as here.
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "ember/models/pretrained_options.h"
 #include "ember/nn/layers.h"
 
 namespace ember::models {
@@ -24,6 +27,20 @@ struct GPTConfig {
   double dropout = 0.0;       // embeddings, attention weights, residual branches
   bool bias = true;           // biases in the Conv1D layers and the LayerNorms
   double layer_norm_epsilon = 1e-5;
+  // Hugging Face's GPT-2 options (config.json's keys), with its defaults:
+  int64_t n_inner = 0;                         // the MLP's width; 0: 4 * n_embd (config.json's null)
+  std::string activation_function = "gelu_new";  // gelu_new/gelu_pytorch_tanh (tanh GELU), gelu, relu, silu
+  // Per-site dropout (config.json's embd_pdrop, attn_pdrop, resid_pdrop); unset: `dropout`.
+  std::optional<double> embd_pdrop = std::nullopt, attn_pdrop = std::nullopt, resid_pdrop = std::nullopt;
+  // Kept for config.json; generation takes its own stop token (GenerateOptions::stop_token).
+  std::optional<int64_t> bos_token_id = std::nullopt, eos_token_id = std::nullopt;
+
+  int64_t inner_size() const { return n_inner > 0 ? n_inner : 4 * n_embd; }
+  double embd_dropout() const { return embd_pdrop.value_or(dropout); }
+  double attn_dropout() const { return attn_pdrop.value_or(dropout); }
+  double resid_dropout() const { return resid_pdrop.value_or(dropout); }
+  // The parameter count of GPT (the head is tied and adds none) for this config, from the sizes alone.
+  int64_t num_parameters() const;
 
   static GPTConfig gpt2();         // 124M: 12 layers, 12 heads, 768, context 1024, vocab 50257
   static GPTConfig baby();         // nanoGPT's shakespeare_char: 6/6/384, context 256, vocab 65
@@ -31,6 +48,19 @@ struct GPTConfig {
   // Throws ember::Error naming the field when a value is out of range (n_embd % n_head != 0, ...).
   void validate() const;
   std::string str() const;  // "vocab_size=65 block_size=64 n_layer=4 ..."
+
+  // From a Hugging Face GPT-2 config.json (its text; `source` names it in errors): vocab_size,
+  // n_positions (block_size), n_embd, n_layer, n_head, n_inner, activation_function,
+  // resid/embd/attn_pdrop, layer_norm_epsilon, bos/eos_token_id, with transformers' defaults for
+  // absent keys. Options Ember does not implement (scale_attn_weights false,
+  // scale_attn_by_inverse_layer_idx, add_cross_attention, tie_word_embeddings false) and sizes past
+  // sane limits (n_embd over 65,536, ...) are ember::Errors naming the file and the key, raised
+  // before anything is allocated.
+  static GPTConfig from_hf_json(const std::string& json_text, const std::string& source = "config.json");
+  static GPTConfig from_hf_json_file(const std::string& path);
+  // config.json's text for transformers, with "architectures": [architecture] and "model_type":
+  // "gpt2". Errors when bias is false (transformers' GPT-2 always has biases).
+  std::string to_hf_json(const std::string& architecture = "GPT2LMHeadModel") const;
 };
 
 // GPT-2's Conv1D: a linear layer whose weight is stored (in, out): y = x @ weight + bias.
@@ -68,10 +98,12 @@ class CausalSelfAttention : public nn::Module {
 class MLP : public nn::Module {
  public:
   explicit MLP(const GPTConfig& cfg);
-  Tensor forward(const Tensor& x) override;  // (B, T, C) -> (B, T, C), GELU (tanh) in between
+  // (B, T, C) -> (B, T, I) -> (B, T, C), the activation (GELU (tanh) by default) in between
+  Tensor forward(const Tensor& x) override;
   std::string name() const override { return "MLP"; }
   std::shared_ptr<Conv1D> c_fc, c_proj;
   std::shared_ptr<nn::Dropout> dropout;
+  std::string activation;  // GPTConfig::activation_function
 };
 
 class Block : public nn::Module {
@@ -113,6 +145,13 @@ class GPT : public nn::Module {
   Tensor next_token_logits(const Tensor& idx, KVCache* cache = nullptr);
   std::string name() const override { return "GPT"; }
 
+  // A Hugging Face GPT-2 folder (config.json + model.safetensors or its shards) as Ember's GPT,
+  // which is GPT2LMHeadModel: weights with or without the "transformer." prefix; lm_head.weight,
+  // when present, must equal wte (tied). See models::from_pretrained (pretrained.h); the model is
+  // returned in eval mode, as transformers returns it.
+  static std::shared_ptr<GPT> from_pretrained(const std::string& dir, const PretrainedOptions& opts = {},
+                                              LoadReport* report = nullptr);
+
   // Loads a GPT-2 checkpoint in safetensors with Hugging Face's names: with or without the
   // "transformer." prefix of GPT2LMHeadModel; its attention-mask buffers (h.N.attn.bias,
   // h.N.attn.masked_bias) and lm_head.weight (tied to wte) are skipped; float16/bfloat16 weights
@@ -129,6 +168,21 @@ class GPT : public nn::Module {
   std::shared_ptr<nn::ModuleList> h;
   std::shared_ptr<nn::LayerNorm> ln_f;
   std::vector<std::shared_ptr<Block>> blocks;  // h's children, typed
+};
+
+// GPT-2 without its language-model head (Hugging Face's GPT2Model): GPT's parameters and names
+// (GPT's head is tied to wte and owns none), with a forward that returns the final hidden states.
+// It derives from GPT so that one implementation runs both.
+class GPT2Model : public GPT {
+ public:
+  using GPT::GPT;
+  // idx (B, T) int64 -> last_hidden_state (B, T, C), after ln_f; arguments and errors as GPT::forward.
+  Tensor forward(const Tensor& idx) override { return hidden_states(idx); }
+  Tensor forward(const Tensor& idx, KVCache* cache) { return hidden_states(idx, cache); }
+  std::string name() const override { return "GPT2Model"; }
+  // As GPT::from_pretrained; an lm_head.weight in the checkpoint is an unexpected key here.
+  static std::shared_ptr<GPT2Model> from_pretrained(const std::string& dir, const PretrainedOptions& opts = {},
+                                                    LoadReport* report = nullptr);
 };
 
 }  // namespace ember::models
