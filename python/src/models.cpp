@@ -25,11 +25,11 @@ void bind_gpt(nb::module_& m) {
   using nn::Module;
   nb::class_<GPTConfig>(m, "GPTConfig")
       .def("__init__", [](GPTConfig* c, int64_t vocab_size, int64_t block_size, int64_t n_layer, int64_t n_head,
-                          int64_t n_embd, double dropout, bool bias, double eps) {
-        new (c) GPTConfig{vocab_size, block_size, n_layer, n_head, n_embd, dropout, bias, eps};
+                          int64_t n_embd, double dropout, bool bias, double eps, int64_t n_inner, std::string act) {
+        new (c) GPTConfig{vocab_size, block_size, n_layer, n_head, n_embd, dropout, bias, eps, n_inner, std::move(act)};
       }, nb::arg("vocab_size") = 50257, nb::arg("block_size") = 1024, nb::arg("n_layer") = 12, nb::arg("n_head") = 12,
            nb::arg("n_embd") = 768, nb::arg("dropout") = 0.0, nb::arg("bias") = true,
-           nb::arg("layer_norm_epsilon") = 1e-5)
+           nb::arg("layer_norm_epsilon") = 1e-5, nb::arg("n_inner") = 0, nb::arg("activation_function") = "gelu_new")
       .def_rw("vocab_size", &GPTConfig::vocab_size)
       .def_rw("block_size", &GPTConfig::block_size)
       .def_rw("n_layer", &GPTConfig::n_layer)
@@ -38,6 +38,17 @@ void bind_gpt(nb::module_& m) {
       .def_rw("dropout", &GPTConfig::dropout)
       .def_rw("bias", &GPTConfig::bias)
       .def_rw("layer_norm_epsilon", &GPTConfig::layer_norm_epsilon)
+      .def_rw("n_inner", &GPTConfig::n_inner)
+      .def_rw("activation_function", &GPTConfig::activation_function)
+      .def_rw("embd_pdrop", &GPTConfig::embd_pdrop, nb::arg().none())
+      .def_rw("attn_pdrop", &GPTConfig::attn_pdrop, nb::arg().none())
+      .def_rw("resid_pdrop", &GPTConfig::resid_pdrop, nb::arg().none())
+      .def_rw("bos_token_id", &GPTConfig::bos_token_id, nb::arg().none())
+      .def_rw("eos_token_id", &GPTConfig::eos_token_id, nb::arg().none())
+      .def("num_parameters", &GPTConfig::num_parameters)
+      .def_static("from_hf_json", &GPTConfig::from_hf_json, nb::arg("json_text"), nb::arg("source") = "config.json")
+      .def_static("from_hf_json_file", &GPTConfig::from_hf_json_file, nb::arg("path"))
+      .def("to_hf_json", &GPTConfig::to_hf_json, nb::arg("architecture") = "GPT2LMHeadModel")
       .def_static("gpt2", &GPTConfig::gpt2)
       .def_static("baby", &GPTConfig::baby)
       .def_static("shakespeare", &GPTConfig::shakespeare)
@@ -100,13 +111,16 @@ void bind_bert(nb::module_& m) {
   nb::class_<BertConfig>(m, "BertConfig")
       .def("__init__", [](BertConfig* c, int64_t vocab, int64_t hidden, int64_t layers, int64_t heads,
                           int64_t intermediate, double hdrop, double adrop, int64_t maxpos, int64_t types, double eps,
-                          int64_t pad) {
-        new (c) BertConfig{vocab, hidden, layers, heads, intermediate, hdrop, adrop, maxpos, types, eps, pad};
+                          int64_t pad, std::string act, int64_t num_labels, std::optional<double> cdrop,
+                          std::string problem_type) {
+        new (c) BertConfig{vocab, hidden, layers, heads, intermediate, hdrop, adrop, maxpos, types, eps, pad,
+                           std::move(act), num_labels, {}, cdrop, std::move(problem_type)};
       }, nb::arg("vocab_size") = 30522, nb::arg("hidden_size") = 768, nb::arg("num_hidden_layers") = 12,
            nb::arg("num_attention_heads") = 12, nb::arg("intermediate_size") = 3072,
            nb::arg("hidden_dropout_prob") = 0.1, nb::arg("attention_probs_dropout_prob") = 0.1,
            nb::arg("max_position_embeddings") = 512, nb::arg("type_vocab_size") = 2,
-           nb::arg("layer_norm_eps") = 1e-12, nb::arg("pad_token_id") = 0)
+           nb::arg("layer_norm_eps") = 1e-12, nb::arg("pad_token_id") = 0, nb::arg("hidden_act") = "gelu",
+           nb::arg("num_labels") = 2, nb::arg("classifier_dropout").none() = nb::none(), nb::arg("problem_type") = "")
       .def_rw("vocab_size", &BertConfig::vocab_size)
       .def_rw("hidden_size", &BertConfig::hidden_size)
       .def_rw("num_hidden_layers", &BertConfig::num_hidden_layers)
@@ -118,6 +132,15 @@ void bind_bert(nb::module_& m) {
       .def_rw("type_vocab_size", &BertConfig::type_vocab_size)
       .def_rw("layer_norm_eps", &BertConfig::layer_norm_eps)
       .def_rw("pad_token_id", &BertConfig::pad_token_id)
+      .def_rw("hidden_act", &BertConfig::hidden_act)
+      .def_rw("num_labels", &BertConfig::num_labels)
+      .def_rw("id2label", &BertConfig::id2label)
+      .def_rw("classifier_dropout", &BertConfig::classifier_dropout, nb::arg().none())
+      .def_rw("problem_type", &BertConfig::problem_type)
+      .def("num_parameters", &BertConfig::num_parameters)
+      .def_static("from_hf_json", &BertConfig::from_hf_json, nb::arg("json_text"), nb::arg("source") = "config.json")
+      .def_static("from_hf_json_file", &BertConfig::from_hf_json_file, nb::arg("path"))
+      .def("to_hf_json", &BertConfig::to_hf_json, nb::arg("architecture") = "BertModel")
       .def_static("base", &BertConfig::base)
       .def("validate", &BertConfig::validate);
 
@@ -177,10 +200,13 @@ void bind_autoencoders(nb::module_& m) {
 
 }  // namespace
 
+void bind_pretrained(nb::module_& m);  // models_pretrained.cpp
+
 void init_models(nb::module_& parent) {
   nb::module_ m = parent.def_submodule("models", "ember::models; use ember.models");
   bind_gpt(m);
   bind_bert(m);
+  bind_pretrained(m);
   bind_autoencoders(m);
 }
 

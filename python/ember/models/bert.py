@@ -1,30 +1,18 @@
-"""BERT (ember::models::BertModel) with Hugging Face's BertModel names; from_pretrained loads a
-Hugging Face folder (config.json + model.safetensors), e.g. sentence-transformers' all-MiniLM-L6-v2."""
-import json
+"""BERT (ember::models::BertModel) and BertForSequenceClassification with Hugging Face's names;
+from_pretrained loads a Hugging Face folder (ember/models/pretrained.py), e.g. sentence-transformers'
+all-MiniLM-L6-v2, and save_pretrained writes one."""
 import os
 
 from .. import _C
 from ..nn.modules._cpp import CppModule
 from ._util import check_tensor, config_from
+from .pretrained import PretrainedMixin
 
 _M = _C.models
 BertConfig = _M.BertConfig
-_FIELDS = ("vocab_size", "hidden_size", "num_hidden_layers", "num_attention_heads", "intermediate_size",
-           "hidden_dropout_prob", "attention_probs_dropout_prob", "max_position_embeddings", "type_vocab_size",
-           "layer_norm_eps", "pad_token_id")
 
 
-def _config_from_hf(hf):
-    act = hf.get("hidden_act", "gelu")
-    if act != "gelu":
-        raise _C.Error(f"BertModel.from_pretrained: hidden_act '{act}' is not supported (ember's BERT uses gelu)")
-    kind = hf.get("position_embedding_type", "absolute")
-    if kind != "absolute":
-        raise _C.Error(f"BertModel.from_pretrained: position_embedding_type '{kind}' is not supported")
-    return BertConfig(**{k: hf[k] for k in _FIELDS if k in hf})
-
-
-class BertModel(CppModule):
+class BertModel(PretrainedMixin, CppModule):
     """forward(input_ids, attention_mask=None, token_type_ids=None) -> (sequence_output (B, T, H),
     pooled_output (B, H)), as Hugging Face's last_hidden_state and pooler_output."""
 
@@ -50,18 +38,57 @@ class BertModel(CppModule):
         self._cpp.load_safetensors(os.fspath(path))
         return self
 
-    @classmethod
-    def from_pretrained(cls, path):
-        """A Hugging Face model folder: config.json and model.safetensors; returned in eval mode."""
-        path = os.fspath(path)
-        try:
-            with open(os.path.join(path, "config.json"), encoding="utf-8") as f:
-                hf = json.load(f)
-        except OSError as e:
-            raise _C.Error(f"BertModel.from_pretrained: cannot read {path}/config.json: {e.strerror}") from None
-        model = cls(_config_from_hf(hf))
-        model.load_safetensors(os.path.join(path, "model.safetensors"))
-        return model.eval()
+
+class SequenceClassifierOutput:
+    """transformers' output of a sequence classifier: .loss (None without labels) and .logits;
+    indexing and iteration give the fields that are set, loss first, as its ModelOutput does."""
+
+    __slots__ = ("loss", "logits")
+
+    def __init__(self, logits, loss=None):
+        self.logits, self.loss = logits, loss
+
+    def to_tuple(self):
+        return tuple(v for v in (self.loss, self.logits) if v is not None)
+
+    def __getitem__(self, i):
+        return self.to_tuple()[i]
+
+    def __iter__(self):
+        return iter(self.to_tuple())
+
+    def __len__(self):
+        return len(self.to_tuple())
+
+    def __repr__(self):
+        return f"SequenceClassifierOutput(loss={self.loss!r}, logits={self.logits!r})"
+
+
+class BertForSequenceClassification(PretrainedMixin, CppModule):
+    """BERT with a classification head over the pooled output, with transformers' names (bert.*,
+    classifier.*): forward(input_ids, attention_mask=None, token_type_ids=None, labels=None) ->
+    SequenceClassifierOutput(logits (B, num_labels), loss). The loss follows config.problem_type as
+    transformers: int64 labels give cross-entropy, float labels MSE (num_labels 1) or BCE."""
+
+    _cpp_class = _M.BertForSequenceClassification
+    _cpp_attrs = ("config",)
+
+    def __init__(self, config=None, generator=None, **kwargs):
+        super().__init__()
+        config = config_from("BertForSequenceClassification", BertConfig, config, kwargs)
+        if generator is not None and not isinstance(generator, _C.Generator):
+            raise TypeError(f"BertForSequenceClassification(): argument 'generator' must be ember.Generator or None, "
+                            f"not {type(generator).__name__}")
+        self._adopt(_M.BertForSequenceClassification(config, generator))
+
+    def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None):
+        who = "BertForSequenceClassification.forward"
+        check_tensor(who, "input_ids", input_ids)
+        check_tensor(who, "attention_mask", attention_mask, optional=True)
+        check_tensor(who, "token_type_ids", token_type_ids, optional=True)
+        check_tensor(who, "labels", labels, optional=True)
+        logits, loss = self._cpp.forward(input_ids, attention_mask, token_type_ids, labels)
+        return SequenceClassifierOutput(logits, loss)
 
 
 def mean_pooling(sequence_output, attention_mask):

@@ -1,20 +1,15 @@
 """GPT-2 (ember::models::GPT): forward(idx, targets=None) -> (logits, loss) as nanoGPT, GPT-2's
 state_dict names (wte.weight, h.0.attn.c_attn.weight, ...), and decoding with the KV cache."""
-import json
 import os
 
 from .. import _C
 from ..nn.modules._cpp import CppModule
 from ._util import check_int, check_number, check_tensor, config_from
+from .pretrained import PretrainedMixin
 
 _M = _C.models
 GPTConfig = _M.GPTConfig
 KVCache = _M.KVCache
-
-# Hugging Face's GPT2Config names -> ember's.
-_HF_KEYS = {"vocab_size": "vocab_size", "n_positions": "block_size", "n_layer": "n_layer", "n_head": "n_head",
-            "n_embd": "n_embd", "layer_norm_epsilon": "layer_norm_epsilon"}
-
 
 def _prompt_list(who, prompt):
     if isinstance(prompt, _C.Tensor):
@@ -43,7 +38,7 @@ def generate(model, prompt, max_new_tokens=100, temperature=1.0, top_k=None, top
                        bool(crop_prompt), bool(use_cache), generator)
 
 
-class GPT(CppModule):
+class GPT(PretrainedMixin, CppModule):
     """GPT(config) or GPT(vocab_size=..., n_layer=..., ...); GPT-2's initialization drawn from
     `generator` (default: the default generator, so ember.manual_seed makes it repeatable)."""
 
@@ -109,16 +104,34 @@ class GPT(CppModule):
         return self
 
     @classmethod
-    def from_pretrained(cls, path, config=None):
-        """A Hugging Face GPT-2 folder (config.json + model.safetensors) or a .safetensors file
-        (then `config`, default GPT-2 124M)."""
-        path = os.fspath(path)
-        if os.path.isdir(path):
-            if config is None:
-                with open(os.path.join(path, "config.json"), encoding="utf-8") as f:
-                    hf = json.load(f)
-                config = GPTConfig(**{ours: hf[k] for k, ours in _HF_KEYS.items() if k in hf}, dropout=0.0)
-            path = os.path.join(path, "model.safetensors")
+    def from_pretrained(cls, path, config=None, strict=False, generator=None, output_loading_info=False):
+        """A Hugging Face GPT-2 folder (config.json + model.safetensors or shards; ember/models/pretrained.py),
+        or a .safetensors file with `config` (default GPT-2 124M). In eval mode."""
+        if os.path.isdir(os.fspath(path)) and config is None:
+            return super().from_pretrained(path, strict=strict, generator=generator,
+                                           output_loading_info=output_loading_info)
         model = cls(config if config is not None else GPTConfig.gpt2())
         model.load_safetensors(path)
         return model.eval()
+
+
+class GPT2Model(GPT):
+    """transformers' GPT2Model: GPT-2 without the head; forward(idx, cache=None) -> the final
+    LayerNorm's hidden states (B, T, C). Same parameters and names as GPT (whose head is tied)."""
+
+    _cpp_class = _M.GPT2Model
+
+    def __init__(self, config=None, generator=None, **kwargs):
+        CppModule.__init__(self)
+        config = config_from("GPT2Model", GPTConfig, config, kwargs)
+        if generator is not None and not isinstance(generator, _C.Generator):
+            raise TypeError(f"GPT2Model(): argument 'generator' must be ember.Generator or None, not "
+                            f"{type(generator).__name__}")
+        self._adopt(_M.GPT2Model(config, generator))
+
+    def forward(self, idx, cache=None):
+        check_tensor("GPT2Model.forward", "idx", idx)
+        if cache is not None and not isinstance(cache, KVCache):
+            raise TypeError(f"GPT2Model.forward(): argument 'cache' must be ember.models.KVCache or None, not "
+                            f"{type(cache).__name__}")
+        return self._cpp.forward(idx, cache)
