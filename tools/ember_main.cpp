@@ -4,6 +4,7 @@
 
 #include "ember/distributed/process_group.h"
 #include "ember/ember.h"
+#include "embed_cmd.h"
 #include "imdb_lstm_cmd.h"
 #include "info.h"
 #include "mnist_autoencoder_cmd.h"
@@ -25,6 +26,7 @@ int main(int argc, char** argv) {
   ember::cli::add_mnist_vae_command(*train, *tune, commands);
   ember::cli::add_shakespeare_gpt_commands(app, *train, *tune, commands);
   ember::cli::add_imdb_lstm_command(*train, *tune, commands);
+  ember::cli::add_embed_command(app, commands);
   // `ember train <recipe>`: name the unknown recipe and the known ones (CLI11 would only say
   // that a subcommand is required).
   auto find = [](CLI::App* parent, const std::string& name) -> CLI::App* {
