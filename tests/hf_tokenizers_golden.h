@@ -88,7 +88,9 @@ inline void expect_encoding(const text::Encoding& e, const nlohmann::json& want,
     offsets.push_back(t);
   }
   EXPECT_EQ(offsets, want.at("offsets").get<std::vector<int64_t>>()) << what;
-  if (want.contains("tokens")) EXPECT_EQ(e.tokens, want.at("tokens").get<std::vector<std::string>>()) << what;
+  if (want.contains("tokens")) {
+    EXPECT_EQ(e.tokens, want.at("tokens").get<std::vector<std::string>>()) << what;
+  }
 }
 
 // Compares `base` with every golden case, batch and decode of `name`; returns the case count.
