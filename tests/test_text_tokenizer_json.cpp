@@ -1,4 +1,4 @@
-// text::Tokenizer read from tokenizer.json: the committed byte-level BPE fixture and GPT-2 (three
+// text::Tokenizer read from tokenizer.json: the committed BPE fixtures (byte-level, characters) and GPT-2 (three
 // ways: a tokenizer.json built here from encoder.json + vocab.bpe, from_gpt2_files, and the
 // folder fallback) against Hugging Face `tokenizers`' golden encodings, GPT-2 against
 // GPT2Tokenizer, and bad files and inputs.
@@ -67,6 +67,15 @@ TEST(TokenizerJson, BpeFixtureMatchesTokenizers) {
   // decode(encode(s)) gives s back (byte-level), special tokens aside.
   const std::string s = "Wherefore art thou, Romeo?\n\tcafé 中文 👨‍👩‍👧";
   EXPECT_EQ(tok.decode(tok.encode(s).ids), " " + s);  // add_prefix_space adds one space
+}
+
+TEST(TokenizerJson, CharBpeFixtureMatchesTokenizers) {
+  // BPE over characters: NFKD + Lowercase, Whitespace pre-tokenizer, "</w>" word ends, fused <unk>
+  // for characters outside its 40-letter alphabet, BPEDecoder.
+  const Tokenizer tok = Tokenizer::from_file(test::golden_fixture("bpe_char_fixture_tokenizer.json"));
+  EXPECT_EQ(tok.vocab_size(), 300);
+  EXPECT_GE(test::check_hf_golden("bpe_char_fixture", tok), 100);
+  EXPECT_EQ(tok.decode(tok.encode("To be, or not to be").ids), "to be , or not to be");
 }
 
 TEST(TokenizerJson, Gpt2ThreeWaysMatchTokenizers) {

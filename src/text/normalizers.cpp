@@ -37,9 +37,11 @@ namespace {
 constexpr int kMaxDecomposition = 32;  // longest canonical/compat decomposition is 18
 
 // Canonical ordering (part of NFD): within each run of characters with a nonzero combining
-// class, a stable sort by class. Characters keep their alignment as they move.
+// class, a stable sort by class. Only the code points move: the alignments stay in place, as
+// `tokenizers` aligns NFD's output position by position.
 void canonical_reorder(NormChars& chars) {
   const size_t n = chars.size();
+  std::vector<int32_t> run;
   for (size_t i = 0; i < n;) {
     if (canonical_combining_class(chars[i].cp) == 0) {
       ++i;
@@ -47,10 +49,12 @@ void canonical_reorder(NormChars& chars) {
     }
     size_t j = i;
     while (j < n && canonical_combining_class(chars[j].cp) != 0) ++j;
-    std::stable_sort(chars.begin() + static_cast<std::ptrdiff_t>(i), chars.begin() + static_cast<std::ptrdiff_t>(j),
-                     [](const NormChar& a, const NormChar& b) {
-                       return canonical_combining_class(a.cp) < canonical_combining_class(b.cp);
-                     });
+    run.clear();
+    for (size_t k = i; k < j; ++k) run.push_back(chars[k].cp);
+    std::stable_sort(run.begin(), run.end(), [](int32_t a, int32_t b) {
+      return canonical_combining_class(a) < canonical_combining_class(b);
+    });
+    for (size_t k = i; k < j; ++k) chars[k].cp = run[k - i];
     i = j;
   }
 }
