@@ -43,8 +43,9 @@ void Tokenizer::Impl::encode_sequence(std::string_view text, int64_t type_id, in
   if (const size_t bad = detail::find_invalid_utf8(text); bad != std::string_view::npos)
     EMBER_FAIL("Tokenizer::encode", "the text is not valid UTF-8 at byte ", bad, " (", detail::describe_byte(text, bad),
                "); tokenizers take UTF-8 text: convert or clean the input");
-  EMBER_CHECK(text.size() < (size_t(1) << 32) - 1, "Tokenizer::encode", "the text has ", text.size(),
-              " bytes; at most 4 GiB per text is supported (split it)");
+  // Offsets inside the pipeline are 32-bit, and normalization can grow a text (CJK spacing, NFKD).
+  EMBER_CHECK(text.size() <= (size_t(1) << 28), "Tokenizer::encode", "the text has ", text.size(),
+              " bytes; at most 256 MiB per text is supported: split it (e.g. into paragraphs)");
   Scratch& s = scratch();
   int64_t word = 0;
 
