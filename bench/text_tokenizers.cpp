@@ -4,6 +4,10 @@
 // Prints one JSON object per line; bench/text_tokenizers_vs_hf.py runs this program and Hugging
 // Face `tokenizers` on the same text and prints the ratios.
 //   ./build/bench/text_tokenizers [data_root] [reps]
+// The WordPiece mode: all-MiniLM-L6-v2's tokenizer.json, encode_batch of the first 1,000 IMDB
+// reviews truncated at 256 tokens (no padding) on `threads` threads, one line per rep (driven by
+// bench/text_wordpiece_vs_hf.py, which interleaves it with Hugging Face `tokenizers`):
+//   ./build/bench/text_tokenizers wordpiece data_root threads reps
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -58,9 +62,39 @@ std::vector<std::string> paragraphs(const std::string& text) {
   return out;
 }
 
+// encode_batch of the first 1,000 IMDB reviews with MiniLM's WordPiece, truncation 256.
+int wordpiece(const std::string& root, int threads, int reps) {
+  set_num_threads(threads);
+  text::Tokenizer tok = text::Tokenizer::from_pretrained(root + "/models/all-MiniLM-L6-v2");
+  tok.no_padding();
+  tok.enable_truncation({.max_length = 256});
+  data::TextSplit imdb = data::read_imdb_file(root + "/imdb/reviews.json.gz");
+  const std::vector<std::string> reviews(imdb.texts.begin(), imdb.texts.begin() + 1000);
+  size_t bytes = 0;
+  for (const auto& r : reviews) bytes += r.size();
+  (void)tok.encode_batch(reviews);  // warm-up: thread pool, scratch buffers, page faults
+  for (int r = 0; r < reps; ++r) {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = cpu_s();
+    const auto out = tok.encode_batch(reviews);
+    const double cpu = cpu_s() - c0;
+    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    size_t tokens = 0;
+    for (const auto& e : out) tokens += e.size();
+    std::printf("{\"name\": \"wordpiece_batch\", \"threads\": %d, \"texts\": %zu, \"bytes\": %zu, \"tokens\": %zu, "
+                "\"wall_s\": %.6f, \"cpu_s\": %.6f}\n",
+                threads, reviews.size(), bytes, tokens, wall, cpu);
+    std::fflush(stdout);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && std::string(argv[1]) == "wordpiece")
+    return wordpiece(data::resolve_data_root(argc > 2 ? argv[2] : ""), argc > 3 ? std::atoi(argv[3]) : 1,
+                     argc > 4 ? std::atoi(argv[4]) : 5);
   set_num_threads(1);
   const std::string root = data::resolve_data_root(argc > 1 ? argv[1] : "");
   const int reps = argc > 2 ? std::atoi(argv[2]) : 5;

@@ -4,7 +4,7 @@
 set -euo pipefail
 PKGS=(cmake ninja-build g++ pkg-config libopenblas-dev libopenblas0-openmp zlib1g-dev nlohmann-json3-dev libcli11-dev
       libgtest-dev libgmock-dev libbenchmark-dev libpng-dev libdnnl-dev libcurl4-openssl-dev libssl-dev
-      libpcre2-dev openmpi-bin libopenmpi-dev
+      libpcre2-dev libutf8proc-dev openmpi-bin libopenmpi-dev
       # the Python package: headers for the extension, venv for pip (nanobind etc. come from PyPI)
       python3-dev python3-venv
       # libdnnl-dev's CMake config calls find_package(OpenCL): without these, configure fails.
