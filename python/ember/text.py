@@ -5,6 +5,12 @@
     tok.decode([15496, 995])                   # 'Hello world'
     tok(["a b", "c"], padding=True, return_tensors="pt")["input_ids"]   # needs tok.pad_token
 
+Tokenizer reads Hugging Face's tokenizer.json (BERT's WordPiece, GPT-2's byte-level BPE, ...) with
+the `tokenizers` package's methods, and calling it works as transformers' tokenizers:
+
+    tok = ember.text.Tokenizer.from_pretrained("all-MiniLM-L6-v2")
+    tok(["a review", "another"], padding=True, truncation=True, max_length=256, return_tensors="pt")
+
 CharTokenizer (one id per byte, char-rnn / nanoGPT), WordTokenizer (IMDB-style words, <pad> = 0,
 <unk> = 1) and GPT2Tokenizer (GPT-2's byte-level BPE, tiktoken's "gpt2" ids). Text is str or
 bytes; encode returns a list of ints, encode_tensor a (N,) int64 tensor; decode takes a list of
@@ -13,9 +19,11 @@ ints or a 1-D int tensor. Encoding releases the GIL.
 import os
 
 from . import _C
-from ._C.text import CharTokenizer, GPT2Tokenizer, WordTokenizer
+import copy
 
-__all__ = ["CharTokenizer", "WordTokenizer", "GPT2Tokenizer", "BatchEncoding"]
+from ._C.text import CharTokenizer, Encoding, GPT2Tokenizer, Tokenizer, WordTokenizer
+
+__all__ = ["CharTokenizer", "WordTokenizer", "GPT2Tokenizer", "Tokenizer", "Encoding", "BatchEncoding"]
 
 
 class BatchEncoding(dict):
@@ -131,4 +139,71 @@ def _gpt2_from_pretrained(path="gpt2"):
 
 
 GPT2Tokenizer.from_pretrained = staticmethod(_gpt2_from_pretrained)
+
+
+def _tokenizer_call(self, text, text_pair=None, padding=False, truncation=False, max_length=None,
+                    return_tensors=None, add_special_tokens=True, return_token_type_ids=True,
+                    return_attention_mask=True):
+    """transformers' tokenizer(text): input_ids, token_type_ids and attention_mask of a str, a
+    list of str, or pairs (text_pair). padding: False, True / "longest" or "max_length";
+    truncation: True / "longest_first", "only_first" or "only_second" (at max_length, else the
+    file's truncation length); return_tensors: None (lists), "pt" or "np"."""
+    who = "Tokenizer"
+    single = isinstance(text, str)
+    texts = [text] if single else text
+    if not isinstance(texts, (list, tuple)) or not all(isinstance(t, str) for t in texts):
+        raise TypeError(f"{who}(): argument 'text' must be a str or a list of str, not {type(text).__name__}")
+    if text_pair is not None:
+        pairs = [text_pair] if isinstance(text_pair, str) else text_pair
+        if not isinstance(pairs, (list, tuple)) or len(pairs) != len(texts):
+            raise ValueError(f"{who}(): text_pair must match text (a str, or a list of the same length)")
+        texts = list(zip(texts, pairs))
+    tok = copy.copy(self)
+    if truncation:
+        strategy = "longest_first" if truncation is True else truncation
+        if max_length is None:
+            if self.truncation is None:
+                raise ValueError(f"{who}(): truncation needs max_length (this tokenizer.json sets none)")
+            max_length = self.truncation["max_length"]
+        tok.enable_truncation(max_length, strategy=strategy)
+    else:
+        tok.no_truncation()
+    if padding is True:
+        padding = "longest"
+    if padding in ("longest", "max_length"):
+        p = self.padding or {}
+        pad_token = p.get("pad_token", "[PAD]")
+        pad_id = p.get("pad_id", self.token_to_id(pad_token))
+        if pad_id is None:
+            raise ValueError(f"{who}: asking to pad but the tokenizer has no padding token")
+        if padding == "max_length" and max_length is None:
+            raise ValueError(f"{who}(): padding='max_length' needs max_length")
+        tok.enable_padding(pad_id=pad_id, pad_token=pad_token, pad_type_id=p.get("pad_type_id", 0),
+                           direction=p.get("direction", "right"),
+                           length=max_length if padding == "max_length" else None)
+    elif padding in (False, None, "do_not_pad"):
+        tok.no_padding()
+    else:
+        raise ValueError(f"{who}(): padding must be True, False, 'longest' or 'max_length', got {padding!r}")
+    encs = tok.encode_batch(list(texts), add_special_tokens=add_special_tokens)
+    out = BatchEncoding(input_ids=[e.ids for e in encs])
+    if return_token_type_ids:
+        out["token_type_ids"] = [e.type_ids for e in encs]
+    if return_attention_mask:
+        out["attention_mask"] = [e.attention_mask for e in encs]
+    if return_tensors in ("pt", "np"):
+        for k in out:
+            out[k] = _as_tensor(out[k], who, return_tensors)
+    elif return_tensors is not None:
+        raise ValueError(f"{who}(): return_tensors must be None, 'pt' or 'np', got {return_tensors!r}")
+    elif single:
+        for k in out:
+            out[k] = out[k][0]
+    return out
+
+
+Tokenizer.__call__ = _tokenizer_call
+_from_file, _from_pretrained = Tokenizer.from_file, Tokenizer.from_pretrained
+Tokenizer.from_file = staticmethod(lambda path: _from_file(os.fspath(path)))
+Tokenizer.from_pretrained = staticmethod(lambda path: _from_pretrained(os.fspath(path)))
 del _cls

@@ -6,6 +6,7 @@
 #include "ember/models/bert_classifier.h"
 #include "ember/models/gpt.h"
 #include "ember/models/pretrained.h"
+#include "ember/models/sentence_transformer.h"
 
 namespace ember::py {
 
@@ -97,6 +98,18 @@ void bind_pretrained(nb::module_& m) {
   }, nb::arg("path"), nb::arg("strict") = false, nb::arg("num_labels").none() = nb::none(),
         nb::arg("generator").none() = nb::none());
   m.def("save_pretrained", &save_pretrained, nb::arg("model"), nb::arg("path"), nogil);
+
+  nb::class_<SentenceTransformer>(m, "SentenceTransformer")
+      .def_static("from_pretrained", &SentenceTransformer::from_pretrained, nb::arg("path"), nogil)
+      .def("encode", [](const SentenceTransformer& s, std::vector<std::string> texts, int64_t batch_size) {
+        return s.encode(texts, batch_size);
+      }, nb::arg("texts"), nb::arg("batch_size") = 32, nogil)
+      .def("embed", &SentenceTransformer::embed, nb::arg("input_ids"), nb::arg("attention_mask"), nogil)
+      .def_prop_ro("max_seq_length", &SentenceTransformer::max_seq_length)
+      .def_prop_ro("dimension", &SentenceTransformer::dimension)
+      .def_prop_ro("normalizes", &SentenceTransformer::normalizes)
+      .def_prop_ro("tokenizer", [](const SentenceTransformer& s) { return s.tokenizer(); })
+      .def_prop_ro("model", [](const SentenceTransformer& s) { return s.model(); });
 }
 
 }  // namespace ember::py

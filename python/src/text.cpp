@@ -248,11 +248,14 @@ void init_gpt2(nb::module_& t) {
 
 }  // namespace
 
+void init_text_hf(nb::module_& t);  // text_hf.cpp: Tokenizer (tokenizer.json), Encoding
+
 void init_text(nb::module_& m) {
   nb::module_ t = m.def_submodule("text", "ember::text");
   init_char(t);
   init_word(t);
   init_gpt2(t);
+  init_text_hf(t);
 }
 
 }  // namespace ember::py

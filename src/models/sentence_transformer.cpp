@@ -73,7 +73,7 @@ Tensor pool(const PoolingConfig& config, const Tensor& hidden, const Tensor& att
   std::vector<Tensor> parts;
   if (config.cls_token) parts.push_back(hidden.select(1, 0));  // (B, H)
   if (config.max_tokens) {
-    Tensor masked = where(eq(m, 0.0), hidden, -1e9);  // padding never wins, as sentence-transformers
+    Tensor masked = where(ne(m, 0.0), hidden, -1e9);  // padding never wins, as sentence-transformers
     parts.push_back(amax(masked, {1}));
   }
   Tensor count, total;
@@ -97,7 +97,8 @@ SentenceTransformer SentenceTransformer::from_pretrained(const std::string& dir_
   fs::path modules = dir / "modules.json";
   if (fs::exists(modules)) {
     std::string text = io::read_file_bytes(modules.string(), kOp);
-    json list = hf::parse_config(text, modules.string(), kOp);
+    json list = json::parse(text, nullptr, /*allow_exceptions=*/false);
+    if (list.is_discarded()) throw Error(std::string(kOp) + ": '" + modules.string() + "' is not valid JSON");
     if (!list.is_array() || list.empty())
       throw Error(std::string(kOp) + ": '" + modules.string() + "' must be a non-empty JSON array of modules");
     for (size_t i = 0; i < list.size(); ++i) {

@@ -4,10 +4,11 @@ parameter names: GPT-2 and its decoding, BERT and its sequence classifier, Huggi
 from .gpt import GPT, GPT2Model, GPTConfig, KVCache, generate
 from .bert import BertConfig, BertForSequenceClassification, BertModel, SequenceClassifierOutput, mean_pooling
 from .pretrained import LoadReport, from_pretrained, save_pretrained
+from .sentence import SentenceTransformer
 from .autoencoder import ConvAutoencoder, VAE, vae_loss, vae_kl_divergence
 from .mnist_cnn import MnistCNN
 
 __all__ = ["GPT", "GPT2Model", "GPTConfig", "KVCache", "generate", "BertConfig", "BertModel",
            "BertForSequenceClassification", "SequenceClassifierOutput", "mean_pooling", "LoadReport", "from_pretrained",
-           "save_pretrained", "ConvAutoencoder",
+           "save_pretrained", "SentenceTransformer", "ConvAutoencoder",
            "VAE", "vae_loss", "vae_kl_divergence", "MnistCNN"]
