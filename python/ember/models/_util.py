@@ -1,5 +1,5 @@
 """Argument checks shared by the model wrappers: PyTorch-style TypeErrors naming the argument."""
-from .._C import Tensor
+from .._C import Generator, Tensor
 
 
 def check_tensor(who, name, value, optional=False):
@@ -35,3 +35,11 @@ def config_from(who, cls, config, kwargs):
     if not isinstance(config, cls):
         raise TypeError(f"{who}(): argument 'config' must be ember.models.{cls.__name__}, not {type(config).__name__}")
     return config
+
+
+def check_generator(who, generator):
+    """`generator` when it is an ember.Generator or None; else a TypeError naming it."""
+    if generator is not None and not isinstance(generator, Generator):
+        raise TypeError(f"{who}(): argument 'generator' must be ember.Generator or None, "
+                        f"not {type(generator).__name__}")
+    return generator

@@ -1,7 +1,7 @@
 """The MNIST autoencoders (ember::models::ConvAutoencoder, VAE) with PyTorch's parameter names."""
 from .. import _C
 from ..nn.modules._cpp import CppModule
-from ._util import check_int, check_tensor
+from ._util import check_generator, check_int, check_tensor
 
 _M = _C.models
 vae_loss = _M.vae_loss
@@ -62,7 +62,5 @@ class VAE(CppModule):
 
     def forward(self, x, generator=None):
         check_tensor("VAE.forward", "x", x)
-        if generator is not None and not isinstance(generator, _C.Generator):
-            raise TypeError(f"VAE.forward(): argument 'generator' must be ember.Generator or None, not "
-                            f"{type(generator).__name__}")
+        check_generator("VAE.forward", generator)
         return self._cpp.forward(x, generator)

@@ -5,7 +5,7 @@ import os
 
 from .. import _C
 from ..nn.modules._cpp import CppModule
-from ._util import check_tensor, config_from
+from ._util import check_generator, check_tensor, config_from
 from .pretrained import PretrainedMixin
 
 _M = _C.models
@@ -22,9 +22,7 @@ class BertModel(PretrainedMixin, CppModule):
     def __init__(self, config=None, generator=None, **kwargs):
         super().__init__()
         config = config_from("BertModel", BertConfig, config, kwargs)
-        if generator is not None and not isinstance(generator, _C.Generator):
-            raise TypeError(f"BertModel(): argument 'generator' must be ember.Generator or None, not "
-                            f"{type(generator).__name__}")
+        check_generator("BertModel", generator)
         self._adopt(_M.BertModel(config, generator))
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None):
@@ -76,9 +74,7 @@ class BertForSequenceClassification(PretrainedMixin, CppModule):
     def __init__(self, config=None, generator=None, **kwargs):
         super().__init__()
         config = config_from("BertForSequenceClassification", BertConfig, config, kwargs)
-        if generator is not None and not isinstance(generator, _C.Generator):
-            raise TypeError(f"BertForSequenceClassification(): argument 'generator' must be ember.Generator or None, "
-                            f"not {type(generator).__name__}")
+        check_generator("BertForSequenceClassification", generator)
         self._adopt(_M.BertForSequenceClassification(config, generator))
 
     def forward(self, input_ids, attention_mask=None, token_type_ids=None, labels=None):

@@ -4,7 +4,7 @@ import os
 
 from .. import _C
 from ..nn.modules._cpp import CppModule
-from ._util import check_int, check_number, check_tensor, config_from
+from ._util import check_generator, check_int, check_number, check_tensor, config_from
 from .pretrained import PretrainedMixin
 
 _M = _C.models
@@ -48,9 +48,7 @@ class GPT(PretrainedMixin, CppModule):
     def __init__(self, config=None, generator=None, **kwargs):
         super().__init__()
         config = config_from("GPT", GPTConfig, config, kwargs)
-        if generator is not None and not isinstance(generator, _C.Generator):
-            raise TypeError(f"GPT(): argument 'generator' must be ember.Generator or None, not "
-                            f"{type(generator).__name__}")
+        check_generator("GPT", generator)
         self._adopt(_M.GPT(config, generator))
 
     def forward(self, idx, targets=None, cache=None):
@@ -124,9 +122,7 @@ class GPT2Model(GPT):
     def __init__(self, config=None, generator=None, **kwargs):
         CppModule.__init__(self)
         config = config_from("GPT2Model", GPTConfig, config, kwargs)
-        if generator is not None and not isinstance(generator, _C.Generator):
-            raise TypeError(f"GPT2Model(): argument 'generator' must be ember.Generator or None, not "
-                            f"{type(generator).__name__}")
+        check_generator("GPT2Model", generator)
         self._adopt(_M.GPT2Model(config, generator))
 
     def forward(self, idx, cache=None):

@@ -10,7 +10,7 @@ import os
 
 from .. import _C
 from ..nn.modules._cpp import CppModule, wrap_cpp
-from ._util import check_int
+from ._util import check_generator, check_int
 
 _M = _C.models
 LoadReport = _M.LoadReport
@@ -28,19 +28,13 @@ def _loading_info(report):
             "mismatched_keys": [], "error_msgs": []}
 
 
-def _generator(who, generator):
-    if generator is not None and not isinstance(generator, _C.Generator):
-        raise TypeError(f"{who}(): argument 'generator' must be ember.Generator or None, not {type(generator).__name__}")
-    return generator
-
-
 def from_pretrained(path, strict=False, num_labels=None, generator=None, output_loading_info=False):
     """The model in Hugging Face folder `path`, as the Ember class of config.json's architecture
     (BertModel, BertForSequenceClassification, GPT2Model, GPT for GPT2LMHeadModel), in eval mode.
     Missing/unexpected weights are reported (output_loading_info=True) or, with strict, an error."""
     path = _path("from_pretrained", path)
     check_int("from_pretrained", "num_labels", num_labels, optional=True)
-    _, cpp, report = _M.from_pretrained(path, bool(strict), num_labels, _generator("from_pretrained", generator))
+    _, cpp, report = _M.from_pretrained(path, bool(strict), num_labels, check_generator("from_pretrained", generator))
     model = wrap_cpp(cpp)
     return (model, _loading_info(report)) if output_loading_info else model
 
@@ -63,7 +57,7 @@ class PretrainedMixin:
         who = f"{cls.__name__}.from_pretrained"
         path = _path(who, path)
         check_int(who, "num_labels", num_labels, optional=True)
-        cpp, report = cls._cpp_class.from_pretrained(path, bool(strict), num_labels, _generator(who, generator))
+        cpp, report = cls._cpp_class.from_pretrained(path, bool(strict), num_labels, check_generator(who, generator))
         model = wrap_cpp(cpp)
         return (model, _loading_info(report)) if output_loading_info else model
 
