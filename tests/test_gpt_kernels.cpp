@@ -1,4 +1,4 @@
-// The kernels added for GPT training speed, held to their references: the vectorized tanh-GELU
+// The kernels added for GPT training speed, held to their references: the vectorized GELUs (tanh, erf)
 // against the float64 formula (values, gradients, extremes, thread-count independence), and the
 // fused ops linear_cross_entropy and gelu_addmm against their unfused forms.
 #include <gtest/gtest.h>
@@ -17,6 +17,12 @@ double gelu_ref(double x) { return 0.5 * x * (1 + std::tanh(0.7978845608028654 *
 double gelu_grad_ref(double x) {
   const double t = std::tanh(0.7978845608028654 * (x + 0.044715 * x * x * x));
   return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * 0.7978845608028654 * (1 + 3 * 0.044715 * x * x);
+}
+
+// Exact (erf) GELU, the BERT family's.
+double gelu_erf_ref(double x) { return 0.5 * x * std::erfc(-x / std::sqrt(2.0)); }
+double gelu_erf_grad_ref(double x) {
+  return 0.5 * std::erfc(-x / std::sqrt(2.0)) + x * std::exp(-0.5 * x * x) / std::sqrt(2 * M_PI);
 }
 
 // 100,003 values over [-12, 12] (an odd count: a partial vector at the end), then extremes.
@@ -51,7 +57,36 @@ TEST(GptKernels, TanhGeluMatchesTheFloat64Formula) {
   EXPECT_EQ(n.to_vector<float>()[1], INFINITY);
 }
 
-TEST(GptKernels, TanhGeluIsTheSameAtAnyThreadCount) {
+TEST(GptKernels, ErfGeluMatchesTheFloat64Formula) {
+  Tensor x = gelu_inputs().requires_grad_();
+  Tensor y = gelu(x);
+  Tensor g = randn(x.shape());
+  y.backward(g);
+  auto xs = x.to_vector<float>(), ys = y.to_vector<float>(), gs = g.to_vector<float>(), gx = x.grad().to_vector<float>();
+  double worst_y = 0, worst_g = 0;
+  for (size_t i = 0; i < xs.size(); ++i) {
+    const double want = gelu_erf_ref(xs[i]), dwant = gs[i] * gelu_erf_grad_ref(xs[i]);
+    worst_y = std::max(worst_y, std::abs(ys[i] - want) / (1e-7 + 1e-6 * std::abs(want)));
+    worst_g = std::max(worst_g, std::abs(gx[i] - dwant) / (1e-6 + 1e-5 * std::abs(dwant)));
+  }
+  EXPECT_LE(worst_y, 1.0);
+  EXPECT_LE(worst_g, 1.0);
+  // The negative tail keeps its relative precision (float's 1 + erf would round it to 0).
+  const float tail = gelu(tensor({-6.0f})).item<float>();
+  EXPECT_NEAR(tail / gelu_erf_ref(-6.0), 1.0, 1e-6);
+  EXPECT_EQ(ys.back(), 1e4f);
+  EXPECT_EQ(ys[ys.size() - 9], -0.0f);
+  Tensor n = gelu(tensor({NAN, INFINITY}));
+  EXPECT_TRUE(std::isnan(n.to_vector<float>()[0]));
+  EXPECT_EQ(n.to_vector<float>()[1], INFINITY);
+  // float64 keeps the libm formula: the same function.
+  Tensor xd = tensor({-3.0, -0.5, 0.0, 0.7, 2.5}).to(kFloat64);
+  auto yd = gelu(xd).to_vector<double>();
+  for (size_t i = 0; i < yd.size(); ++i) EXPECT_NEAR(yd[i], gelu_erf_ref(xd.to_vector<double>()[i]), 1e-15);
+}
+
+TEST(GptKernels, GeluIsTheSameAtAnyThreadCount) {
+  for (const char* approx : {"tanh", "none"}) {
   Tensor x = gelu_inputs();
   Tensor g = randn(x.shape());
   const int before = get_num_threads();
@@ -59,15 +94,16 @@ TEST(GptKernels, TanhGeluIsTheSameAtAnyThreadCount) {
   for (int t : {1, 2, 3}) {
     set_num_threads(t);
     Tensor xi = x.clone().requires_grad_();
-    Tensor y = gelu(xi, "tanh");
+    Tensor y = gelu(xi, approx);
     y.backward(g);
     auto a = y.to_vector<float>(), b = xi.grad().to_vector<float>();
     a.insert(a.end(), b.begin(), b.end());
     runs.push_back(a);
   }
   set_num_threads(before);
-  EXPECT_EQ(runs[0], runs[1]);
-  EXPECT_EQ(runs[0], runs[2]);
+  EXPECT_EQ(runs[0], runs[1]) << approx;
+  EXPECT_EQ(runs[0], runs[2]) << approx;
+  }
 }
 
 // ---- linear_cross_entropy (golden cases: tests/golden/gen_gpt_ops.py) ----

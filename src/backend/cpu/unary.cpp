@@ -93,6 +93,8 @@ void unary(UnaryOp op, const Tensor& out, const Tensor& x, const UnaryArgs& a) {
       return map_floating(out, x, "leaky_relu",
                           [slope = a.slope](auto v) { return v > 0 ? v : static_cast<decltype(v)>(v * slope); });
     case UnaryOp::Gelu:
+      // float32: the vectorized kernel (gelu.h); the formula below is its float64 reference.
+      if (contiguous_float32({&out, &x})) return gelu_erf_forward(x.data_ptr<float>(), out.data_ptr<float>(), x.numel());
       return map_floating(out, x, "gelu", [](auto v) {
         using T = decltype(v);
         return T(0.5) * v * (T(1) + std::erf(v * T(kInvSqrt2)));
@@ -131,6 +133,8 @@ void unary_backward(UnaryOp op, const Tensor& gx, const Tensor& g, const Tensor&
         return gg * (T(0.5) * (T(1) + t) + T(0.5) * x0 * (T(1) - t * t) * dinner);
       });
     case UnaryOp::Gelu:
+      if (contiguous_float32({&gx, &g, &v}))
+        return gelu_erf_backward(g.data_ptr<float>(), v.data_ptr<float>(), gx.data_ptr<float>(), v.numel());
       return map2_floating(gx, g, v, "gelu_backward", [](auto gg, auto x0) {
         using T = decltype(x0);
         T cdf = T(0.5) * (T(1) + std::erf(x0 * T(kInvSqrt2)));
