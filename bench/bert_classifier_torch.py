@@ -6,7 +6,7 @@ its order are Ember's (bench/imdb_subset.py): the same reviews, the same batches
 
     /opt/torch/bin/python bench/bert_classifier_torch.py [--train-size 4000] [--epochs 1]
         [--max-len 128] [--eval-max-len 256] [--batch-size 32] [--lr 1e-4] [--warmup 0.1]
-        [--weight-decay 0.01] [--seed 1] [--threads 2] [--eval-size 0 (all 25,000)]
+        [--weight-decay 0.01] [--seed 1] [--threads 2] [--eval-size 0 (all 25,000)] [--max-steps 0]
 
 Prints one JSON line: train sequences/s (training steps only), peak RSS, test accuracy.
 """
@@ -41,6 +41,8 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--eval-size", type=int, default=0, help="0: the whole test split")
+    ap.add_argument("--max-steps", type=int, default=0,
+                    help="train this many steps (0: all); the lr schedule spans them, as Ember's --max-steps (1 epoch)")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(args.seed)
@@ -48,6 +50,8 @@ def main():
     tok = AutoTokenizer.from_pretrained(args.model)
     model = AutoModelForSequenceClassification.from_pretrained(args.model, num_labels=2)
     batches = train_batches(len(reviews), args.train_size, args.batch_size, args.epochs, args.seed)
+    if args.max_steps:
+        batches = batches[:args.max_steps]
     decay = [p for n, p in model.named_parameters() if not any(k in n for k in ("bias", "LayerNorm"))]
     rest = [p for n, p in model.named_parameters() if any(k in n for k in ("bias", "LayerNorm"))]
     opt = torch.optim.AdamW([{"params": decay, "weight_decay": args.weight_decay},

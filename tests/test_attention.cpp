@@ -269,3 +269,59 @@ TEST(Attention, FusedDoubleBackwardMatchesComposite) {
       EXPECT_LT(max_abs_diff(results[1][i], results[0][i]), 1e-4 * (1 + max_abs(results[0][i]))) << i;
   }
 }
+
+// BERT's padding mask, (B, 1, 1, S) bool with each row true...true false...false, runs on the fused
+// kernel (which stops at each matrix's last visible key) and agrees with the composite: values,
+// gradients (zero for the hidden keys), dropout's mask stream and double backward.
+TEST(Attention, PaddingMaskRunsFusedAndMatchesComposite) {
+  const std::vector<int64_t> lens = {9, 4, 1};
+  Tensor mask = lt(arange(9).view({1, 1, 1, 9}), tensor(lens, {3, 1, 1, 1}));  // (3, 1, 1, 9)
+  auto kv = detail::key_padding_lengths(mask, {3, 2}, 9);
+  ASSERT_TRUE(kv);
+  EXPECT_EQ(*kv, (std::vector<int64_t>{9, 9, 4, 4, 1, 1}));
+  Tensor q = randn({3, 2, 6, 4}), k = randn({3, 2, 9, 4}), v = randn({3, 2, 9, 5});
+  Tensor go = randn({3, 2, 6, 5});
+  for (double p : {0.0, 0.3}) {
+    std::vector<Tensor> a{q.clone().requires_grad_(), k.clone().requires_grad_(), v.clone().requires_grad_()};
+    std::vector<Tensor> b{q.clone().requires_grad_(), k.clone().requires_grad_(), v.clone().requires_grad_()};
+    Generator g1(4), g2(4);
+    Tensor fa = scaled_dot_product_attention(a[0], a[1], a[2], mask, p, false, std::nullopt, &g1);
+    Tensor fb = detail::sdpa_composite(b[0], b[1], b[2], mask, p, false, 0.5, &g2);
+    EXPECT_STREQ(node_name(fa), "ScaledDotProductAttentionBackward");
+    EXPECT_LT(max_abs_diff(fa, fb), 2e-6 * (1 + max_abs(fb))) << "dropout " << p;
+    EXPECT_EQ(g1.engine()(), g2.engine()());
+    fa.backward(go);
+    fb.backward(go);
+    for (int i = 0; i < 3; ++i)
+      EXPECT_LT(max_abs_diff(a[i].grad(), b[i].grad()), 1e-5 * (1 + max_abs(b[i].grad()))) << i << " dropout " << p;
+    EXPECT_EQ(max_abs(a[1].grad().narrow(0, 1, 1).narrow(2, 4, 5)), 0.0);  // keys 4.. of batch 1 are hidden
+    EXPECT_EQ(max_abs(a[2].grad().narrow(0, 2, 1).narrow(2, 1, 8)), 0.0);
+  }
+  // Double backward takes the composite's formula with the same mask.
+  std::vector<Tensor> results[2];
+  for (int fused = 0; fused < 2; ++fused) {
+    std::vector<Tensor> x{q.clone().requires_grad_(), k.clone().requires_grad_(), v.clone().requires_grad_()};
+    Tensor out = fused ? detail::sdpa_fused(x[0], x[1], x[2], 0.0, false, 0.5, nullptr, kv)
+                       : detail::sdpa_composite(x[0], x[1], x[2], mask, 0.0, false, 0.5, nullptr);
+    auto g = autograd::grad({out}, x, {go}, true, true);
+    Tensor s = (g[0] * g[0]).sum() + (g[1] * g[2].sum()).sum() + (g[2] * g[2]).sum();
+    results[fused] = autograd::grad({s}, x);
+  }
+  for (int i = 0; i < 3; ++i)
+    EXPECT_LT(max_abs_diff(results[1][i], results[0][i]), 1e-4 * (1 + max_abs(results[0][i]))) << i;
+}
+
+TEST(Attention, OtherMasksStayOnTheComposite) {
+  Tensor hole = tensor(std::vector<int64_t>{1, 0, 1, 1}, {1, 1, 1, 4}).to(DType::Bool);  // a hidden key inside
+  Tensor none = zeros({2, 1, 1, 4}, DType::Bool);  // no visible key: NaN rows, as PyTorch
+  Tensor per_query = ones({1, 1, 3, 4}, DType::Bool);  // varies by query row: not a padding mask
+  EXPECT_FALSE(detail::key_padding_lengths(hole, {2, 1}, 4));
+  EXPECT_FALSE(detail::key_padding_lengths(none, {2, 1}, 4));
+  EXPECT_FALSE(detail::key_padding_lengths(per_query, {2, 1}, 4));
+  EXPECT_FALSE(detail::key_padding_lengths(ones({1, 1, 1, 4}), {2, 1}, 4));  // a float mask adds to scores
+  Tensor q = randn({2, 1, 3, 4}), k = randn({2, 1, 4, 4}), v = randn({2, 1, 4, 4});
+  Tensor out = scaled_dot_product_attention(q, k, v, none);
+  EXPECT_TRUE(std::isnan(out.to_vector<float>()[0]));
+  Tensor h = scaled_dot_product_attention(q, k, v, hole);
+  EXPECT_LT(max_abs_diff(h, detail::sdpa_composite(q, k, v, hole, 0.0, false, 0.5, nullptr)), 1e-6);
+}

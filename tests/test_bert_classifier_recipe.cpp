@@ -25,9 +25,12 @@ TEST(BertClassifierRecipe, BadConfigurationsNameTheFlagOrFile) {
   std::ostringstream log;
   recipes::BertClassifierConfig c;
   c.progress = false;
+  c.model_dir = "";
   EXPECT_EMBER_ERROR(recipes::train_bert_classifier(c, log), "--model", "required");
+  c.model_dir = "no-such-model";  // neither a folder nor one under <data root>/models
+  EXPECT_EMBER_ERROR(recipes::train_bert_classifier(c, log), "no-such-model");
   c.model_dir = "/nonexistent/ember-model";
-  EXPECT_EMBER_ERROR(recipes::train_bert_classifier(c, log), "/nonexistent/ember-model", "config.json");
+  EXPECT_EMBER_ERROR(recipes::train_bert_classifier(c, log), "/nonexistent/ember-model", "not a directory");
   auto bad = [&](auto set, const char* flag) {
     recipes::BertClassifierConfig b;
     b.model_dir = "/nonexistent/ember-model";

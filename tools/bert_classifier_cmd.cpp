@@ -15,8 +15,8 @@ void add_bert_classifier_command(CLI::App& train, Commands& out) {
   CLI::App* c = train.add_subcommand(
       "bert-classifier", "Fine-tune a pretrained BERT-family folder (config.json, model.safetensors, tokenizer.json) "
                          "with a classification head on IMDB sentiment");
-  c->add_option("--model", cfg->model_dir, "Hugging Face model folder, e.g. ../shared/data/models/all-MiniLM-L6-v2")
-      ->required();
+  c->add_option("--model", cfg->model_dir,
+                "Hugging Face model folder, or the name of one under <data>/models (default all-MiniLM-L6-v2)");
   c->add_option("--train-size", cfg->train_size,
                 "Training reviews, half of each class spread over the split (0: all 25,000)")
       ->check(kNonNegative);

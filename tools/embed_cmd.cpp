@@ -11,6 +11,7 @@
 #include "embed_cmd.h"
 #include "ember/error.h"
 #include "ember/io/file.h"
+#include "ember/models/pretrained.h"
 #include "ember/models/sentence_transformer.h"
 #include "ember/parallel.h"
 
@@ -81,9 +82,25 @@ int run_embed(const EmbedArgs& a) {
     texts.insert(texts.end(), more.begin(), more.end());
   }
   if (texts.empty()) throw Error("embed: no text given; pass texts as arguments or --file with one text per line");
-  auto st = models::SentenceTransformer::from_pretrained(a.model);
+  auto st = models::SentenceTransformer::from_pretrained(models::resolve_model_dir(a.model));
   auto start = std::chrono::steady_clock::now();
-  Tensor e = st.encode(texts, a.batch_size).contiguous();  // (N, D)
+  Tensor e;
+  try {
+    e = st.encode(texts, a.batch_size).contiguous();  // (N, D)
+  } catch (const Error&) {
+    // Name the text that failed (e.g. invalid UTF-8): its argument or its line of --file.
+    for (size_t i = 0; i < texts.size(); ++i) {
+      try {
+        st.tokenizer().encode(texts[i]);
+      } catch (const Error& bad) {
+        const bool arg = i < a.texts.size();
+        throw Error(arg ? "embed: text argument " + std::to_string(i + 1) + ": " + bad.what()
+                        : "embed: --file '" + a.file + "' line " + std::to_string(i - a.texts.size() + 1) + ": " +
+                              bad.what());
+      }
+    }
+    throw;
+  }
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (a.out.empty()) {
     std::cout << jsonl_bytes(texts, e);
@@ -101,7 +118,7 @@ void add_embed_command(CLI::App& app, Commands& out) {
   auto a = std::make_shared<EmbedArgs>();
   CLI::App* c = app.add_subcommand("embed", "Sentence embeddings from a sentence-transformers model folder");
   c->add_option("--model", a->model, "A sentence-transformers folder (modules.json, config.json, model.safetensors, "
-                                     "tokenizer.json), e.g. all-MiniLM-L6-v2")
+                                     "tokenizer.json), or the name of one under <data>/models, e.g. all-MiniLM-L6-v2")
       ->required();
   c->add_option("texts", a->texts, "Texts to embed");
   c->add_option("--file", a->file, "A UTF-8 file with one text per line (after any texts given as arguments)");

@@ -86,6 +86,8 @@ struct AttnArgs {
   float scale = 1.0f;
   bool causal = false;     // query i sees keys j <= i (top-left aligned)
   float keep_scale = 1.0f; // the multiplier of kept probabilities when keep bits are given (dropout)
+  // Key padding: matrix bh sees only its first kv_len[bh] keys (a BERT padding mask); null: all S.
+  const int64_t* kv_len = nullptr;
 };
 
 // ---- recurrent layers over a packed sequence (see ember/ops/rnn.h) ----

@@ -7,6 +7,7 @@
 #include <regex>
 
 #include "ember/autograd.h"
+#include "ember/data/data_root.h"
 #include "ember/io/file.h"
 #include "ember/io/safetensors.h"
 #include "ember/models/bert.h"
@@ -337,6 +338,23 @@ void save_pretrained(const nn::Module& model, const std::string& dir) {
   // The weights first: a folder whose config.json is new has its new weights too.
   io::save_safetensors((fs::path(dir) / "model.safetensors").string(), tensors, {{"format", "pt"}});
   io::write_file_atomic((fs::path(dir) / "config.json").string(), config, op);
+}
+
+std::string resolve_model_dir(const std::string& name_or_dir, const std::string& data_root, const char* flag) {
+  EMBER_CHECK(!name_or_dir.empty(), flag, "a Hugging Face model folder is required (config.json, model.safetensors, "
+              "tokenizer.json), or the name of one under the data root's models/");
+  if (fs::is_directory(name_or_dir) || fs::path(name_or_dir).has_parent_path()) return name_or_dir;
+  std::string root;
+  try {
+    root = data::resolve_data_root(data_root);
+  } catch (const Error& e) {
+    EMBER_FAIL(flag, "'", name_or_dir, "' is not a folder, and there is no data root to look for it under models/: ",
+               e.what());
+  }
+  const std::string under = (fs::path(root) / "models" / name_or_dir).string();
+  EMBER_CHECK(fs::is_directory(under), flag, "'", name_or_dir, "' is neither a folder nor one under ", root,
+              "/models; pass a Hugging Face model folder (config.json, model.safetensors, tokenizer.json)");
+  return under;
 }
 
 }  // namespace ember::models

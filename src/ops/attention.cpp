@@ -1,5 +1,5 @@
 // scaled_dot_product_attention: argument checks, then the fused float32 kernel where it applies
-// (no mask or causal; see bench/attention_bench.cpp for why) and otherwise the composite of matmul,
+// (no mask, causal, or a key-padding mask such as BERT's; see bench/attention_bench.cpp) and otherwise the composite of matmul,
 // softmax and dropout, whose gradient (and double backward) comes from those ops. The composite
 // stays the reference the fused kernel is tested against (tests/test_attention.cpp).
 #include <cmath>
@@ -82,10 +82,16 @@ Tensor causal_keep(int64_t L, int64_t S, Device dev) {  // (L, S)
 // Gradients of softmax(q k^T * scale [causal]) * z @ v in Ember ops, so that they are themselves
 // differentiable (create_graph through the fused node).
 std::vector<Tensor> composite_grads(const Tensor& g, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& z,
-                                    bool is_causal, double scale) {
+                                    bool is_causal, double scale, const detail::KeyLengths& kv_len) {
   const int64_t L = q.size(-2), S = k.size(-2);
   Tensor scores = matmul(q, k.transpose(-2, -1)) * scale;  // (*, L, S)
   if (is_causal) scores = masked_fill(scores, logical_not(causal_keep(L, S, q.device())), -INFINITY);
+  if (kv_len) {  // the padding mask again: key j of matrix bh visible when j < kv_len[bh]
+    Shape rows = batch_of(q);
+    rows.insert(rows.end(), {1, 1});
+    Tensor len = tensor(*kv_len, rows).to(q.device());  // (*, 1, 1)
+    scores = masked_fill(scores, ge(arange(S).to(q.device()), len), -INFINITY);
+  }
   Tensor p = softmax(scores, -1);
   Tensor pz = z.defined() ? p * z : p;
   Tensor gv = matmul(pz.transpose(-2, -1), g);  // (*, S, L) @ (*, L, Ev) -> (*, S, Ev)
@@ -114,6 +120,24 @@ Tensor sdpa_composite(const Tensor& q, const Tensor& k, const Tensor& v, const T
   return matmul(weights, v);  // (*, L, S) @ (*, S, Ev) -> (*, L, Ev)
 }
 
+KeyLengths key_padding_lengths(const Tensor& mask, const Shape& batch, int64_t S) {
+  if (!mask.defined() || mask.dtype() != DType::Bool || mask.size(-2) != 1 || mask.size(-1) != S) return nullptr;
+  Shape rows = batch;
+  rows.insert(rows.end(), {1, S});
+  Tensor m = mask.expand(rows).contiguous();  // (*, 1, S)
+  const bool* b = m.data_ptr<bool>();
+  auto len = std::make_shared<std::vector<int64_t>>(static_cast<size_t>(detail::shape_numel(batch)));
+  for (size_t r = 0; r < len->size(); ++r, b += S) {
+    int64_t n = 0;
+    while (n < S && b[n]) ++n;
+    if (n == 0) return nullptr;  // no visible key: the composite's NaN row, as PyTorch
+    for (int64_t j = n; j < S; ++j)
+      if (b[j]) return nullptr;  // a hole: not a padding mask
+    (*len)[r] = n;
+  }
+  return len;
+}
+
 bool sdpa_fused_supported(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask) {
   if (attn_mask.defined() || q.dtype() != kFloat32) return false;
   if (q.dim() != k.dim() || q.dim() != v.dim()) return false;
@@ -128,13 +152,18 @@ bool sdpa_fused_supported(const Tensor& q, const Tensor& k, const Tensor& v, con
 }
 
 Tensor sdpa_fused(const Tensor& q, const Tensor& k, const Tensor& v, double dropout_p, bool is_causal, double scale,
-                  Generator* gen) {
+                  Generator* gen, KeyLengths kv_len) {
   const Shape batch = batch_of(q);
   const int64_t L = q.size(-2), S = k.size(-2), E = q.size(-1), Ev = v.size(-1);
   const Device dev = detail::common_device(kOp, {&q, &k, &v});
   backend::AttnArgs a;
   a.scale = static_cast<float>(scale);
   a.causal = is_causal;
+  if (kv_len) {
+    EMBER_CHECK(static_cast<int64_t>(kv_len->size()) == shape_numel(batch), kOp, "key lengths for ",
+                kv_len->size(), " matrices, but the batch has ", shape_numel(batch));
+    a.kv_len = kv_len->data();  // the node below keeps kv_len alive for the backward
+  }
   Tensor bits;
   if (dropout_p > 0.0) {
     bits = draw_keep_bits(shape_numel(batch) * L * S, dropout_p, gen, dev);
@@ -150,15 +179,15 @@ Tensor sdpa_fused(const Tensor& q, const Tensor& k, const Tensor& v, double drop
     autograd::set_history(
         out, "ScaledDotProductAttentionBackward", {q, k, v},
         [sq = SavedTensor(q), sk = SavedTensor(k), sv = SavedTensor(v), so = SavedTensor(out.detach()),
-         slse = SavedTensor(lse), bits, a, L, S, E, Ev, dropout_p, is_causal, scale](const Tensor& g,
-                                                                                     const autograd::Node& n) {
+         slse = SavedTensor(lse), bits, a, kv_len, L, S, E, Ev, dropout_p, is_causal,
+         scale](const Tensor& g, const autograd::Node& n) {
           const Tensor &q = sq.get(kOp), &k = sk.get(kOp), &v = sv.get(kOp);
           std::vector<Tensor> grads;
           if (GradMode::is_enabled()) {  // create_graph: the same gradients from differentiable ops
             Shape w_shape = batch_of(q);
             w_shape.insert(w_shape.end(), {L, S});
             Tensor z = dropout_p > 0.0 ? keep_tensor(bits, w_shape, a.keep_scale) : Tensor();
-            grads = composite_grads(g, q, k, v, z, is_causal, scale);
+            grads = composite_grads(g, q, k, v, z, is_causal, scale, kv_len);
           } else {
             Tensor gc = kernel_readable(g) ? g : g.contiguous();  // GPT's g: a view of (B, T, C), read in place
             const Shape batch = batch_of(q);
@@ -216,8 +245,11 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
                 ", got ", dtype_name(attn_mask.dtype()));
   }
   const double s = scale ? *scale : 1.0 / std::sqrt(static_cast<double>(E));
-  if (fused_enabled() && detail::sdpa_fused_supported(q, k, v, attn_mask))
-    return detail::sdpa_fused(q, k, v, dropout_p, is_causal, s, gen);
+  // A padding mask (each matrix's trailing keys hidden from every query) runs fused: the kernel
+  // stops at each matrix's last visible key.
+  detail::KeyLengths kv_len = detail::key_padding_lengths(attn_mask, batch, S);
+  if (fused_enabled() && (!attn_mask.defined() || kv_len) && detail::sdpa_fused_supported(q, k, v, Tensor()))
+    return detail::sdpa_fused(q, k, v, dropout_p, is_causal, s, gen, kv_len);
   return detail::sdpa_composite(q, k, v, attn_mask, dropout_p, is_causal, s, gen);
 }
 

@@ -172,14 +172,15 @@ BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std:
   train::make_checkpoint_dir(cfg.checkpoint_dir);
 
   // The model first: a wrong folder fails before the data is read. Errors name the file and key.
-  auto net = models::BertForSequenceClassification::from_pretrained(cfg.model_dir, {.num_labels = 2});
+  const std::string model_dir = models::resolve_model_dir(cfg.model_dir, cfg.data_root);
+  auto net = models::BertForSequenceClassification::from_pretrained(model_dir, {.num_labels = 2});
   const models::BertConfig& bc = net->config;
   EMBER_CHECK(cfg.max_len <= bc.max_position_embeddings, "--max-len", cfg.max_len, " is longer than the model's ",
-              bc.max_position_embeddings, " positions (max_position_embeddings in ", cfg.model_dir, "/config.json)");
+              bc.max_position_embeddings, " positions (max_position_embeddings in ", model_dir, "/config.json)");
   EMBER_CHECK(cfg.eval_max_len <= bc.max_position_embeddings, "--eval-max-len", cfg.eval_max_len,
               " is longer than the model's ", bc.max_position_embeddings, " positions (max_position_embeddings in ",
-              cfg.model_dir, "/config.json)");
-  const text::Tokenizer tok = text::Tokenizer::from_pretrained(cfg.model_dir);
+              model_dir, "/config.json)");
+  const text::Tokenizer tok = text::Tokenizer::from_pretrained(model_dir);
   net->train();
 
   data::IMDBReviews reviews = data::read_imdb(data::resolve_data_root(cfg.data_root));
@@ -189,7 +190,7 @@ BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std:
                          bc.pad_token_id);
   reviews = {};
   out << "IMDB: " << train_set->size() << " training reviews (max " << cfg.max_len << " tokens), "
-      << test_set->size() << " test reviews (max " << cfg.eval_max_len << " tokens); " << fs::path(cfg.model_dir).filename().string()
+      << test_set->size() << " test reviews (max " << cfg.eval_max_len << " tokens); " << fs::path(model_dir).filename().string()
       << ": " << bc.num_hidden_layers << " layers, hidden " << bc.hidden_size << "\n";
 
   data::DataLoader train_loader(
@@ -208,9 +209,9 @@ BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std:
       [&](std::vector<Tensor> params) {
         std::vector<Tensor> decay, rest;
         for (Tensor& p : params) (no_decay.count(p.impl_ptr().get()) ? rest : decay).push_back(p);
-        std::vector<optim::ParamGroup> groups;
-        groups.emplace_back(decay, optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
-        groups.emplace_back(rest, optim::AdamWOptions(cfg.lr).weight_decay(0.0));
+        std::vector<optim::ParamGroup> groups;  // a ZeRO shard may hold only one kind
+        if (!decay.empty()) groups.emplace_back(decay, optim::AdamWOptions(cfg.lr).weight_decay(cfg.weight_decay));
+        if (!rest.empty()) groups.emplace_back(rest, optim::AdamWOptions(cfg.lr).weight_decay(0.0));
         return std::make_unique<optim::AdamW>(std::move(groups), optim::AdamWOptions(cfg.lr));
       },
       cfg.zero);
@@ -265,7 +266,7 @@ BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std:
     models::save_pretrained(*net, cfg.save_model);
     // The tokenizer travels with the weights, so the folder loads as it is.
     for (const char* f : {"tokenizer.json", "tokenizer_config.json", "vocab.txt", "special_tokens_map.json"}) {
-      const fs::path from = fs::path(cfg.model_dir) / f;
+      const fs::path from = fs::path(model_dir) / f;
       if (fs::exists(from))
         io::write_file_atomic((fs::path(cfg.save_model) / f).string(),
                               io::read_file_bytes(from.string(), "--save-model"), "--save-model");

@@ -55,6 +55,13 @@ struct PretrainedModel {
 // The model is returned in eval mode, as transformers returns it.
 PretrainedModel from_pretrained(const std::string& dir, const PretrainedOptions& opts = {});
 
+// `name_or_dir` itself when it is a folder or a path; otherwise the folder of that name under
+// <data root>/models (data_root resolved as data::resolve_data_root does), so that
+// "all-MiniLM-L6-v2" finds ../shared/data/models/all-MiniLM-L6-v2. An ember::Error names `flag`
+// when neither exists.
+std::string resolve_model_dir(const std::string& name_or_dir, const std::string& data_root = "",
+                              const char* flag = "--model");
+
 // Writes `model` (a BertModel, BertForSequenceClassification, GPT2Model or GPT, which is saved as
 // GPT2LMHeadModel) to the folder `dir` (created if needed): config.json (architectures,
 // model_type and the config's keys) and model.safetensors (float32, transformers' names, metadata

@@ -1,6 +1,7 @@
 #pragma once
-// `ember train bert-classifier --model DIR`: fine-tunes a pretrained BERT-family folder (a
-// Hugging Face checkpoint with its tokenizer.json; all-MiniLM-L6-v2 by default) with a
+// `ember train bert-classifier [--model DIR]`: fine-tunes a pretrained BERT-family folder (a
+// Hugging Face checkpoint with its tokenizer.json; by default all-MiniLM-L6-v2 from the data
+// root's models/) with a
 // classification head on IMDB sentiment, as the usual recipe does:
 //
 //   review -> the folder's tokenizer ([CLS] wordpieces [SEP], cut to --max-len)
@@ -30,7 +31,8 @@
 namespace ember::recipes {
 
 struct BertClassifierConfig {
-  std::string model_dir;          // required: a BERT-family Hugging Face folder
+  // A BERT-family Hugging Face folder, or the name of one under <data root>/models.
+  std::string model_dir = "all-MiniLM-L6-v2";
   int64_t train_size = 4000;      // training reviews (half of each class); 0 or >= 25,000: all
   int64_t epochs = 1;
   int64_t batch_size = 32;

@@ -43,6 +43,7 @@ struct AttnProblem {
   // keep_scale); null = no dropout.
   const uint64_t* keep_bits = nullptr;
   float keep_scale = 1.0f;
+  const int64_t* kv_len = nullptr;  // BH entries in [1, S]: keys past them are masked; null: none
 };
 
 
@@ -114,9 +115,11 @@ float dot(const float* a, const float* b, int64_t n) {
   return total;
 }
 
-// Keys visible to query rows [i0, i0 + nr): all S, or j <= i under the causal mask.
-int64_t key_end(const AttnProblem& p, int64_t i0, int64_t nr) {
-  return p.causal ? std::min(p.S, i0 + nr) : p.S;
+// Keys visible to query rows [i0, i0 + nr) of matrix bh: all S (or the first kv_len[bh]), and
+// j <= i under the causal mask. Masked keys past the end add nothing, so the loops stop there.
+int64_t key_end(const AttnProblem& p, int64_t bh, int64_t i0, int64_t nr) {
+  const int64_t end = p.kv_len ? p.kv_len[bh] : p.S;
+  return p.causal ? std::min(end, i0 + nr) : end;
 }
 
 // Sets s[r, c] = -inf where key j0 + c lies after query i0 + r (only on tiles crossing the diagonal).
@@ -148,7 +151,7 @@ void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const 
     for (int64_t r = 0; r < nr; ++r) std::fill(ot + r * out.ld, ot + r * out.ld + Ev, 0.0f);
     std::fill(m.begin(), m.begin() + nr, kNegInf);
     std::fill(l.begin(), l.begin() + nr, 0.0f);
-    const int64_t kend = key_end(p, i0, nr);
+    const int64_t kend = key_end(p, bh, i0, nr);
     for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
       const int64_t nc = std::min(kTileK, kend - j0);
       float* st = s.data();
@@ -204,7 +207,7 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
     float* gqt = gq.data + gq.offset[bh] + i0 * gq.ld;
     for (int64_t r = 0; r < nr; ++r) std::fill(gqt + r * gq.ld, gqt + r * gq.ld + E, 0.0f);
     for (int64_t r = 0; r < nr; ++r) D[r] = dot(got + r * gout.ld, ot + r * out.ld, Ev);  // D = rowsum(do * o)
-    const int64_t kend = key_end(p, i0, nr);
+    const int64_t kend = key_end(p, bh, i0, nr);
     for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
       const int64_t nc = std::min(kTileK, kend - j0);
       float* st = s.data();
@@ -303,6 +306,7 @@ AttnProblem problem_of(const Tensor& q, const Tensor& k, const Tensor& v, const 
   p.L = q.size(-2), p.S = k.size(-2), p.E = q.size(-1), p.Ev = v.size(-1);
   p.scale = a.scale;
   p.causal = a.causal;
+  p.kv_len = a.kv_len;
   if (keep_bits.defined()) {
     p.keep_bits = reinterpret_cast<const uint64_t*>(keep_bits.data_ptr<int64_t>());
     p.keep_scale = a.keep_scale;

@@ -1,7 +1,8 @@
 #pragma once
 // Fused scaled-dot-product attention for float32 (flash-attention style; Kernels::attention): per
 // (batch, head), query tiles of kTileQ rows walk over key tiles of kTileK columns with an online
-// softmax, so only a (kTileQ, kTileK) block of scores exists at a time. The forward saves the
+// softmax, so only a (kTileQ, kTileK) block of scores exists at a time. A padding mask
+// (AttnArgs::kv_len) ends each matrix's key loop at its last visible key. The forward saves the
 // logsumexp of each query row; the backward recomputes the probabilities from it. Heads run in parallel (one thread owns a
 // head, so every gradient is written by one thread in a fixed order: bit-identical for a given
 // thread count); the tile products are single-threaded GEMMs (backend/cpu/gemm.h, oneDNN inside
