@@ -105,18 +105,16 @@ void* allocate_bytes(size_t nbytes, size_t* capacity_out) {
         count_allocation(static_cast<int64_t>(capacity));
         return p;
       }
-      // No block of this class: take the smallest cached one up to twice as large and unmap its
-      // tail. Runs whose sizes drift downwards (batches sorted longest first, whose tensors shrink
-      // a little each batch) then reuse the pages they already touched instead of mapping new
-      // blocks beside the old ones, which the cache would keep (sentence embeddings of 1,000
-      // reviews: the cache had grown to about 1 GB).
+      // No block of this class: hand out the smallest cached one up to twice as large, whole (it
+      // returns to its own class when freed). Sizes that vary from batch to batch (padding to the
+      // longest text, sorted batches whose lengths fall) then reuse pages already touched instead
+      // of mapping and faulting in new blocks beside the cached ones.
       if (auto big = c.free_blocks.upper_bound(capacity); big != c.free_blocks.end() && big->first <= 2 * capacity) {
-        const size_t have = big->first;
-        char* p = static_cast<char*>(big->second.back());
+        capacity = big->first;
+        void* p = big->second.back();
         big->second.pop_back();
         if (big->second.empty()) c.free_blocks.erase(big);
-        c.cached_bytes -= have;
-        munmap(p + capacity, have - capacity);  // both multiples of the page: see size_class
+        c.cached_bytes -= capacity;
         count_allocation(static_cast<int64_t>(capacity));
         return p;
       }

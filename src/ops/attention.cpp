@@ -1,7 +1,8 @@
 // scaled_dot_product_attention: argument checks, then the fused float32 kernel where it applies
-// (no mask, causal, or a key-padding mask such as BERT's; see bench/attention_bench.cpp) and otherwise the composite of matmul,
-// softmax and dropout, whose gradient (and double backward) comes from those ops. The composite
-// stays the reference the fused kernel is tested against (tests/test_attention.cpp).
+// (no mask, causal, or a key-padding mask such as BERT's; see bench/attention_bench.cpp) and
+// otherwise the composite of matmul, softmax and dropout, whose gradient (and double backward)
+// comes from those ops. The composite stays the reference the fused kernel is tested against
+// (tests/test_attention.cpp).
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
@@ -121,7 +122,9 @@ Tensor sdpa_composite(const Tensor& q, const Tensor& k, const Tensor& v, const T
 }
 
 KeyLengths key_padding_lengths(const Tensor& mask, const Shape& batch, int64_t S) {
-  if (!mask.defined() || mask.dtype() != DType::Bool || mask.size(-2) != 1 || mask.size(-1) != S) return nullptr;
+  if (!mask.defined() || mask.dtype() != DType::Bool || !mask.device().is_cpu() || mask.size(-2) != 1 ||
+      mask.size(-1) != S)
+    return nullptr;
   Shape rows = batch;
   rows.insert(rows.end(), {1, S});
   Tensor m = mask.expand(rows).contiguous();  // (*, 1, S)

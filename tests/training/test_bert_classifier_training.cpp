@@ -34,6 +34,9 @@ std::string minilm_dir() {
 
 }  // namespace
 
+// Measured (seed 1, one thread): 84.50% on the 400 test reviews after 50 steps (about 2.5 min on a
+// loaded 2-core machine); the threshold leaves about 10 points. The full recipe (10,000 reviews):
+// 87.39% on all 25,000.
 TEST(BertClassifierTraining, ShortRunLearnsSentimentAndSavesAFolder) {
   const std::string dir = minilm_dir();
   if (dir.empty()) GTEST_SKIP() << "all-MiniLM-L6-v2 is not in the data root";
@@ -42,9 +45,10 @@ TEST(BertClassifierTraining, ShortRunLearnsSentimentAndSavesAFolder) {
   c.model_dir = dir;
   c.progress = false;
   c.threads = 1;
-  c.train_size = 480;
+  c.train_size = 800;
   c.batch_size = 16;
-  c.max_len = 64;
+  c.max_len = 96;
+  c.lr = 2e-4;  // 50 steps: a higher peak than the full recipe's
   c.eval_max_len = 128;
   c.test_limit = 400;
   c.checkpoint_dir = ck.path();
@@ -52,7 +56,7 @@ TEST(BertClassifierTraining, ShortRunLearnsSentimentAndSavesAFolder) {
   std::ostringstream log;
   auto r = recipes::train_bert_classifier(c, log);
   ASSERT_EQ(r.history.size(), 1u) << log.str();
-  EXPECT_GT(r.test_accuracy, 0.70) << log.str();
+  EXPECT_GT(r.test_accuracy, 0.75) << log.str();
   EXPECT_GT(r.reviews_per_second, 0.0);
 
   auto st = io::load_safetensors(ck.file("last.safetensors"));
