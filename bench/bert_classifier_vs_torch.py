@@ -23,8 +23,8 @@ ROOT = os.path.dirname(HERE)
 
 
 def run(cmd):
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True)
-    return out.stdout + out.stderr
+    """The process's stdout (its stderr carries progress and warnings)."""
+    return subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
 
 
 def main():

@@ -190,8 +190,9 @@ BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std:
                          bc.pad_token_id);
   reviews = {};
   out << "IMDB: " << train_set->size() << " training reviews (max " << cfg.max_len << " tokens), "
-      << test_set->size() << " test reviews (max " << cfg.eval_max_len << " tokens); " << fs::path(model_dir).filename().string()
-      << ": " << bc.num_hidden_layers << " layers, hidden " << bc.hidden_size << "\n";
+      << test_set->size() << " test reviews (max " << cfg.eval_max_len << " tokens); "
+      << fs::path(model_dir).filename().string() << ": " << bc.num_hidden_layers << " layers, hidden "
+      << bc.hidden_size << "\n";
 
   data::DataLoader train_loader(
       train_set, {.batch_size = cfg.batch_size,
