@@ -30,7 +30,7 @@ inline __m256 backward8(__m256 g, __m256 x) {
   return _mm256_mul_ps(g, d);
 }
 
-// Exact GELU's pieces for 8 lanes: phi_out = Phi(x); with pdf, also phi(x) (the normal density).
+// cdf8: Phi(x) for 8 lanes (the normal CDF); with pdf, also phi(x) (its density).
 constexpr float kInvSqrt2 = 0.70710678118654752440f;
 constexpr float kInvSqrt2Pi = 0.39894228040143267794f;
 constexpr float kCutX = 12.7279221f;  // |x| = 9 sqrt(2): erfc(9) = 4e-37, past it Phi is 0 or 1
