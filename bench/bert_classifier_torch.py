@@ -4,7 +4,7 @@ Fine-tunes a BERT-family folder (default all-MiniLM-L6-v2) with a classification
 subset, AdamW with linear warmup and decay, then evaluates on IMDB's test split. The subset and
 its order are Ember's (bench/imdb_subset.py): the same reviews, the same batches.
 
-    /opt/torch/bin/python bench/bert_classifier_torch.py [--train-size 4000] [--epochs 1]
+    /opt/torch/bin/python bench/bert_classifier_torch.py [--train-size 10000] [--epochs 1]
         [--max-len 128] [--eval-max-len 256] [--batch-size 32] [--lr 1e-4] [--warmup 0.1]
         [--weight-decay 0.01] [--seed 1] [--threads 2] [--eval-size 0 (all 25,000)] [--max-steps 0]
 
@@ -30,7 +30,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--model", default=os.path.join(ROOT, "..", "shared", "data", "models", "all-MiniLM-L6-v2"))
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
-    ap.add_argument("--train-size", type=int, default=4000)
+    ap.add_argument("--train-size", type=int, default=10000)
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--max-len", type=int, default=128)
     ap.add_argument("--eval-max-len", type=int, default=256)

@@ -33,7 +33,7 @@ namespace ember::recipes {
 struct BertClassifierConfig {
   // A BERT-family Hugging Face folder, or the name of one under <data root>/models.
   std::string model_dir = "all-MiniLM-L6-v2";
-  int64_t train_size = 4000;      // training reviews (half of each class); 0 or >= 25,000: all
+  int64_t train_size = 10000;     // training reviews (half of each class); 0 or >= 25,000: all
   int64_t epochs = 1;
   int64_t batch_size = 32;
   int64_t max_len = 128;          // training tokens per review, [CLS] and [SEP] included
