@@ -18,6 +18,7 @@
 #include "ember/models/pretrained.h"
 #include "model_test_util.h"
 #include "op_registry.h"
+#include "released_models.h"
 #include "temp_dir.h"
 
 using namespace ember;
@@ -61,15 +62,6 @@ void expect_same_state(nn::Module& a, nn::Module& b) {
   }
 }
 
-// The data folder's all-MiniLM-L6-v2, or "" when the data folder is absent.
-std::string minilm_dir() {
-  try {
-    std::string dir = data::resolve_data_root() + "/models/all-MiniLM-L6-v2";
-    return fs::exists(dir + "/config.json") ? dir : "";
-  } catch (const Error&) {
-    return "";
-  }
-}
 
 }  // namespace
 
@@ -185,7 +177,7 @@ TEST(Pretrained, ShardedCheckpointLoadsTheSameWeights) {
 }
 
 TEST(Pretrained, MiniLMMatchesTransformers) {
-  const std::string dir = minilm_dir();
+  const std::string dir = test::minilm_dir();
   if (dir.empty()) GTEST_SKIP() << "<data root>/models/all-MiniLM-L6-v2 not found (set EMBER_DATA)";
   PretrainedModel m = from_pretrained(dir, {.strict = true});  // no missing or unexpected key
   EXPECT_EQ(m.architecture, "BertModel");

@@ -14,21 +14,13 @@
 #include "ember/io/safetensors.h"
 #include "ember/models/sentence_transformer.h"
 #include "ember/ops.h"
+#include "released_models.h"
 #include "temp_dir.h"
 
 using namespace ember;
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string minilm_dir() {
-  try {
-    std::string dir = data::resolve_data_root() + "/models/all-MiniLM-L6-v2";
-    return fs::exists(dir + "/modules.json") ? dir : "";
-  } catch (const Error&) {
-    return "";
-  }
-}
 
 nlohmann::json golden_json() {
   std::ifstream f(std::string(EMBER_GOLDEN_DIR) + "/models/minilm_embeddings.json");
@@ -38,7 +30,7 @@ nlohmann::json golden_json() {
 }  // namespace
 
 TEST(SentenceTransformer, MiniLMEqualsSentenceTransformersOn200Texts) {
-  std::string dir = minilm_dir();
+  std::string dir = test::minilm_dir("modules.json");
   if (dir.empty()) GTEST_SKIP() << "<data root>/models/all-MiniLM-L6-v2 not found (set EMBER_DATA)";
   auto st = models::SentenceTransformer::from_pretrained(dir);
   EXPECT_EQ(st.max_seq_length(), 256);

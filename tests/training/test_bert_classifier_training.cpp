@@ -16,29 +16,18 @@
 #include "ember/recipes/bert_classifier.h"
 #include "ember/text/tokenizer.h"
 #include "op_registry.h"
+#include "released_models.h"
 #include "temp_dir.h"
 
 using namespace ember;
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string minilm_dir() {
-  try {
-    std::string dir = data::resolve_data_root() + "/models/all-MiniLM-L6-v2";
-    return fs::exists(dir + "/config.json") ? dir : "";
-  } catch (const Error&) {
-    return "";
-  }
-}
-
-}  // namespace
 
 // Measured (seed 1, one thread): 84.50% on the 400 test reviews after 50 steps (about 2.5 min on a
 // loaded 2-core machine); the threshold leaves about 10 points. The full recipe (10,000 reviews):
 // 87.39% on all 25,000.
 TEST(BertClassifierTraining, ShortRunLearnsSentimentAndSavesAFolder) {
-  const std::string dir = minilm_dir();
+  const std::string dir = test::minilm_dir();
   if (dir.empty()) GTEST_SKIP() << "all-MiniLM-L6-v2 is not in the data root";
   test::TempDir ck, saved;
   recipes::BertClassifierConfig c;
