@@ -2,7 +2,7 @@
 // prints the median step time, tokens/s and this process's peak RSS. bench/gpt_torch.py does the
 // same work in PyTorch.
 //   gpt_train --model baby|gpt2 [--steps 10] [--warmup 2] [--threads N] [--batch B] [--block T]
-//             [--step-in-backward 1] [--bounded-cache 1] [--mem-trace 1]
+//             [--step-in-backward 1] [--bounded-cache 1] [--mem-trace 1] [--precision float32|bf16]
 // --bounded-cache 1: the allocator's bounded mode (ember/memory.h: set_bounded_cache).
 // --step-in-backward 1: AdamW updates each parameter inside backward (optim::StepInBackward), so
 // the gradients never all exist at once. --mem-trace 1: prints the tensor bytes live after the
@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/autocast.h"
 #include "ember/autograd.h"
 #include "ember/memory.h"
 #include "ember/models/gpt.h"
@@ -31,7 +32,7 @@ using namespace ember;
 int main(int argc, char** argv) {
   std::string model_name = "baby";
   int steps = 10, warmup = 2, threads = 0;
-  bool step_in_backward = false, mem_trace = false;
+  bool step_in_backward = false, mem_trace = false, bf16 = false;
   int64_t batch = -1, block = -1;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
@@ -44,6 +45,7 @@ int main(int argc, char** argv) {
     else if (k == "--step-in-backward") step_in_backward = v != "0";
     else if (k == "--bounded-cache") set_bounded_cache(v != "0");
     else if (k == "--mem-trace") mem_trace = v != "0";
+    else if (k == "--precision") bf16 = v == "bf16";
     else {
       std::fprintf(stderr, "unknown flag %s\n", k.c_str());
       return 2;
@@ -98,7 +100,11 @@ int main(int argc, char** argv) {
     const double c0 = cpu_seconds();
     if (!fused) opt.zero_grad();
     if (mem_trace) reset_peak_memory_stats();
-    Tensor l = model.loss(x, y);
+    Tensor l;
+    {
+      AutocastGuard autocast(bf16);  // backward keeps each op's forward precision
+      l = model.loss(x, y);
+    }
     const MemoryStats after_fwd = memory_stats();
     reset_peak_memory_stats();
     l.backward();

@@ -1,4 +1,4 @@
-"""Side by side: GPT training throughput and peak memory, Ember vs PyTorch 1.13, from scratch on
+"""Side by side: GPT training throughput and peak memory, Ember vs PyTorch (the venv's, e.g. 2.x), from scratch on
 random tokens with AdamW (no dropout):
   baby  nanoGPT's shakespeare_char model: 6 layers, 6 heads, 384 wide, context 256, batch 16, vocab 65
   gpt2  GPT-2 124M: 12 layers, 12 heads, 768 wide, context 256, batch 4, vocab 50257
@@ -41,6 +41,8 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--ember", default=os.path.join(ROOT, "build", "bench", "gpt_train"))
+"    ap.add_argument("--precision", choices=["float32", "bf16"], default="float32",
+                    help="bf16: Ember's AutocastGuard and torch.autocast('cpu', dtype=torch.bfloat16)")
     ap.add_argument("--ember-args", default="", help="extra gpt_train flags, e.g. '--step-in-backward 1 --bounded-cache 1'")
     args = ap.parse_args()
     print(f"{'model':>6} {'threads':>7} {'ember tok/s':>12} {'torch tok/s':>12} {'speedup':>8} {'ember MB':>9} "
@@ -48,7 +50,8 @@ def main():
     for model in args.models:
         for t in args.threads:
             env = dict(os.environ, OMP_NUM_THREADS=str(t), OPENBLAS_NUM_THREADS=str(t), EMBER_NUM_THREADS=str(t))
-            common = ["--model", model, "--steps", str(args.steps), "--warmup", str(args.warmup), "--threads", str(t)]
+            common = ["--model", model, "--steps", str(args.steps), "--warmup", str(args.warmup), "--threads", str(t),
+                      "--precision", args.precision]
             e_runs, t_runs = [], []
             for _ in range(args.reps):
                 e_runs.append(run([args.ember] + common + args.ember_args.split(), env))

@@ -3,7 +3,7 @@
 # Part of the build (the ember target depends on it), so an upward include fails the build.
 #
 # Layers, lowest first; each may include its own headers and those of the layers it lists.
-#   core         src/core, ember/{device,dtype,error,memory,parallel,random,tensor}.h
+#   core         src/core, ember/{autocast,cpu_info,device,dtype,error,memory,parallel,random,tensor}.h
 #   backend      src/backend: kernels                                     -> core
 #   ops          src/ops, src/autograd, ember/{ops,autograd}.h, ember/ops/ -> backend core
 #   nn, optim, io                                                          -> ops core
@@ -39,7 +39,7 @@ set(private_ops backend core)
 
 # The layer of a path under include/ember/ (public) or src/ (private); "" if outside them.
 function(layer_of_public rel out)  # rel: the path after "ember/"
-  if(rel MATCHES "^(device|dtype|error|memory|parallel|random|tensor)\\.h$")
+  if(rel MATCHES "^(autocast|cpu_info|device|dtype|error|memory|parallel|random|tensor)\\.h$")
     set(${out} core PARENT_SCOPE)
   elseif(rel MATCHES "^(ops|autograd)\\.h$" OR rel MATCHES "^ops/")
     set(${out} ops PARENT_SCOPE)

@@ -19,4 +19,12 @@ using Commands = std::vector<Command>;
 extern const CLI::Validator kPositive;
 extern const CLI::Validator kNonNegative;
 
+// --precision float32|bf16 (the recipes' autocast switch; the trainer checks the value).
+inline void add_precision_flag(CLI::App* app, std::string& precision) {
+  app->add_option("--precision", precision,
+                  "float32, or bf16: matrix products (linear, conv, attention) in bfloat16 with float32 "
+                  "accumulation, as torch.autocast(\"cpu\"); weights and optimizer stay float32")
+      ->capture_default_str();
+}
+
 }  // namespace ember::cli

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <string>
 
+#include "ember/autocast.h"
+#include "ember/cpu_info.h"
 #include "ember/distributed/process_group.h"
 #include "ember/parallel.h"
 
@@ -90,6 +92,12 @@ void print_info(std::ostream& os) {
      << "AVX2: " << yes_no(__builtin_cpu_supports("avx2")) << "\n"
      << "FMA: " << yes_no(__builtin_cpu_supports("fma")) << "\n"
      << "AVX-512F: " << yes_no(__builtin_cpu_supports("avx512f")) << "\n"
+     << "AVX512_BF16: " << yes_no(__builtin_cpu_supports("avx512bf16")) << "\n"
+     << "AMX: " << yes_no(__builtin_cpu_supports("amx-bf16")) << "\n"
+     << "ISA (oneDNN): " << cpu_isa() << "\n"
+     << "GEMM float32: " << gemm_float32_path() << "\n"
+     << "GEMM bf16 (autocast): " << gemm_bf16_path() << (autocast_native() ? "" : " (no native bf16 on this CPU)")
+     << "\n"
      << "CUDA: not built\n"
      << "distributed backends: " << distributed::available_backends() << "\n";
 }

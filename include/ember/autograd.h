@@ -63,6 +63,7 @@ struct Node : std::enable_shared_from_this<Node> {
   std::vector<Edge> next;  // one per differentiable input, in order
   uint64_t seq = 0;        // creation order; later nodes run first in backward
   bool released = false;
+  bool autocast = false;   // autocast was on when the op ran: its backward runs under it too
   virtual ~Node() = default;
   virtual const char* name() const = 0;
   // grad: gradient of this node's output. Returns one gradient per entry of `next`

@@ -1,5 +1,6 @@
 #pragma once
 // Everything in Ember's public API.
+#include "ember/autocast.h"
 #include "ember/autograd.h"
 #include "ember/data/data.h"
 #include "ember/dtype.h"

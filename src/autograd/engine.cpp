@@ -11,6 +11,7 @@
 #include <unordered_map>
 
 #include "core/op_helpers.h"
+#include "ember/autocast.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 
@@ -75,6 +76,7 @@ void set_history(Tensor& out, const char* name, const std::vector<Tensor>& input
   node->op_name = name;
   node->fn = std::move(fn);
   node->seq = g_next_seq++;
+  node->autocast = is_autocast_enabled();
   node->next.reserve(inputs.size());
   for (auto& t : inputs) node->next.push_back(gradient_edge(t));
   auto& impl = out.impl();
@@ -225,7 +227,11 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
       if (!must_run[n]) continue;  // nothing requested lies past n (AccumulateGrad never runs here)
     }
     auto t0 = profiling() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
-    std::vector<Tensor> in_grads = n->apply(g);
+    std::vector<Tensor> in_grads;
+    {
+      AutocastGuard precision(n->autocast);  // gradient GEMMs at the forward's precision
+      in_grads = n->apply(g);
+    }
     if (profiling()) record_profile(n->name(), std::chrono::steady_clock::now() - t0);
     g = Tensor();
     for (size_t i = 0; i < n->next.size(); ++i) {
@@ -327,6 +333,7 @@ void Tensor::retain_grad() {
   node->inner = impl().grad_fn;
   node->next = node->inner->next;
   node->seq = node->inner->seq;
+  node->autocast = node->inner->autocast;
   node->target = impl_ptr();
   impl().grad_fn = node;
   impl().retains_grad = true;

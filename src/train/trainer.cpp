@@ -8,6 +8,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "ember/autocast.h"
 #include "ember/autograd.h"
 #include "ember/io/safetensors.h"
 #include "ember/ops.h"
@@ -80,6 +81,8 @@ Trainer::Trainer(std::shared_ptr<nn::Module> model, optim::Optimizer& optimizer,
   EMBER_CHECK(model_ != nullptr, "Trainer", "the model is null");
   EMBER_CHECK(opt_.max_steps_per_epoch >= 0, "--max-steps", "must be non-negative, got ", opt_.max_steps_per_epoch);
   EMBER_CHECK(opt_.grad_clip >= 0, "--grad-clip", "must be non-negative (0: off), got ", opt_.grad_clip);
+  EMBER_CHECK(opt_.precision == "float32" || opt_.precision == "bf16", "--precision",
+              "must be float32 or bf16 (bfloat16 autocast), got '", opt_.precision, "'");
   EMBER_CHECK(opt_.early_stopping_patience >= 0, "--early-stopping", "must be non-negative, got ",
               opt_.early_stopping_patience);
   EMBER_CHECK(opt_.resume.empty() || opt_.resume != "auto" || !opt_.checkpoint_dir.empty(), "--resume",
@@ -148,7 +151,11 @@ StepOutput Trainer::run_step(const StepFn& step, const data::Batch& batch, int64
   }
   optim_.zero_grad();
   ddp_->pre_forward();  // DDP's checks before the step function's forward, whatever its signature
-  StepOutput o = step(batch);
+  StepOutput o;
+  {
+    AutocastGuard autocast(opt_.precision == "bf16");  // backward follows each op's forward precision
+    o = step(batch);
+  }
   EMBER_CHECK(o.loss.defined() && o.loss.numel() == 1, "Trainer", "the step function must return a scalar loss, got ",
               o.loss.defined() ? shape_str(o.loss.shape()) : std::string("an undefined tensor"));
   o.loss.backward();  // under mpirun, gradients averaged over ranks: clipping and the step agree
@@ -201,6 +208,7 @@ bool Trainer::record(EpochRecord rec, const Callbacks& cb, FitResult& r, std::os
             to_hex(std::vector<uint8_t>(a + k * S, a + k * S + static_cast<int64_t>(lengths[static_cast<size_t>(k)])));
     }
     if (dist_.size() > 1) meta["world_size"] = std::to_string(dist_.size());
+    meta["precision"] = opt_.precision;  // for readers; the weights are float32 either way
     if (cb.save_metadata) cb.save_metadata(meta);
     // Every rank takes part (ZeRO gathers its shards); rank 0 writes, atomically.
     save_checkpoint(dist_, (fs::path(opt_.checkpoint_dir) / "last.safetensors").string(), *model_, &optim_, meta);
@@ -270,6 +278,7 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
     if (counts_correct) rec.values.emplace_back("train_accuracy", samples ? static_cast<double>(correct) / samples : 0.0);
     log << "Epoch " << epoch + 1 << ", Loss: " << std::setprecision(6) << train_loss << "\n  ";
     if (cb.evaluate) {
+      AutocastGuard autocast(opt_.precision == "bf16");
       r.last_eval = cb.evaluate();
       rec.values.insert(rec.values.end(), r.last_eval.begin(), r.last_eval.end());
       log << describe(cb, r.last_eval) << ", ";
@@ -308,6 +317,7 @@ FitResult Trainer::fit(const std::function<data::Batch()>& next_batch, const Ste
   using clock = std::chrono::steady_clock;
   while (true) {
     if ((step % opt_.eval_every == 0 || step == last) && !skip_eval) {
+      AutocastGuard autocast(opt_.precision == "bf16");
       r.last_eval = cb.evaluate ? cb.evaluate() : Metrics{};
       interval_samples = dist_.sum(interval_samples);  // over every rank
       const double sps = interval_seconds > 0 ? interval_samples / interval_seconds : 0;

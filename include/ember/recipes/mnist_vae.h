@@ -17,6 +17,7 @@ struct MnistVaeConfig {
   int64_t latent_dim = 20;
   int64_t hidden = 400;
   int threads = 0;                // 0: keep the current setting
+  std::string precision = "float32";  // or "bf16": autocast (ember/autocast.h), float32 weights
   uint64_t seed = 1;
   std::string data_root;          // "" -> EMBER_DATA or ../shared/data
   std::string checkpoint_dir;     // last.safetensors, metrics.csv, samples.png, reconstructions.png

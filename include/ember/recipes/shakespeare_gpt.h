@@ -30,6 +30,7 @@ struct ShakespeareGptConfig {
   int64_t log_interval = 100;   // print the training loss every this many steps (0: never)
   uint64_t seed = 1337;
   int threads = 0;              // 0: keep the current setting
+  std::string precision = "float32";  // or "bf16": autocast (ember/autocast.h), float32 weights
   std::string data_root;        // "" -> EMBER_DATA or ../shared/data; reads tinyshakespeare/input.txt
   std::string text_path;        // any text file to train on instead (one token per byte: UTF-8 is lossless)
   std::string checkpoint_dir;   // "" -> no checkpoints; else last.safetensors at each evaluation

@@ -58,6 +58,9 @@ struct TrainerOptions {
   // reported as the mean over steps.
   bool loss_is_sum = false;
   double grad_clip = 0;             // clip the global gradient norm to this (0: off)
+  // "float32", or "bf16": the step function and evaluation run under AutocastGuard (autocast.h);
+  // weights, gradients and the optimizer stay float32.
+  std::string precision = "float32";
   // Per-step learning rate, set on every parameter group before the step (empty: untouched). The
   // step counts from the run's start, resumed steps included.
   std::function<double(int64_t step)> lr_at{};

@@ -44,6 +44,7 @@ struct AttnProblem {
   const uint64_t* keep_bits = nullptr;
   float keep_scale = 1.0f;
   const int64_t* kv_len = nullptr;  // BH entries in [1, S]: keys past them are masked; null: none
+  GemmLib lib = GemmLib::OneDNN;    // resolved on the calling thread: bf16 under autocast
 };
 
 
@@ -52,10 +53,11 @@ constexpr int64_t kTileK = 256;  // keys per tile: the whole row at GPT-size con
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
-// C = alpha * op(A) @ op(B) + beta * C, single-threaded inside the heads loop (oneDNN's sgemm).
-void tile_gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-               const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  gemm<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, GemmLib::OneDNN);
+// C = alpha * op(A) @ op(B) + beta * C, single-threaded inside the heads loop (oneDNN's sgemm, or
+// bf16 under autocast).
+void tile_gemm(const AttnProblem& p, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+               int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  gemm<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, p.lib);
 }
 
 // Row helpers, vectorized by hand (AVX2) because the compiler keeps float reductions in order.
@@ -155,7 +157,7 @@ void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const 
     for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
       const int64_t nc = std::min(kTileK, kend - j0);
       float* st = s.data();
-      tile_gemm(false, true, nr, nc, E, p.scale, qt, q.ld, kb + j0 * k.ld, k.ld, 0.0f, st, nc);  // (nr, nc)
+      tile_gemm(p, false, true, nr, nc, E, p.scale, qt, q.ld, kb + j0 * k.ld, k.ld, 0.0f, st, nc);  // (nr, nc)
       if (p.causal && j0 + nc > i0 + 1) mask_causal(st, nr, nc, i0, j0);
       for (int64_t r = 0; r < nr; ++r) {
         float* row = st + r * nc;
@@ -174,7 +176,7 @@ void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const 
         m[r] = mnew;
         if (p.keep_bits) apply_keep(row, nc, p.keep_bits, ((bh * L) + i0 + r) * S + j0, p.keep_scale);
       }
-      tile_gemm(false, false, nr, Ev, nc, 1.0f, st, nc, vb + j0 * v.ld, v.ld, 1.0f, ot, out.ld);  // (nr, nc) @ (nc, Ev)
+      tile_gemm(p, false, false, nr, Ev, nc, 1.0f, st, nc, vb + j0 * v.ld, v.ld, 1.0f, ot, out.ld);  // (nr, nc) @ (nc, Ev)
     }
     for (int64_t r = 0; r < nr; ++r) {
       const float inv = 1.0f / l[r];
@@ -211,7 +213,7 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
     for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
       const int64_t nc = std::min(kTileK, kend - j0);
       float* st = s.data();
-      tile_gemm(false, true, nr, nc, E, p.scale, qt, q.ld, kb + j0 * k.ld, k.ld, 0.0f, st, nc);  // (nr, nc)
+      tile_gemm(p, false, true, nr, nc, E, p.scale, qt, q.ld, kb + j0 * k.ld, k.ld, 0.0f, st, nc);  // (nr, nc)
       if (p.causal && j0 + nc > i0 + 1) mask_causal(st, nr, nc, i0, j0);
       for (int64_t r = 0; r < nr; ++r) exp_shifted<false>(st + r * nc, nc, lt[r]);  // probabilities from lse
       const float* pv = st;  // the probabilities that multiplied v (after dropout)
@@ -221,9 +223,9 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
           apply_keep(pz.data() + r * nc, nc, p.keep_bits, (bh * L + i0 + r) * S + j0, p.keep_scale);
         pv = pz.data();
       }
-      tile_gemm(true, false, nc, Ev, nr, 1.0f, pv, nc, got, gout.ld, 1.0f, gvb + j0 * gv.ld, gv.ld);  // dv_j += pv^T do_t
+      tile_gemm(p, true, false, nc, Ev, nr, 1.0f, pv, nc, got, gout.ld, 1.0f, gvb + j0 * gv.ld, gv.ld);  // dv_j += pv^T do_t
       float* dpt = dp.data();
-      tile_gemm(false, true, nr, nc, Ev, 1.0f, got, gout.ld, vb + j0 * v.ld, v.ld, 0.0f, dpt, nc);  // do_t v_j^T
+      tile_gemm(p, false, true, nr, nc, Ev, 1.0f, got, gout.ld, vb + j0 * v.ld, v.ld, 0.0f, dpt, nc);  // do_t v_j^T
       for (int64_t r = 0; r < nr; ++r) {
         float* drow = dpt + r * nc;
         if (p.keep_bits) apply_keep(drow, nc, p.keep_bits, (bh * L + i0 + r) * S + j0, p.keep_scale);
@@ -231,8 +233,8 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
         const float dr = D[r];
         for (int64_t c = 0; c < nc; ++c) drow[c] = p.scale * prow[c] * (drow[c] - dr);  // ds
       }
-      tile_gemm(false, false, nr, E, nc, 1.0f, dpt, nc, kb + j0 * k.ld, k.ld, 1.0f, gqt, gq.ld);  // dq_t += ds k_j
-      tile_gemm(true, false, nc, E, nr, 1.0f, dpt, nc, qt, q.ld, 1.0f, gkb + j0 * gk.ld, gk.ld);  // dk_j += ds^T q_t
+      tile_gemm(p, false, false, nr, E, nc, 1.0f, dpt, nc, kb + j0 * k.ld, k.ld, 1.0f, gqt, gq.ld);  // dq_t += ds k_j
+      tile_gemm(p, true, false, nc, E, nr, 1.0f, dpt, nc, qt, q.ld, 1.0f, gkb + j0 * gk.ld, gk.ld);  // dk_j += ds^T q_t
     }
   }
 }
@@ -307,6 +309,7 @@ AttnProblem problem_of(const Tensor& q, const Tensor& k, const Tensor& v, const 
   p.scale = a.scale;
   p.causal = a.causal;
   p.kv_len = a.kv_len;
+  p.lib = resolve_gemm(GemmLib::OneDNN);
   if (keep_bits.defined()) {
     p.keep_bits = reinterpret_cast<const uint64_t*>(keep_bits.data_ptr<int64_t>());
     p.keep_scale = a.keep_scale;

@@ -11,6 +11,7 @@
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/loops.h"
 #include "backend/cpu/winograd.h"
+#include "ember/autocast.h"
 #include "core/op_helpers.h"
 #include "ember/parallel.h"
 
@@ -127,6 +128,7 @@ template <typename T>
 void forward_im2col(const T* x, const T* w, const T* bias, T* y, const ConvGeom& g) {
   const int64_t P = g.P(), Kg = g.Kg(), Cog = g.Cog(), CHW = g.C * g.H * g.W, Kall = g.C * g.kh * g.kw;
   const bool direct = g.pointwise(), par = samples_in_parallel<T>(g.N);
+  const GemmLib lib = resolve_gemm(GemmLib::OneDNN);  // before the samples' threads: bf16 under autocast
   for_each_sample<T>(g.N, direct ? 0 : Kall * P, par, [&](int64_t n, T* col, int) {
     const T* xn = x + n * CHW;  // (C, H, W)
     T* yn = y + n * g.Co * P;   // (Co, P)
@@ -139,7 +141,7 @@ void forward_im2col(const T* x, const T* w, const T* bias, T* y, const ConvGeom&
       for (int64_t co = 0; co < g.Co; ++co) std::fill(yn + co * P, yn + (co + 1) * P, bias[co]);
     for (int64_t grp = 0; grp < g.groups; ++grp)  // (Cog, Kg) @ (Kg, P) -> (Cog, P)
       gemm<T>(false, false, Cog, P, Kg, T(1), w + grp * Cog * Kg, Kg, cn + grp * Kg * P, P, bias ? T(1) : T(0),
-              yn + grp * Cog * P, P, GemmLib::OneDNN);
+              yn + grp * Cog * P, P, lib);
   });
 }
 
@@ -147,13 +149,14 @@ template <typename T>
 void input_grad(const T* gy, const T* w, T* gx, const ConvGeom& g) {
   const int64_t P = g.P(), Kg = g.Kg(), Cog = g.Cog(), CHW = g.C * g.H * g.W, Kall = g.C * g.kh * g.kw;
   const bool direct = g.pointwise(), par = samples_in_parallel<T>(g.N);
+  const GemmLib lib = resolve_gemm(GemmLib::OneDNN);  // before the samples' threads: bf16 under autocast
   for_each_sample<T>(g.N, direct ? 0 : Kall * P, par, [&](int64_t n, T* col, int) {
     const T* gyn = gy + n * g.Co * P;  // (Co, P)
     T* gxn = gx + n * CHW;             // (C, H, W)
     T* cn = direct ? gxn : col;        // (C*kh*kw, P)
     for (int64_t grp = 0; grp < g.groups; ++grp)  // (Kg, Cog) @ (Cog, P) -> (Kg, P)
       gemm<T>(true, false, Kg, P, Cog, T(1), w + grp * Cog * Kg, Kg, gyn + grp * Cog * P, P, T(0), cn + grp * Kg * P, P,
-              GemmLib::OneDNN);
+              lib);
     if (!direct) over_channels(g.C, Kall * P, !par, [&](int64_t c0, int64_t c1) { col2im(col, g, gxn, c0, c1); });
   });
 }
@@ -163,6 +166,7 @@ void weight_grad(const T* x, const T* gy, T* gw, const ConvGeom& g) {
   const int64_t P = g.P(), Kg = g.Kg(), Cog = g.Cog(), CHW = g.C * g.H * g.W, Kall = g.C * g.kh * g.kw;
   const int64_t wsize = g.Co * Kg;
   const bool direct = g.pointwise(), par = samples_in_parallel<T>(g.N);
+  const GemmLib lib = resolve_gemm(GemmLib::OneDNN);  // before the samples' threads: bf16 under autocast
   // Worker 0 accumulates into gw; the others into private buffers summed in worker order.
   int nt = par ? get_num_threads() : 1;
   std::vector<std::unique_ptr<T[]>> acc(nt);
@@ -181,7 +185,7 @@ void weight_grad(const T* x, const T* gy, T* gw, const ConvGeom& g) {
     used[t] = 1;
     for (int64_t grp = 0; grp < g.groups; ++grp)  // (Cog, P) @ (P, Kg) -> (Cog, Kg)
       gemm<T>(false, true, Cog, Kg, P, T(1), gyn + grp * Cog * P, P, cn + grp * Kg * P, P, beta, a + grp * Cog * Kg, Kg,
-              GemmLib::OneDNN);
+              lib);
   });
   if (!used[0]) std::fill(gw, gw + wsize, T(0));
   for (int t = 1; t < nt; ++t)
@@ -192,7 +196,8 @@ void weight_grad(const T* x, const T* gy, T* gw, const ConvGeom& g) {
 template <typename T>
 void both_grads(const T* x, const T* gy, const T* w, T* gx, T* gw, const ConvGeom& g) {
   if constexpr (std::is_same_v<T, float>)
-    if (gx && gw && winograd_backward_applicable(g)) return winograd_backward(x, gy, w, gx, gw, g);
+    if (gx && gw && !is_autocast_enabled() && winograd_backward_applicable(g))  // float32 transforms only
+      return winograd_backward(x, gy, w, gx, gw, g);
   if (gx) input_grad(gy, w, gx, g);
   if (gw) weight_grad(x, gy, gw, g);
 }

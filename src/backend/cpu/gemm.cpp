@@ -1,15 +1,21 @@
-// GEMM dispatch: OpenBLAS for float32/float64 (oneDNN's sgemm inside parallel regions), a plain
-// loop for integers.
+// GEMM dispatch: float32 to oneDNN's sgemm or OpenBLAS by the CPU (oneDNN inside parallel regions),
+// or to bf16 under autocast; float64 to OpenBLAS; a plain loop for integers.
 #include "backend/cpu/gemm.h"
+
+#include "backend/cpu/gemm_bf16.h"
 
 #include <cblas.h>
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
 
 #include <climits>
+#include <cstdlib>
+#include <cstring>
 #include <vector>
 
 #include "core/op_helpers.h"
+#include "ember/autocast.h"
+#include "ember/cpu_info.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
@@ -49,6 +55,66 @@ void scale_rows(int64_t M, int64_t N, T beta, T* C, int64_t ldc) {
 
 }  // namespace
 
+GemmLib default_gemm_lib() {
+  static const GemmLib lib = [] {
+    if (const char* env = std::getenv("EMBER_GEMM"); env && *env) {
+      if (std::strcmp(env, "openblas") == 0) return GemmLib::OpenBLAS;
+      if (std::strcmp(env, "onednn") == 0) return GemmLib::OneDNN;
+      throw Error(detail::str_cat("EMBER_GEMM=", env, " is not a float32 GEMM library; use openblas or onednn"));
+    }
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") ? GemmLib::OneDNN : GemmLib::OpenBLAS;
+  }();
+  return lib;
+}
+
+const char* gemm_lib_name(GemmLib lib) {
+  switch (lib) {
+    case GemmLib::Auto: return gemm_lib_name(default_gemm_lib());
+    case GemmLib::OpenBLAS: return "OpenBLAS sgemm";
+    case GemmLib::OneDNN: return "oneDNN sgemm";
+    case GemmLib::BF16: return bf16_gemm_native() ? "oneDNN bf16 matmul" : "bf16 emulated on float32 sgemm";
+  }
+  return "?";
+}
+
+}  // namespace ember::cpu
+
+namespace ember {
+
+std::string cpu_isa() {
+  switch (dnnl_get_effective_cpu_isa()) {
+    case dnnl_cpu_isa_sse41: return "sse41";
+    case dnnl_cpu_isa_avx: return "avx";
+    case dnnl_cpu_isa_avx2: return "avx2";
+    case dnnl_cpu_isa_avx512_mic: case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic";
+    case dnnl_cpu_isa_avx512_core: return "avx512_core";
+    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
+    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
+    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
+    default: return "other";
+  }
+}
+
+std::string gemm_float32_path() {
+  using cpu::GemmLib;
+  std::string why = std::getenv("EMBER_GEMM") && *std::getenv("EMBER_GEMM") ? " (EMBER_GEMM)"
+                    : cpu::default_gemm_lib() == GemmLib::OneDNN ? " (AVX-512 CPU)"
+                                                                 : " (AVX2 CPU)";
+  return cpu::gemm_lib_name(GemmLib::Auto) + why;
+}
+
+std::string gemm_bf16_path() { return cpu::gemm_lib_name(cpu::GemmLib::BF16); }
+
+}  // namespace ember
+
+namespace ember::cpu {
+
+GemmLib resolve_gemm(GemmLib hint) {
+  if (hint == GemmLib::BF16 || is_autocast_enabled()) return GemmLib::BF16;
+  return hint == GemmLib::Auto ? default_gemm_lib() : hint;
+}
+
 void check_blas_size(int64_t v, const char* what) {
   EMBER_CHECK(v <= INT_MAX, "gemm", what, " = ", v, " exceeds the BLAS limit of ", INT_MAX,
               "; split the product into smaller pieces");
@@ -62,6 +128,9 @@ void gemm(bool ta, bool tb, int64_t M, int64_t N, int64_t K, T alpha, const T* A
   if constexpr (std::is_same_v<T, float> || std::is_same_v<T, double>) {
     bool nested = omp_in_parallel();
     if constexpr (std::is_same_v<T, float>) {
+      // Inside a parallel region the caller resolved (this thread's autocast state is not its own).
+      if (!nested || lib == GemmLib::Auto) lib = nested ? default_gemm_lib() : resolve_gemm(lib);
+      if (lib == GemmLib::BF16) return gemm_bf16(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
       if (nested || lib == GemmLib::OneDNN) {
         dnnl_status_t st = dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);
         if (st != dnnl_success) gemm_loop(ta, tb, 0, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc);

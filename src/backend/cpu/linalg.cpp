@@ -56,8 +56,9 @@ template <typename T>
 void batched_gemm(const T* pa, MatLayout la, const std::vector<int64_t>& oa, const T* pb, MatLayout lb,
                   const std::vector<int64_t>& ob, T* po, int64_t M, int64_t N, int64_t K, T alpha, T beta) {
   const int64_t B = static_cast<int64_t>(oa.size());
+  const GemmLib lib = resolve_gemm();  // here, not on the batch's threads: bf16 under autocast
   auto one = [&](int64_t i) {
-    gemm<T>(la.trans, lb.trans, M, N, K, alpha, pa + oa[i], la.ld, pb + ob[i], lb.ld, beta, po + i * M * N, N);
+    gemm<T>(la.trans, lb.trans, M, N, K, alpha, pa + oa[i], la.ld, pb + ob[i], lb.ld, beta, po + i * M * N, N, lib);
   };
   int nt = get_num_threads();
   // Many products: one per thread at a time (single-threaded GEMMs) balances better than

@@ -18,6 +18,7 @@
 #include "backend/cpu/gemm.h"
 #include "backend/cpu/parallel_range.h"
 #include "backend/cpu/vec_math.h"
+#include "ember/autocast.h"
 #include "core/op_helpers.h"
 #include "ember/parallel.h"
 
@@ -439,6 +440,7 @@ void rnn_layer(const Tensor& z, const Tensor& gates, const Tensor& aux, const Te
                const Tensor& c0, const RnnWeights& w, const RnnArgs& a) {
   const int64_t N = x.size(0), H = w.w_hh.size(1), B = a.batch_sizes[0];
   const bool lstm = a.cell == RnnCell::Lstm;
+  AutocastGuard fp32(false);  // the recurrent steps' small products stay float32 (see autocast.h)
   EMBER_DISPATCH_FLOATING(x.dtype(), "rnn_layer", [&]<typename T>() {
     T* zp = z.data_ptr<T>();
     layer_forward<T>(args_of<T>(x, w, a, H, B, true), h0.data_ptr<T>(), ptr_or_null<T>(c0), zp, zp + N * H,
@@ -452,6 +454,7 @@ void rnn_layer_backward(const RnnGrads& d, const Tensor& gz, const Tensor& gates
   const bool lstm = a.cell == RnnCell::Lstm;
   // Scratch from the tensor allocator, which recycles it between calls.
   Tensor work = detail::make_tensor({rnn_backward_workspace(a.cell, N, B, H)}, x.dtype(), x.device());
+  AutocastGuard fp32(false);
   EMBER_DISPATCH_FLOATING(x.dtype(), "rnn_layer_backward", [&]<typename T>() {
     const T* gp = gz.data_ptr<T>();
     layer_backward<T>(args_of<T>(x, w, a, H, B, false), gates.data_ptr<T>(), aux.data_ptr<T>(), gp, gp + N * H,
