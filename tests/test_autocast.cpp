@@ -78,10 +78,14 @@ TEST(GemmPaths, Bf16GemmIsTheProductOfRoundedOperands) {
       for (size_t i = 0; i < A.size(); ++i) Ar[i] = bf16_value(A[i]);
       for (size_t i = 0; i < B.size(); ++i) Br[i] = bf16_value(B[i]);
       std::vector<double> ref = gemm_ref(ta, tb, M, N, K, Ar, lda, Br, ldb);
-      std::vector<float> C(static_cast<size_t>(M * N), 2.0f);
-      cpu::gemm_bf16(ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, 1.0f, C.data(), N);  // 0.5 AB + C
-      for (size_t i = 0; i < C.size(); ++i)
-        ASSERT_NEAR(C[i], 0.5 * ref[i] + 2.0, 1e-5 * (1 + std::abs(ref[i]))) << "ta=" << ta << " tb=" << tb;
+      for (bool emulated : {false, true}) {
+        std::vector<float> C(static_cast<size_t>(M * N), 2.0f);  // 0.5 AB + C
+        if (emulated) cpu::gemm_bf16_emulated(ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, 1.0f, C.data(), N);
+        else cpu::gemm_bf16(ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, 1.0f, C.data(), N);
+        for (size_t i = 0; i < C.size(); ++i)
+          ASSERT_NEAR(C[i], 0.5 * ref[i] + 2.0, 1e-5 * (1 + std::abs(ref[i])))
+              << "ta=" << ta << " tb=" << tb << " emulated=" << emulated;
+      }
     }
 }
 

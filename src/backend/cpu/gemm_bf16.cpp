@@ -13,7 +13,6 @@
 #include <tuple>
 #include <vector>
 
-#include "backend/cpu/gemm.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
@@ -104,7 +103,30 @@ Scratch& scratch() {
   return s;
 }
 
+// The rounded operands in s.a, s.b (dense, ld ac and bc) widened back to float32 and multiplied
+// by oneDNN's sgemm (directly: gemm() would send it back here under autocast).
+void emulate(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, int64_t ac, int64_t bc, float beta,
+             float* C, int64_t ldc) {
+  Scratch& s = scratch();
+  s.fa.resize(s.a.size());
+  s.fb.resize(s.b.size());
+  for (size_t i = 0; i < s.a.size(); ++i) s.fa[i] = std::bit_cast<float>(uint32_t{s.a[i]} << 16);
+  for (size_t i = 0; i < s.b.size(); ++i) s.fb[i] = std::bit_cast<float>(uint32_t{s.b[i]} << 16);
+  dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, s.fa.data(), ac, s.fb.data(), bc, beta, C, ldc);
+}
+
 }  // namespace
+
+void gemm_bf16_emulated(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
+                        const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
+  Scratch& s = scratch();
+  int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+  s.a.resize(static_cast<size_t>(M * K));
+  s.b.resize(static_cast<size_t>(K * N));
+  round_matrix(A, lda, ar, ac, s.a.data());
+  round_matrix(B, ldb, br, bc, s.b.data());
+  emulate(ta, tb, M, N, K, alpha, ac, bc, beta, C, ldc);
+}
 
 bool bf16_gemm_native() {
   static const bool native = [] {
@@ -123,15 +145,7 @@ void gemm_bf16(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, c
   round_matrix(A, lda, ar, ac, s.a.data());
   round_matrix(B, ldb, br, bc, s.b.data());
   const Plan* plan = bf16_gemm_native() ? plan_for({M, N, K, ta, tb, ldc, alpha, beta}) : nullptr;
-  if (!plan) {
-    // Emulated: the rounded operands widened back to float32, then float32 GEMM.
-    s.fa.resize(s.a.size());
-    s.fb.resize(s.b.size());
-    for (size_t i = 0; i < s.a.size(); ++i) s.fa[i] = std::bit_cast<float>(uint32_t{s.a[i]} << 16);
-    for (size_t i = 0; i < s.b.size(); ++i) s.fb[i] = std::bit_cast<float>(uint32_t{s.b[i]} << 16);
-    gemm<float>(ta, tb, M, N, K, alpha, s.fa.data(), ac, s.fb.data(), bc, beta, C, ldc, GemmLib::OneDNN);
-    return;
-  }
+  if (!plan) return emulate(ta, tb, M, N, K, alpha, ac, bc, beta, C, ldc);
   s.pad.resize(std::max<size_t>(plan->pad.get_size(), 1));
   auto& eng = cpu_engine();
   thread_local dnnl::stream stream(eng);

@@ -14,4 +14,9 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, floa
 // gemm_bf16 emulates: the same rounded operands, multiplied in float32.
 bool bf16_gemm_native();
 
+// gemm_bf16's path on CPUs without native bf16, callable anywhere (tests hold it to the same
+// reference as the native one).
+void gemm_bf16_emulated(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
+                        int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+
 }  // namespace ember::cpu
