@@ -41,7 +41,7 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--ember", default=os.path.join(ROOT, "build", "bench", "gpt_train"))
-"    ap.add_argument("--precision", choices=["float32", "bf16"], default="float32",
+    ap.add_argument("--precision", choices=["float32", "bf16"], default="float32",
                     help="bf16: Ember's AutocastGuard and torch.autocast('cpu', dtype=torch.bfloat16)")
     ap.add_argument("--ember-args", default="", help="extra gpt_train flags, e.g. '--step-in-backward 1 --bounded-cache 1'")
     args = ap.parse_args()

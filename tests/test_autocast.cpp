@@ -80,7 +80,8 @@ TEST(GemmPaths, Bf16GemmIsTheProductOfRoundedOperands) {
       std::vector<double> ref = gemm_ref(ta, tb, M, N, K, Ar, lda, Br, ldb);
       for (bool emulated : {false, true}) {
         std::vector<float> C(static_cast<size_t>(M * N), 2.0f);  // 0.5 AB + C
-        if (emulated) cpu::gemm_bf16_emulated(ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, 1.0f, C.data(), N);
+        if (emulated)
+          cpu::gemm_bf16_emulated(ta, tb, M, N, K, 0.5f, {A.data(), false, lda}, {B.data(), false, ldb}, 1.0f, C.data(), N);
         else cpu::gemm_bf16(ta, tb, M, N, K, 0.5f, A.data(), lda, B.data(), ldb, 1.0f, C.data(), N);
         for (size_t i = 0; i < C.size(); ++i)
           ASSERT_NEAR(C[i], 0.5 * ref[i] + 2.0, 1e-5 * (1 + std::abs(ref[i])))
@@ -150,6 +151,8 @@ TEST(Autocast, MatrixProductsRunInBf16) {
       {"bmm", [&] { return bmm(a, b); }, [&] { return bmm(rounded(a), rounded(b)); }},
       {"mm", [&] { return mm(x, w.t()); }, [&] { return mm(rounded(x), rounded(w).t()); }},
       {"linear", [&] { return linear(x, w, bias); }, [&] { return linear(rounded(x), rounded(w), bias); }},
+      {"linear 3-d", [&] { return linear(a, w, bias); }, [&] { return linear(rounded(a), rounded(w), bias); }},
+      {"linear no bias", [&] { return linear(x, w); }, [&] { return linear(rounded(x), rounded(w)); }},
       {"addmm", [&] { return addmm(bias, x, w.t()); }, [&] { return addmm(bias, rounded(x), rounded(w).t()); }},
       {"conv2d", [&] { return conv2d(img, kern, kb); }, [&] { return conv2d(rounded(img), rounded(kern), kb); }},
   };
@@ -202,6 +205,23 @@ TEST(Autocast, BackwardKeepsTheForwardPrecisionAfterTheGuardCloses) {
     (y32 * g).sum().backward();
   }
   EXPECT_LT(rel_dist(x.grad(), matmul(g, w.detach())), 1e-6);
+}
+
+TEST(Autocast, DoubleBackwardThroughAnAutocastLinearIsAClearError) {
+  manual_seed(12);
+  Tensor x = randn({4, 8}).requires_grad_(), w = randn({3, 8}).requires_grad_();
+  Tensor y;
+  {
+    AutocastGuard guard;
+    y = linear(x, w);
+  }
+  try {
+    (y * y).sum().backward(Tensor(), /*retain_graph=*/true, /*create_graph=*/true);
+    FAIL() << "double backward through an autocast linear was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("linear"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("autocast"), std::string::npos) << e.what();
+  }
 }
 
 TEST(Autocast, OpsOffTheListStayFloat32) {

@@ -1,5 +1,6 @@
 #pragma once
 // Element types and PyTorch's type-promotion rules.
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -31,11 +32,17 @@ inline bool is_compute_dtype(DType t) { return t != DType::Float16 && t != DType
 DType promote_types(DType a, DType b);
 
 // 16-bit float storage types: bit patterns with conversions to and from float.
+// BFloat16's conversions are inline so that conversion loops vectorize: round to nearest even,
+// NaN kept quiet (as PyTorch's c10::BFloat16).
 struct BFloat16 {
   uint16_t bits = 0;
   BFloat16() = default;
-  explicit BFloat16(float f);
-  operator float() const;
+  explicit BFloat16(float f) {
+    const uint32_t u = std::bit_cast<uint32_t>(f);
+    bits = (u & 0x7fffffffu) > 0x7f800000u ? static_cast<uint16_t>((u >> 16) | 0x40)
+                                           : static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+  }
+  operator float() const { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
 };
 struct Half {
   uint16_t bits = 0;

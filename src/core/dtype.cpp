@@ -52,17 +52,6 @@ DType promote_types(DType a, DType b) {
   return rank(a) >= rank(b) ? a : b;
 }
 
-BFloat16::BFloat16(float f) {
-  uint32_t u = std::bit_cast<uint32_t>(f);
-  if ((u & 0x7fffffffu) > 0x7f800000u) {  // NaN: keep it quiet
-    bits = static_cast<uint16_t>((u >> 16) | 0x40);
-    return;
-  }
-  uint32_t rounding_bias = 0x7fffu + ((u >> 16) & 1u);  // round to nearest even
-  bits = static_cast<uint16_t>((u + rounding_bias) >> 16);
-}
-BFloat16::operator float() const { return std::bit_cast<float>(static_cast<uint32_t>(bits) << 16); }
-
 // IEEE binary16 through the compiler's _Float16 (GCC 12, x86-64), which rounds to nearest even.
 Half::Half(float f) { bits = std::bit_cast<uint16_t>(static_cast<_Float16>(f)); }
 Half::operator float() const { return static_cast<float>(std::bit_cast<_Float16>(bits)); }

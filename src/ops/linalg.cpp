@@ -3,6 +3,7 @@
 // batched_matmul (broadcast batch dims), or to addmm when a bias is fused in.
 #include "backend/backend.h"
 #include "core/op_helpers.h"
+#include "ember/autocast.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
 
@@ -77,6 +78,44 @@ Tensor batched_matmul(const Tensor& a, const Tensor& b, const char* node) {
     });
   }
   return out;
+}
+
+// out (r, c) float32 = a @ b where a and/or b are bf16 (no autograd).
+Tensor product_bf16(const Tensor& a, const Tensor& b, const char* op) {
+  Tensor out = detail::make_tensor({a.size(0), b.size(1)}, kFloat32, a.device());
+  EMBER_KERNEL(matmul, op, out)(out, a, b, 1.0, 0.0);
+  return out;
+}
+
+// linear under autocast: x (B, in) and W (out, in) rounded to bf16 once, multiplied with float32
+// accumulation, and the bf16 copies saved for backward (as PyTorch's autocast saves its casts), so
+// backward rounds only the incoming gradient: three roundings per step instead of six.
+Tensor linear_autocast(const Tensor& x2, const Tensor& weight, const Tensor& bias) {
+  Tensor xb, wb;
+  {
+    NoGradGuard ng;
+    xb = x2.to(kBFloat16);      // (B, in)
+    wb = weight.to(kBFloat16);  // (out, in)
+  }
+  const int64_t B = x2.size(0), O = weight.size(0);
+  Tensor y = detail::make_tensor({B, O}, kFloat32, detail::common_device("linear", {&x2, &weight}));
+  if (bias.defined())  // y = bias broadcast over rows, then the product accumulates into it
+    EMBER_KERNEL(copy, "linear", y)(y, detail::make_view(bias, {B, O}, {0, bias.strides()[0]}, bias.storage_offset()));
+  EMBER_KERNEL(matmul, "linear", y)(y, xb, wb.t(), 1.0, bias.defined() ? 1.0 : 0.0);
+  if (autograd::any_requires_grad({&x2, &weight, &bias})) {
+    autograd::set_history(y, "LinearBackward", {x2, weight, bias}, [xb, wb](const Tensor& g, const autograd::Node& n) {
+      EMBER_CHECK(!GradMode::is_enabled(), "linear",
+                  "double backward (create_graph) through a linear run under autocast is not supported; run that "
+                  "forward outside AutocastGuard");
+      const Tensor gb = g.to(kBFloat16);  // (B, out)
+      Tensor gx, gw, gbias;
+      if (n.needs_grad(0)) gx = product_bf16(gb, wb, "linear");      // (B, out) @ (out, in)
+      if (n.needs_grad(1)) gw = product_bf16(gb.t(), xb, "linear");  // (out, B) @ (B, in)
+      if (n.needs_grad(2)) gbias = sum(g, {0});                      // (out)
+      return std::vector<Tensor>{gx, gw, gbias};
+    });
+  }
+  return y;
 }
 
 }  // namespace
@@ -228,12 +267,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   if (x.dim() == 1) return linear(x.unsqueeze(0), weight, bias).squeeze(0);  // (in) -> (out)
   Tensor x2 = x.dim() == 2 ? x : x.reshape({-1, x.shape().back()});         // (*, in) -> (B, in)
   Tensor wt = weight.t();                                                     // (in, out), no copy
+  const bool autocast = is_autocast_enabled() && x.dtype() == kFloat32;
   Tensor y;
-  {
+  if (autocast) {
+    y = linear_autocast(x2, weight, bias);                                    // (B, out), its own node
+  } else {
     NoGradGuard ng;
     y = bias.defined() ? addmm(bias, x2, wt) : mm(x2, wt);                   // (B, out)
   }
-  if (autograd::any_requires_grad({&x2, &weight, &bias})) {
+  if (!autocast && autograd::any_requires_grad({&x2, &weight, &bias})) {
     // Its own node rather than addmm's on weight.t(): that would hand weight a transposed
     // (non-contiguous) gradient, which AccumulateGrad then has to copy.
     autograd::set_history(y, "LinearBackward", {x2, weight, bias},

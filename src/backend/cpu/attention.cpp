@@ -12,6 +12,7 @@
 #include <limits>
 
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/gemm_bf16.h"
 #include "backend/cpu/vec_math.h"
 #include "core/op_helpers.h"
 #include "ember/parallel.h"
@@ -53,11 +54,39 @@ constexpr int64_t kTileK = 256;  // keys per tile: the whole row at GPT-size con
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
+// One head's q, k, v or d(out) for the tile products: its float32 rows, or under autocast their
+// bf16 copy, made once per head so that every tile reuses it instead of rounding it again.
+struct HeadMat {
+  const void* data = nullptr;
+  bool bf16 = false;
+  int64_t ld = 0;
+  GemmOperand rows_from(int64_t r) const {
+    return bf16 ? GemmOperand{static_cast<const uint16_t*>(data) + r * ld, true, ld}
+                : GemmOperand{static_cast<const float*>(data) + r * ld, false, ld};
+  }
+};
+HeadMat head_mat(const AttnProblem& p, const float* base, int64_t rows, int64_t cols, int64_t ld,
+                 std::vector<uint16_t>& buf) {
+  if (p.lib != GemmLib::BF16) return {base, false, ld};
+  buf.resize(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) buf[r * cols + c] = BFloat16(base[r * ld + c]).bits;
+  return {buf.data(), true, cols};
+}
+GemmOperand tile(const float* t, int64_t ld) { return {t, false, ld}; }  // a float32 scratch tile
+
+// Per-thread bf16 copies of the current head's operands (empty unless autocast).
+struct HeadBufs {
+  std::vector<uint16_t> q, k, v, gout;
+};
+
 // C = alpha * op(A) @ op(B) + beta * C, single-threaded inside the heads loop (oneDNN's sgemm, or
 // bf16 under autocast).
-void tile_gemm(const AttnProblem& p, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-               int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  gemm<float>(ta, tb, M, N, K, alpha, A, lda, B, ldb, beta, C, ldc, p.lib);
+void tile_gemm(const AttnProblem& p, bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, GemmOperand A,
+               GemmOperand B, float beta, float* C, int64_t ldc) {
+  if (p.lib == GemmLib::BF16) return gemm_bf16(ta, tb, M, N, K, alpha, A, B, beta, C, ldc);
+  gemm<float>(ta, tb, M, N, K, alpha, static_cast<const float*>(A.data), A.ld, static_cast<const float*>(B.data),
+              B.ld, beta, C, ldc, p.lib);
 }
 
 // Row helpers, vectorized by hand (AVX2) because the compiler keeps float reductions in order.
@@ -142,13 +171,14 @@ void apply_keep(float* x, int64_t nc, const uint64_t* bits, int64_t bit0, float 
 }
 
 void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const AttnOperand& k, const AttnOperand& v,
-                  const AttnResult& out, float* lse, std::vector<float>& s, std::vector<float>& m, std::vector<float>& l) {
+                  const AttnResult& out, float* lse, std::vector<float>& s, std::vector<float>& m, std::vector<float>& l,
+                  HeadBufs& hb) {
   const int64_t L = p.L, S = p.S, E = p.E, Ev = p.Ev;
-  const float* kb = k.data + k.offset[bh];
-  const float* vb = v.data + v.offset[bh];
+  const HeadMat Q = head_mat(p, q.data + q.offset[bh], L, E, q.ld, hb.q);
+  const HeadMat K = head_mat(p, k.data + k.offset[bh], S, E, k.ld, hb.k);
+  const HeadMat V = head_mat(p, v.data + v.offset[bh], S, Ev, v.ld, hb.v);
   for (int64_t i0 = 0; i0 < L; i0 += kTileQ) {
     const int64_t nr = std::min(kTileQ, L - i0);
-    const float* qt = q.data + q.offset[bh] + i0 * q.ld;
     float* ot = out.data + out.offset[bh] + i0 * out.ld;  // (nr, Ev) accumulator, rows out.ld apart
     for (int64_t r = 0; r < nr; ++r) std::fill(ot + r * out.ld, ot + r * out.ld + Ev, 0.0f);
     std::fill(m.begin(), m.begin() + nr, kNegInf);
@@ -157,7 +187,7 @@ void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const 
     for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
       const int64_t nc = std::min(kTileK, kend - j0);
       float* st = s.data();
-      tile_gemm(p, false, true, nr, nc, E, p.scale, qt, q.ld, kb + j0 * k.ld, k.ld, 0.0f, st, nc);  // (nr, nc)
+      tile_gemm(p, false, true, nr, nc, E, p.scale, Q.rows_from(i0), K.rows_from(j0), 0.0f, st, nc);  // (nr, nc)
       if (p.causal && j0 + nc > i0 + 1) mask_causal(st, nr, nc, i0, j0);
       for (int64_t r = 0; r < nr; ++r) {
         float* row = st + r * nc;
@@ -176,7 +206,7 @@ void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const 
         m[r] = mnew;
         if (p.keep_bits) apply_keep(row, nc, p.keep_bits, ((bh * L) + i0 + r) * S + j0, p.keep_scale);
       }
-      tile_gemm(p, false, false, nr, Ev, nc, 1.0f, st, nc, vb + j0 * v.ld, v.ld, 1.0f, ot, out.ld);  // (nr, nc) @ (nc, Ev)
+      tile_gemm(p, false, false, nr, Ev, nc, 1.0f, tile(st, nc), V.rows_from(j0), 1.0f, ot, out.ld);  // (nr, nc) @ (nc, Ev)
     }
     for (int64_t r = 0; r < nr; ++r) {
       const float inv = 1.0f / l[r];
@@ -189,11 +219,13 @@ void forward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const 
 
 void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const AttnOperand& k,
                    const AttnOperand& v, const AttnOperand& out, const float* lse, const AttnOperand& gout,
-                   const AttnResult& gq, const AttnResult& gk, const AttnResult& gv, std::vector<float>& s, std::vector<float>& pz, std::vector<float>& dp,
-                   std::vector<float>& D) {
+                   const AttnResult& gq, const AttnResult& gk, const AttnResult& gv, std::vector<float>& s,
+                   std::vector<float>& pz, std::vector<float>& dp, std::vector<float>& D, HeadBufs& hb) {
   const int64_t L = p.L, S = p.S, E = p.E, Ev = p.Ev;
-  const float* kb = k.data + k.offset[bh];
-  const float* vb = v.data + v.offset[bh];
+  const HeadMat Q = head_mat(p, q.data + q.offset[bh], L, E, q.ld, hb.q);
+  const HeadMat K = head_mat(p, k.data + k.offset[bh], S, E, k.ld, hb.k);
+  const HeadMat V = head_mat(p, v.data + v.offset[bh], S, Ev, v.ld, hb.v);
+  const HeadMat GO = head_mat(p, gout.data + gout.offset[bh], L, Ev, gout.ld, hb.gout);
   float* gkb = gk.data + gk.offset[bh];
   float* gvb = gv.data + gv.offset[bh];
   for (int64_t r = 0; r < S; ++r) {
@@ -202,7 +234,6 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
   }
   for (int64_t i0 = 0; i0 < L; i0 += kTileQ) {
     const int64_t nr = std::min(kTileQ, L - i0);
-    const float* qt = q.data + q.offset[bh] + i0 * q.ld;
     const float* got = gout.data + gout.offset[bh] + i0 * gout.ld;
     const float* ot = out.data + out.offset[bh] + i0 * out.ld;
     const float* lt = lse + bh * L + i0;
@@ -213,7 +244,7 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
     for (int64_t j0 = 0; j0 < kend; j0 += kTileK) {
       const int64_t nc = std::min(kTileK, kend - j0);
       float* st = s.data();
-      tile_gemm(p, false, true, nr, nc, E, p.scale, qt, q.ld, kb + j0 * k.ld, k.ld, 0.0f, st, nc);  // (nr, nc)
+      tile_gemm(p, false, true, nr, nc, E, p.scale, Q.rows_from(i0), K.rows_from(j0), 0.0f, st, nc);  // (nr, nc)
       if (p.causal && j0 + nc > i0 + 1) mask_causal(st, nr, nc, i0, j0);
       for (int64_t r = 0; r < nr; ++r) exp_shifted<false>(st + r * nc, nc, lt[r]);  // probabilities from lse
       const float* pv = st;  // the probabilities that multiplied v (after dropout)
@@ -223,9 +254,9 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
           apply_keep(pz.data() + r * nc, nc, p.keep_bits, (bh * L + i0 + r) * S + j0, p.keep_scale);
         pv = pz.data();
       }
-      tile_gemm(p, true, false, nc, Ev, nr, 1.0f, pv, nc, got, gout.ld, 1.0f, gvb + j0 * gv.ld, gv.ld);  // dv_j += pv^T do_t
+      tile_gemm(p, true, false, nc, Ev, nr, 1.0f, tile(pv, nc), GO.rows_from(i0), 1.0f, gvb + j0 * gv.ld, gv.ld);  // dv_j += pv^T do_t
       float* dpt = dp.data();
-      tile_gemm(p, false, true, nr, nc, Ev, 1.0f, got, gout.ld, vb + j0 * v.ld, v.ld, 0.0f, dpt, nc);  // do_t v_j^T
+      tile_gemm(p, false, true, nr, nc, Ev, 1.0f, GO.rows_from(i0), V.rows_from(j0), 0.0f, dpt, nc);  // do_t v_j^T
       for (int64_t r = 0; r < nr; ++r) {
         float* drow = dpt + r * nc;
         if (p.keep_bits) apply_keep(drow, nc, p.keep_bits, (bh * L + i0 + r) * S + j0, p.keep_scale);
@@ -233,8 +264,8 @@ void backward_head(const AttnProblem& p, int64_t bh, const AttnOperand& q, const
         const float dr = D[r];
         for (int64_t c = 0; c < nc; ++c) drow[c] = p.scale * prow[c] * (drow[c] - dr);  // ds
       }
-      tile_gemm(p, false, false, nr, E, nc, 1.0f, dpt, nc, kb + j0 * k.ld, k.ld, 1.0f, gqt, gq.ld);  // dq_t += ds k_j
-      tile_gemm(p, true, false, nc, E, nr, 1.0f, dpt, nc, qt, q.ld, 1.0f, gkb + j0 * gk.ld, gk.ld);  // dk_j += ds^T q_t
+      tile_gemm(p, false, false, nr, E, nc, 1.0f, tile(dpt, nc), K.rows_from(j0), 1.0f, gqt, gq.ld);  // dq_t += ds k_j
+      tile_gemm(p, true, false, nc, E, nr, 1.0f, tile(dpt, nc), Q.rows_from(i0), 1.0f, gkb + j0 * gk.ld, gk.ld);  // dk_j += ds^T q_t
     }
   }
 }
@@ -250,8 +281,9 @@ void forward_all(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperand
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> s(kTileQ * kTileK), m(kTileQ), l(kTileQ);
+    HeadBufs hb;
 #pragma omp for schedule(static)
-    for (int64_t bh = 0; bh < p.BH; ++bh) forward_head(p, bh, q, k, v, out, lse, s, m, l);
+    for (int64_t bh = 0; bh < p.BH; ++bh) forward_head(p, bh, q, k, v, out, lse, s, m, l, hb);
   }
 }
 
@@ -261,8 +293,9 @@ void backward_all(const AttnProblem& p, AttnOperand q, AttnOperand k, AttnOperan
 #pragma omp parallel num_threads(nt)
   {
     std::vector<float> s(kTileQ * kTileK), pz(p.keep_bits ? kTileQ * kTileK : 0), dp(kTileQ * kTileK), D(kTileQ);
+    HeadBufs hb;
 #pragma omp for schedule(static)
-    for (int64_t bh = 0; bh < p.BH; ++bh) backward_head(p, bh, q, k, v, out, lse, gout, gq, gk, gv, s, pz, dp, D);
+    for (int64_t bh = 0; bh < p.BH; ++bh) backward_head(p, bh, q, k, v, out, lse, gout, gq, gk, gv, s, pz, dp, D, hb);
   }
 }
 

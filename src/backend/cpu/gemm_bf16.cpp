@@ -6,31 +6,28 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <bit>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <tuple>
 #include <vector>
 
+#include "ember/dtype.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
 
 namespace {
 
-inline uint16_t to_bf16_bits(float f) {
-  uint32_t u = std::bit_cast<uint32_t>(f);
-  if ((u & 0x7fffffffu) > 0x7f800000u) return static_cast<uint16_t>((u >> 16) | 0x40);  // quiet NaN
-  return static_cast<uint16_t>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
-}
-
 // Rows [r0, r1) of a strided (rows, cols) float matrix into a dense bf16 one (ld = cols).
 void round_rows(const float* src, int64_t ld, int64_t cols, uint16_t* dst, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; ++r) {
     const float* s = src + r * ld;
     uint16_t* d = dst + r * cols;
-    for (int64_t c = 0; c < cols; ++c) d[c] = to_bf16_bits(s[c]);
+    for (int64_t c = 0; c < cols; ++c) d[c] = BFloat16(s[c]).bits;
   }
 }
 
@@ -47,7 +44,7 @@ void round_matrix(const float* src, int64_t ld, int64_t rows, int64_t cols, uint
 
 // One primitive per shape, layout and scaling, created once: creating a primitive descriptor costs
 // far more than a small product.
-using Key = std::tuple<int64_t, int64_t, int64_t, bool, bool, int64_t, float, float>;
+using Key = std::tuple<int64_t, int64_t, int64_t, bool, bool, int64_t, int64_t, int64_t, float, float>;
 struct Plan {
   dnnl::matmul prim;
   dnnl::memory::desc a, b, c, pad;
@@ -58,7 +55,7 @@ dnnl::engine& cpu_engine() {
   return eng;
 }
 
-// Null when oneDNN has no bf16 matmul for this CPU (then the caller emulates).
+// Null when oneDNN has no bf16 matmul for this CPU or layout (then the caller emulates).
 const Plan* plan_for(const Key& key) {
   static std::mutex mu;
   static std::map<Key, std::unique_ptr<Plan>> plans;
@@ -67,11 +64,11 @@ const Plan* plan_for(const Key& key) {
   if (supported == 0) return nullptr;
   auto it = plans.find(key);
   if (it != plans.end()) return it->second.get();
-  auto [M, N, K, ta, tb, ldc, alpha, beta] = key;
+  auto [M, N, K, ta, tb, lda, ldb, ldc, alpha, beta] = key;
   using dt = dnnl::memory::data_type;
   using md = dnnl::memory::desc;
-  md a_md({M, K}, dt::bf16, ta ? dnnl::memory::dims{1, M} : dnnl::memory::dims{K, 1});
-  md b_md({K, N}, dt::bf16, tb ? dnnl::memory::dims{1, K} : dnnl::memory::dims{N, 1});
+  md a_md({M, K}, dt::bf16, ta ? dnnl::memory::dims{1, lda} : dnnl::memory::dims{lda, 1});
+  md b_md({K, N}, dt::bf16, tb ? dnnl::memory::dims{1, ldb} : dnnl::memory::dims{ldb, 1});
   md c_md({M, N}, dt::f32, dnnl::memory::dims{ldc, 1});
   dnnl::primitive_attr attr;
   attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
@@ -92,7 +89,8 @@ const Plan* plan_for(const Key& key) {
   }
 }
 
-// Per-thread buffers for the rounded operands and oneDNN's scratchpad; they only grow.
+// Per-thread buffers for rounded operands, widened ones (emulation) and oneDNN's scratchpad; they
+// only grow.
 struct Scratch {
   std::vector<uint16_t> a, b;
   std::vector<float> fa, fb;
@@ -103,57 +101,80 @@ Scratch& scratch() {
   return s;
 }
 
-// The rounded operands in s.a, s.b (dense, ld ac and bc) widened back to float32 and multiplied
-// by oneDNN's sgemm (directly: gemm() would send it back here under autocast).
-void emulate(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, int64_t ac, int64_t bc, float beta,
+// A stored (rows, cols) operand as bf16 bits with its leading dimension: as given when it is bf16
+// already, else rounded into `buf` (dense).
+struct Bf16Matrix {
+  const uint16_t* p;
+  int64_t ld;
+};
+Bf16Matrix as_bf16(GemmOperand x, int64_t rows, int64_t cols, std::vector<uint16_t>& buf) {
+  if (x.bf16) return {static_cast<const uint16_t*>(x.data), x.ld};
+  buf.resize(static_cast<size_t>(rows * cols));
+  round_matrix(static_cast<const float*>(x.data), x.ld, rows, cols, buf.data());
+  return {buf.data(), cols};
+}
+
+// bf16 values widened to dense float32 (exact).
+const float* widen(Bf16Matrix m, int64_t rows, int64_t cols, std::vector<float>& buf) {
+  buf.resize(static_cast<size_t>(rows * cols));
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t c = 0; c < cols; ++c) buf[r * cols + c] = std::bit_cast<float>(uint32_t{m.p[r * m.ld + c]} << 16);
+  return buf.data();
+}
+
+// The same rounded operands multiplied in float32 by oneDNN's sgemm (directly: gemm() would send
+// it back here under autocast).
+void emulate(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, Bf16Matrix a, Bf16Matrix b, float beta,
              float* C, int64_t ldc) {
   Scratch& s = scratch();
-  s.fa.resize(s.a.size());
-  s.fb.resize(s.b.size());
-  for (size_t i = 0; i < s.a.size(); ++i) s.fa[i] = std::bit_cast<float>(uint32_t{s.a[i]} << 16);
-  for (size_t i = 0; i < s.b.size(); ++i) s.fb[i] = std::bit_cast<float>(uint32_t{s.b[i]} << 16);
-  dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, s.fa.data(), ac, s.fb.data(), bc, beta, C, ldc);
+  const int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
+  const float* fa = widen(a, ar, ac, s.fa);
+  const float* fb = widen(b, br, bc, s.fb);
+  dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', M, N, K, alpha, fa, ac, fb, bc, beta, C, ldc);
+}
+
+void run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, GemmOperand A, GemmOperand B, float beta,
+         float* C, int64_t ldc, bool allow_native) {
+  Scratch& s = scratch();
+  // Stored shapes: A is (M, K), or (K, M) when ta; B is (K, N), or (N, K) when tb.
+  const Bf16Matrix a = as_bf16(A, ta ? K : M, ta ? M : K, s.a);
+  const Bf16Matrix b = as_bf16(B, tb ? N : K, tb ? K : N, s.b);
+  const Plan* plan =
+      allow_native && bf16_gemm_native() ? plan_for({M, N, K, ta, tb, a.ld, b.ld, ldc, alpha, beta}) : nullptr;
+  if (!plan) return emulate(ta, tb, M, N, K, alpha, a, b, beta, C, ldc);
+  s.pad.resize(std::max<size_t>(plan->pad.get_size(), 1));
+  auto& eng = cpu_engine();
+  thread_local dnnl::stream stream(eng);
+  dnnl::memory a_mem(plan->a, eng, const_cast<uint16_t*>(a.p)), b_mem(plan->b, eng, const_cast<uint16_t*>(b.p)),
+      c_mem(plan->c, eng, C), pad_mem(plan->pad, eng, s.pad.data());
+  plan->prim.execute(stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem},
+                              {DNNL_ARG_SCRATCHPAD, pad_mem}});
+  stream.wait();
 }
 
 }  // namespace
 
-void gemm_bf16_emulated(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
-                        const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  Scratch& s = scratch();
-  int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
-  s.a.resize(static_cast<size_t>(M * K));
-  s.b.resize(static_cast<size_t>(K * N));
-  round_matrix(A, lda, ar, ac, s.a.data());
-  round_matrix(B, ldb, br, bc, s.b.data());
-  emulate(ta, tb, M, N, K, alpha, ac, bc, beta, C, ldc);
-}
-
 bool bf16_gemm_native() {
   static const bool native = [] {
-    return dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core_bf16 && plan_for({16, 16, 16, false, false, 16, 1.f, 0.f});
+    return dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core_bf16 &&
+           plan_for({16, 16, 16, false, false, 16, 16, 16, 1.f, 0.f});
   }();
   return native;
 }
 
+void gemm_bf16(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, GemmOperand A, GemmOperand B,
+               float beta, float* C, int64_t ldc) {
+  run(ta, tb, M, N, K, alpha, A, B, beta, C, ldc, true);
+}
+
+void gemm_bf16_emulated(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, GemmOperand A, GemmOperand B,
+                        float beta, float* C, int64_t ldc) {
+  run(ta, tb, M, N, K, alpha, A, B, beta, C, ldc, false);
+}
+
 void gemm_bf16(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, const float* A, int64_t lda,
                const float* B, int64_t ldb, float beta, float* C, int64_t ldc) {
-  Scratch& s = scratch();
-  // Stored shapes: A is (M, K), or (K, M) when ta; B is (K, N), or (N, K) when tb.
-  int64_t ar = ta ? K : M, ac = ta ? M : K, br = tb ? N : K, bc = tb ? K : N;
-  s.a.resize(static_cast<size_t>(M * K));
-  s.b.resize(static_cast<size_t>(K * N));
-  round_matrix(A, lda, ar, ac, s.a.data());
-  round_matrix(B, ldb, br, bc, s.b.data());
-  const Plan* plan = bf16_gemm_native() ? plan_for({M, N, K, ta, tb, ldc, alpha, beta}) : nullptr;
-  if (!plan) return emulate(ta, tb, M, N, K, alpha, ac, bc, beta, C, ldc);
-  s.pad.resize(std::max<size_t>(plan->pad.get_size(), 1));
-  auto& eng = cpu_engine();
-  thread_local dnnl::stream stream(eng);
-  dnnl::memory a_mem(plan->a, eng, s.a.data()), b_mem(plan->b, eng, s.b.data()), c_mem(plan->c, eng, C),
-      pad_mem(plan->pad, eng, s.pad.data());
-  plan->prim.execute(stream, {{DNNL_ARG_SRC, a_mem}, {DNNL_ARG_WEIGHTS, b_mem}, {DNNL_ARG_DST, c_mem},
-                              {DNNL_ARG_SCRATCHPAD, pad_mem}});
-  stream.wait();
+  run(ta, tb, M, N, K, alpha, {A, false, lda}, {B, false, ldb}, beta, C, ldc, true);
 }
 
 }  // namespace ember::cpu

@@ -14,9 +14,19 @@ void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, floa
 // gemm_bf16 emulates: the same rounded operands, multiplied in float32.
 bool bf16_gemm_native();
 
+// An operand that may already be bf16 (autocast's saved copies: bits used as they are) or float32
+// (rounded on the way in); ld in elements of its own type.
+struct GemmOperand {
+  const void* data;
+  bool bf16;
+  int64_t ld;
+};
+void gemm_bf16(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, GemmOperand A, GemmOperand B,
+               float beta, float* C, int64_t ldc);
+
 // gemm_bf16's path on CPUs without native bf16, callable anywhere (tests hold it to the same
 // reference as the native one).
-void gemm_bf16_emulated(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, const float* A,
-                        int64_t lda, const float* B, int64_t ldb, float beta, float* C, int64_t ldc);
+void gemm_bf16_emulated(bool trans_a, bool trans_b, int64_t M, int64_t N, int64_t K, float alpha, GemmOperand A,
+                        GemmOperand B, float beta, float* C, int64_t ldc);
 
 }  // namespace ember::cpu

@@ -10,6 +10,7 @@
 
 #include "backend/cpu/copy.h"
 #include "backend/cpu/gemm.h"
+#include "backend/cpu/gemm_bf16.h"
 #include "core/op_helpers.h"
 #include "ember/parallel.h"
 
@@ -73,6 +74,27 @@ void batched_gemm(const T* pa, MatLayout la, const std::vector<int64_t>& oa, con
   }
 }
 
+// The same over operands of which one or both are bf16 (autocast's saved copies), out float32.
+void batched_gemm_bf16(const Tensor& a, MatLayout la, const std::vector<int64_t>& oa, const Tensor& b, MatLayout lb,
+                       const std::vector<int64_t>& ob, float* po, int64_t M, int64_t N, int64_t K, float alpha,
+                       float beta) {
+  const bool abf = a.dtype() == DType::BFloat16, bbf = b.dtype() == DType::BFloat16;
+  const char* pa = static_cast<const char*>(a.raw_data());
+  const char* pb = static_cast<const char*>(b.raw_data());
+  const int64_t ea = a.element_size(), eb = b.element_size(), B = static_cast<int64_t>(oa.size());
+  auto one = [&](int64_t i) {
+    gemm_bf16(la.trans, lb.trans, M, N, K, alpha, {pa + oa[i] * ea, abf, la.ld}, {pb + ob[i] * eb, bbf, lb.ld}, beta,
+              po + i * M * N, N);
+  };
+  const int nt = get_num_threads();
+  if (nt > 1 && B >= nt && !omp_in_parallel()) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t i = 0; i < B; ++i) one(i);
+  } else {
+    for (int64_t i = 0; i < B; ++i) one(i);
+  }
+}
+
 }  // namespace
 
 void matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in, double alpha, double beta) {
@@ -92,6 +114,12 @@ void matmul(const Tensor& out, const Tensor& a_in, const Tensor& b_in, double al
   }
   Shape batch(out.shape().begin(), out.shape().end() - 2);
   std::vector<int64_t> oa = batch_offsets(a, batch), ob = batch_offsets(b, batch);
+  if (a.dtype() == DType::BFloat16 || b.dtype() == DType::BFloat16) {
+    EMBER_CHECK(out.dtype() == DType::Float32, "matmul", "bfloat16 operands multiply into float32, not ",
+                dtype_name(out.dtype()));
+    return batched_gemm_bf16(a, la, oa, b, lb, ob, static_cast<float*>(out.raw_data()), M, N, K,
+                             static_cast<float>(alpha), static_cast<float>(beta));
+  }
   auto run = [&]<typename T>() {
     batched_gemm<T>(static_cast<const T*>(a.raw_data()), la, oa, static_cast<const T*>(b.raw_data()), lb, ob,
                     static_cast<T*>(out.raw_data()), M, N, K, static_cast<T>(alpha), static_cast<T>(beta));
