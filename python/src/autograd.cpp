@@ -4,6 +4,7 @@
 #include <set>
 
 #include "bind.h"
+#include "ember/autocast.h"
 
 namespace ember::py {
 namespace {
@@ -71,6 +72,10 @@ std::vector<Tensor> attach(const std::vector<Tensor>& outputs, const std::vector
 void init_autograd(nb::module_& m) {
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled, nb::arg("mode"));
+  m.def("is_autocast_enabled", &is_autocast_enabled);
+  m.def("_set_autocast_enabled", [](bool enabled, DType dtype) { set_autocast_enabled(enabled, dtype); },
+        nb::arg("enabled"), nb::arg("dtype"));
+  m.def("_autocast_native", &autocast_native);
   m.def("_autograd_grad", [](const std::vector<Tensor>& outputs, const std::vector<Tensor>& inputs, nb::handle grad_outputs,
                              bool retain_graph, bool create_graph, bool allow_unused) {
     std::vector<Tensor> go = grad_outputs.is_none() ? std::vector<Tensor>{} : tensors_or_undefined(grad_outputs);
