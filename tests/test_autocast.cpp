@@ -14,6 +14,9 @@
 #include "ember/autocast.h"
 #include "ember/cpu_info.h"
 #include "ember/ember.h"
+#include "ember/io/safetensors.h"
+#include "ember/nn/linear.h"
+#include "temp_dir.h"
 
 using namespace ember;
 
@@ -240,4 +243,19 @@ TEST(Autocast, RepeatsBitForBit) {
   AutocastGuard guard;
   Tensor r1 = matmul(a, b), r2 = matmul(a, b);
   EXPECT_TRUE(allclose(r1, r2, 0, 0));
+}
+
+// bf16 checkpoints (as a bf16 run or a Hugging Face bf16 release writes them) load into float32
+// models: each value is the bf16 one, exactly.
+TEST(Autocast, Bf16CheckpointLoadsIntoAFloat32Model) {
+  manual_seed(13);
+  nn::Linear a(6, 5), b(6, 5);
+  io::NamedTensors half;
+  for (auto& [k, v] : a.state_dict()) half.emplace_back(k, v.to(kBFloat16));
+  test::TempDir d;
+  io::save_safetensors(d.file("half.safetensors"), half);
+  b.load_state_dict(io::load_safetensors(d.file("half.safetensors")).tensors);
+  EXPECT_EQ(b.weight.dtype(), kFloat32);
+  EXPECT_TRUE(allclose(b.weight, rounded(a.weight), 0, 0));
+  EXPECT_TRUE(allclose(b.bias, rounded(a.bias), 0, 0));
 }

@@ -231,4 +231,6 @@ def test_mpi_training_two_ranks_equals_one_rank_on_the_combined_batch(tmp_path):
     a, b = ember.load(str(two)), ember.load(str(one))
     assert a.keys() == b.keys()
     worst = max((a[k] - b[k]).abs().max().item() for k in a)
-    assert worst < 1e-5, worst
+    # Float32 summation order only: a rank's GEMMs over 16 rows and one process's over 32 block
+    # their sums differently (oneDNN's sgemm on AVX-512 CPUs: 1.4e-5 measured; OpenBLAS: < 1e-5).
+    assert worst < 5e-5, worst
