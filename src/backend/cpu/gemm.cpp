@@ -15,7 +15,6 @@
 
 #include "core/op_helpers.h"
 #include "ember/autocast.h"
-#include "ember/cpu_info.h"
 #include "ember/parallel.h"
 
 namespace ember::cpu {
@@ -77,38 +76,6 @@ const char* gemm_lib_name(GemmLib lib) {
   }
   return "?";
 }
-
-}  // namespace ember::cpu
-
-namespace ember {
-
-std::string cpu_isa() {
-  switch (dnnl_get_effective_cpu_isa()) {
-    case dnnl_cpu_isa_sse41: return "sse41";
-    case dnnl_cpu_isa_avx: return "avx";
-    case dnnl_cpu_isa_avx2: return "avx2";
-    case dnnl_cpu_isa_avx512_mic: case dnnl_cpu_isa_avx512_mic_4ops: return "avx512_mic";
-    case dnnl_cpu_isa_avx512_core: return "avx512_core";
-    case dnnl_cpu_isa_avx512_core_vnni: return "avx512_core_vnni";
-    case dnnl_cpu_isa_avx512_core_bf16: return "avx512_core_bf16";
-    case dnnl_cpu_isa_avx512_core_amx: return "avx512_core_amx";
-    default: return "other";
-  }
-}
-
-std::string gemm_float32_path() {
-  using cpu::GemmLib;
-  std::string why = std::getenv("EMBER_GEMM") && *std::getenv("EMBER_GEMM") ? " (EMBER_GEMM)"
-                    : cpu::default_gemm_lib() == GemmLib::OneDNN ? " (AVX-512 CPU)"
-                                                                 : " (AVX2 CPU)";
-  return cpu::gemm_lib_name(GemmLib::Auto) + why;
-}
-
-std::string gemm_bf16_path() { return cpu::gemm_lib_name(cpu::GemmLib::BF16); }
-
-}  // namespace ember
-
-namespace ember::cpu {
 
 GemmLib resolve_gemm(GemmLib hint) {
   if (hint == GemmLib::BF16 || is_autocast_enabled()) return GemmLib::BF16;
