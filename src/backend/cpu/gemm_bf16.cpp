@@ -56,14 +56,17 @@ dnnl::engine& cpu_engine() {
 }
 
 // Null when oneDNN has no bf16 matmul for this CPU or layout (then the caller emulates).
-const Plan* plan_for(const Key& key) {
+std::shared_ptr<const Plan> plan_for(const Key& key) {
   static std::mutex mu;
-  static std::map<Key, std::unique_ptr<Plan>> plans;
+  static std::map<Key, std::shared_ptr<const Plan>> plans;
   static int supported = -1;  // unknown until the first try
   std::lock_guard<std::mutex> lock(mu);
   if (supported == 0) return nullptr;
   auto it = plans.find(key);
-  if (it != plans.end()) return it->second.get();
+  if (it != plans.end()) return it->second;
+  // Bounded (variable sequence lengths make many shapes): past the cap the cache starts over;
+  // plans in use stay alive through their callers' shared_ptr.
+  if (plans.size() >= 1024) plans.clear();
   auto [M, N, K, ta, tb, lda, ldb, ldc, alpha, beta] = key;
   using dt = dnnl::memory::data_type;
   using md = dnnl::memory::desc;
@@ -80,9 +83,9 @@ const Plan* plan_for(const Key& key) {
   }
   try {
     dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a_md, b_md, c_md), attr, cpu_engine());
-    auto plan = std::make_unique<Plan>(Plan{dnnl::matmul(pd), a_md, b_md, c_md, pd.scratchpad_desc()});
+    auto plan = std::make_shared<const Plan>(Plan{dnnl::matmul(pd), a_md, b_md, c_md, pd.scratchpad_desc()});
     supported = 1;
-    return (plans[key] = std::move(plan)).get();
+    return plans[key] = std::move(plan);
   } catch (const dnnl::error&) {
     if (supported == -1) supported = 0;  // no bf16 kernel at all on this CPU
     return nullptr;
@@ -139,7 +142,7 @@ void run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, GemmOpe
   // Stored shapes: A is (M, K), or (K, M) when ta; B is (K, N), or (N, K) when tb.
   const Bf16Matrix a = as_bf16(A, ta ? K : M, ta ? M : K, s.a);
   const Bf16Matrix b = as_bf16(B, tb ? N : K, tb ? K : N, s.b);
-  const Plan* plan =
+  const std::shared_ptr<const Plan> plan =
       allow_native && bf16_gemm_native() ? plan_for({M, N, K, ta, tb, a.ld, b.ld, ldc, alpha, beta}) : nullptr;
   if (!plan) return emulate(ta, tb, M, N, K, alpha, a, b, beta, C, ldc);
   s.pad.resize(std::max<size_t>(plan->pad.get_size(), 1));
@@ -157,7 +160,7 @@ void run(bool ta, bool tb, int64_t M, int64_t N, int64_t K, float alpha, GemmOpe
 bool bf16_gemm_native() {
   static const bool native = [] {
     return dnnl::get_effective_cpu_isa() >= dnnl::cpu_isa::avx512_core_bf16 &&
-           plan_for({16, 16, 16, false, false, 16, 16, 16, 1.f, 0.f});
+           plan_for({16, 16, 16, false, false, 16, 16, 16, 1.f, 0.f}) != nullptr;
   }();
   return native;
 }
