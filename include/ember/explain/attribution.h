@@ -30,7 +30,7 @@ Tensor input_x_gradient(const Forward& model, const Tensor& inputs, const std::v
 enum class IntegrationMethod { GaussLegendre, RiemannTrapezoid, RiemannLeft, RiemannRight, RiemannMiddle };
 
 struct IntegratedGradientsOptions {
-  Tensor baseline;  // broadcastable to the inputs' shape; undefined: zeros (Captum's default)
+  Tensor baseline{};  // broadcastable to the inputs' shape; undefined: zeros (Captum's default)
   int64_t steps = 50;
   IntegrationMethod method = IntegrationMethod::GaussLegendre;
   // Scaled inputs per forward pass (all examples' steps are laid out step-major and cut into
@@ -68,9 +68,9 @@ Tensor smoothgrad(const Forward& model, const Tensor& inputs, const std::vector<
                   const SmoothGradOptions& options = {});
 
 struct OcclusionOptions {
-  Shape sliding_window;  // per example, one entry per input dim after N, e.g. {1, 4, 4} for (N, 1, 28, 28)
-  Shape strides;         // same length; empty: 1 in every dim. At most the window where it moves.
-  Tensor baseline;       // the occluding value, broadcastable to the inputs' shape; undefined: zeros
+  Shape sliding_window{};  // per example, one entry per input dim after N, e.g. {1, 4, 4} for (N, 1, 28, 28)
+  Shape strides{};         // same length; empty: 1 in every dim. At most the window where it moves.
+  Tensor baseline{};       // the occluding value, broadcastable to the inputs' shape; undefined: zeros
   int64_t perturbations_per_eval = 16;  // window positions evaluated in one forward pass
 };
 
