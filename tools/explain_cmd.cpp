@@ -51,6 +51,7 @@ int run_explain(const ExplainArgs& a) {
   models::MnistCNN net;
   train::Checkpoint ck = train::load_checkpoint(a.checkpoint, net, nullptr, "mnist-cnn");
   net.eval();
+  for (auto& p : net.parameters()) p.requires_grad_(false);  // gradients w.r.t. the input only
   const auto [mean, sd] = normalization(ck, a.checkpoint);
 
   Tensor pixels = test.images().narrow(0, a.index, 1).contiguous();  // (1, 1, 28, 28) in [0, 1]

@@ -12,7 +12,9 @@
 namespace ember::explain {
 
 // The model: inputs (N, ...) -> scores (N, C) (logits, probabilities or log-probabilities). It
-// must treat examples independently (eval mode: no dropout, no batch statistics).
+// must treat examples independently (eval mode: no dropout, no batch statistics). Freeze its
+// weights (requires_grad_(false)) for speed: autograd::grad computes every input gradient of a node
+// on the path to the input, the weights' included (a third of the work for a CNN).
 using Forward = std::function<Tensor(const Tensor&)>;
 
 // targets: one class per example (size N), or a single class for every example. Every method
