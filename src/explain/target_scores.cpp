@@ -64,7 +64,7 @@ Tensor target_scores(const char* op, const Forward& model, const Tensor& rows, c
 
 Tensor target_gradient(const char* op, const Forward& model, const Tensor& rows, const std::vector<int64_t>& row_targets) {
   EnableGradGuard eg;  // as Captum: gradients even when the caller is under no_grad
-  Tensor x = rows.detach().contiguous().detach();
+  Tensor x = rows.detach().contiguous();  // a leaf of our own: the caller's tensor is untouched
   x.requires_grad_(true);
   Tensor out = model(x);
   check_output(op, out, x, row_targets);
