@@ -12,7 +12,8 @@
 #   distributed  process groups, DDP, ZeRO                                 -> data nn optim io ops core
 #   train        checkpoints, metrics, the training loop                   -> distributed data text nn optim io ops core
 #   models       architectures, Hugging Face checkpoints                   -> data text nn optim io ops core
-#   recipes      `ember train` recipes                                     -> every layer above
+#   explain      attributions (saliency, IG, occlusion ...), heatmaps      -> models data text nn optim io ops core
+#   recipes      `ember train` recipes                                     -> every layer above but explain
 # Private headers (src/<layer>/*.h) belong to their layer; ops may also include backend's and
 # core's (core/op_helpers.h), and backend core's. tools/, tests/, bench/ and examples/ sit on top.
 cmake_minimum_required(VERSION 3.25)
@@ -31,8 +32,9 @@ set(deps_data text io ops core)
 set(deps_distributed data nn optim io ops core)
 set(deps_train distributed data text nn optim io ops core)
 set(deps_models data text nn optim io ops core)
+set(deps_explain models data text nn optim io ops core)
 set(deps_recipes models train distributed data text nn optim io ops core)
-set(layers core backend ops nn optim io text data distributed train models recipes)
+set(layers core backend ops nn optim io text data distributed train models explain recipes)
 # Whose private headers a layer may include besides its own.
 set(private_backend core)
 set(private_ops backend core)

@@ -6,6 +6,7 @@
 #include "bert_classifier_cmd.h"
 #include "ember/ember.h"
 #include "embed_cmd.h"
+#include "explain_cmd.h"
 #include "imdb_lstm_cmd.h"
 #include "info.h"
 #include "mnist_autoencoder_cmd.h"
@@ -29,6 +30,7 @@ int main(int argc, char** argv) {
   ember::cli::add_imdb_lstm_command(*train, *tune, commands);
   ember::cli::add_bert_classifier_command(*train, commands);
   ember::cli::add_embed_command(app, commands);
+  ember::cli::add_explain_command(app, commands);
   // `ember train <recipe>`: name the unknown recipe and the known ones (CLI11 would only say
   // that a subcommand is required).
   auto find = [](CLI::App* parent, const std::string& name) -> CLI::App* {
