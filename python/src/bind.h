@@ -91,6 +91,7 @@ void init_nn(nb::module_& m);
 void init_optim(nb::module_& m);
 void init_data(nb::module_& m);
 void init_io(nb::module_& m);
+void init_explain(nb::module_& m);  // explain.cpp
 
 }  // namespace ember::py
 

@@ -52,4 +52,5 @@ NB_MODULE(_C, m) {
   init_models(m);
   init_train(m);
   init_distributed(m);
+  init_explain(m);
 }
