@@ -10,6 +10,7 @@
 #include "ember/data/mnist.h"
 #include "ember/explain/attribution.h"
 #include "ember/explain/heatmap.h"
+#include "ember/explain/lime.h"
 #include "ember/explain/shapley.h"
 #include "ember/models/mnist_cnn.h"
 #include "ember/ops.h"
@@ -82,20 +83,30 @@ int run_explain(const ExplainArgs& a) {
   } else if (a.method == "smoothgrad") {
     Generator gen(a.seed);
     attr = explain::smoothgrad(model, x, t, {.stdev = a.stdev / sd, .samples = a.samples, .generator = &gen});
-  } else if (a.method == "shap") {
+  } else if (a.method == "shap" || a.method == "lime") {
     // Features: square patches of --window pixels, absent ones black.
     const int64_t per_row = (28 + a.window - 1) / a.window;
     std::vector<int64_t> ids;
     for (int64_t r = 0; r < 28; ++r)
       for (int64_t c = 0; c < 28; ++c) ids.push_back((r / a.window) * per_row + c / a.window);
     Generator gen(a.seed);
-    auto r = explain::kernel_shap(model, x, t, {.feature_mask = tensor<int64_t>(ids, {1, 28, 28}), .baseline = black,
-                                                .samples = a.samples_given ? a.samples : 0, .generator = &gen,
-                                                .perturbations_per_eval = 128});
-    attr = r.attributions;
-    std::snprintf(shap_note, sizeof shap_note, "KernelSHAP over %lld patches of %lldx%lld pixels: sum of values %.6f = f(x) - f(black)\n",
-                static_cast<long long>(per_row * per_row), static_cast<long long>(a.window),
-                static_cast<long long>(a.window), sum(r.values).item<double>());
+    if (a.method == "lime") {
+      auto r = explain::lime(model, x, t, {.feature_mask = tensor<int64_t>(ids, {1, 28, 28}), .baseline = black,
+                                           .samples = a.samples_given ? a.samples : 1000, .generator = &gen,
+                                           .perturbations_per_eval = 128});
+      attr = r.attributions;
+      std::snprintf(shap_note, sizeof shap_note, "LIME over %lld patches of %lldx%lld pixels: surrogate R^2 %.4f\n",
+                    static_cast<long long>(per_row * per_row), static_cast<long long>(a.window),
+                    static_cast<long long>(a.window), r.score.item<double>());
+    } else {
+      auto r = explain::kernel_shap(model, x, t, {.feature_mask = tensor<int64_t>(ids, {1, 28, 28}), .baseline = black,
+                                                  .samples = a.samples_given ? a.samples : 0, .generator = &gen,
+                                                  .perturbations_per_eval = 128});
+      attr = r.attributions;
+      std::snprintf(shap_note, sizeof shap_note, "KernelSHAP over %lld patches of %lldx%lld pixels: sum of values %.6f = f(x) - f(black)\n",
+                  static_cast<long long>(per_row * per_row), static_cast<long long>(a.window),
+                  static_cast<long long>(a.window), sum(r.values).item<double>());
+    }
   } else {  // occlusion (CLI11 checked the name)
     attr = explain::occlusion(model, x, t, {.sliding_window = {1, a.window, a.window}, .strides = {1, a.stride, a.stride},
                                             .baseline = black});
@@ -125,22 +136,22 @@ void add_explain_command(CLI::App& app, Commands& out) {
   auto a = std::make_shared<ExplainArgs>();
   CLI::App* e = app.add_subcommand("explain", "Attribute a mnist-cnn checkpoint's decision on one MNIST test image to its pixels");
   e->add_option("checkpoint", a->checkpoint, "A mnist-cnn .safetensors checkpoint written by ember train")->required();
-  e->add_option("--method", a->method, "saliency, ig (integrated gradients), smoothgrad, occlusion or shap (KernelSHAP over patches)")
-      ->check(CLI::IsMember({"saliency", "ig", "smoothgrad", "occlusion", "shap"}))
+  e->add_option("--method", a->method, "saliency, ig (integrated gradients), smoothgrad, occlusion, shap (KernelSHAP over patches) or lime (LIME over patches)")
+      ->check(CLI::IsMember({"saliency", "ig", "smoothgrad", "occlusion", "shap", "lime"}))
       ->capture_default_str();
   e->add_option("--index", a->index, "The image's index in the MNIST test set")->check(kNonNegative)->capture_default_str();
   e->add_option("--target", a->target, "The class to explain (default: the predicted class)")->check(kNonNegative);
   e->add_option("--steps", a->steps, "ig: integration steps (Gauss-Legendre, from a black image)")
       ->check(kPositive)->capture_default_str();
   CLI::Option* samples = e->add_option("--samples", a->samples,
-                                       "smoothgrad: noisy copies averaged (default 25); shap: coalitions evaluated "
+                                       "smoothgrad: noisy copies averaged (default 25); lime: perturbed images (default 1000); shap: coalitions evaluated "
                                        "(default 2F + 2048 for F patches)")->check(kPositive);
   e->add_option("--stdev", a->stdev, "smoothgrad: noise std in pixel units (0 black to 1 white)")
       ->check(kNonNegative)->capture_default_str();
-  e->add_option("--window", a->window, "occlusion: side of the square window; shap: of the square patches")->check(CLI::Range(1, 28))->capture_default_str();
+  e->add_option("--window", a->window, "occlusion: side of the square window; shap, lime: of the square patches")->check(CLI::Range(1, 28))->capture_default_str();
   e->add_option("--stride", a->stride, "occlusion: step of the window (at most --window)")
       ->check(CLI::Range(1, 28))->capture_default_str();
-  e->add_option("--seed", a->seed, "smoothgrad: noise seed; shap: sampling seed");
+  e->add_option("--seed", a->seed, "smoothgrad: noise seed; shap, lime: sampling seed");
   e->add_option("--data", a->data_root, "Data root holding mnist/ (default: EMBER_DATA or ../shared/data)");
   e->add_option("--threads", a->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")->check(kPositive);
   e->add_option("--out", a->out, "The PNG to write: the image beside its attribution heatmap")->required();

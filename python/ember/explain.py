@@ -11,7 +11,7 @@ like `inputs`. Put the model in eval() mode first, as with Captum.
 from . import _C
 
 __all__ = ["saliency", "input_x_gradient", "integrated_gradients", "smoothgrad", "occlusion", "shapley_values",
-           "kernel_shap"]
+           "kernel_shap", "lime"]
 
 
 def _targets(target, fn):
@@ -83,3 +83,15 @@ def kernel_shap(model, inputs, target=None, feature_mask=None, baseline=None, n_
     attr, values, base = _C.explain.kernel_shap(model, inputs, _targets(target, "kernel_shap"), feature_mask, baseline,
                                                 n_samples, generator, perturbations_per_eval)
     return (attr, values, base) if return_values else attr
+
+
+def lime(model, inputs, target=None, feature_mask=None, baseline=None, n_samples=1000, coalitions=None,
+         kernel_width=0.25, ridge_alpha=1.0, generator=None, perturbations_per_eval=64, return_surrogate=False):
+    """LIME as the `lime` package's image explainer: n_samples random on/off patterns over the
+    features (or the given `coalitions`, (samples, F) of 0/1), weighted by sqrt(exp(-d^2 / width^2))
+    of their cosine distance to the input, fitted by ridge regression. Returns attributions shaped
+    like inputs; with return_surrogate also (coefficients (N, F), intercept (N,), score (N,))."""
+    attr, coef, icpt, score = _C.explain.lime(model, inputs, _targets(target, "lime"), feature_mask, baseline,
+                                              n_samples, coalitions, kernel_width, ridge_alpha, generator,
+                                              perturbations_per_eval)
+    return (attr, coef, icpt, score) if return_surrogate else attr

@@ -5,6 +5,7 @@
 
 #include "bind.h"
 #include "ember/explain/attribution.h"
+#include "ember/explain/lime.h"
 #include "ember/explain/shapley.h"
 
 namespace ember::py {
@@ -94,6 +95,17 @@ void init_explain(nb::module_& parent) {
     return result(s);
   }, nb::arg("model"), nb::arg("inputs"), nb::arg("targets"), nb::arg("feature_mask").none(), nb::arg("baseline").none(),
      nb::arg("samples"), nb::arg("generator").none(), nb::arg("perturbations_per_eval"));
+  m.def("lime", [](nb::object model, const Tensor& x, const Targets& t, std::optional<Tensor> mask,
+                   std::optional<Tensor> baseline, int64_t samples, std::optional<Tensor> coalitions, double width,
+                   double alpha, nb::handle generator, int64_t per_eval) {
+    auto f = forward_of(model);
+    explain::LimeResult r = with_generator(generator, "lime", [&](Generator& g) {
+      return explain::lime(f, x, t, {opt(mask), opt(baseline), samples, opt(coalitions), width, alpha, &g, per_eval});
+    });
+    return nb::make_tuple(r.attributions, r.coefficients, r.intercept, r.score);
+  }, nb::arg("model"), nb::arg("inputs"), nb::arg("targets"), nb::arg("feature_mask").none(), nb::arg("baseline").none(),
+     nb::arg("samples"), nb::arg("coalitions").none(), nb::arg("kernel_width"), nb::arg("ridge_alpha"),
+     nb::arg("generator").none(), nb::arg("perturbations_per_eval"));
 }
 
 }  // namespace ember::py

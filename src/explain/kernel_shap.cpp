@@ -9,6 +9,7 @@
 #include "ember/explain/shapley.h"
 #include "ember/ops.h"
 #include "explain/coalitions.h"
+#include "explain/linear_solve.h"
 
 namespace ember::explain {
 
@@ -110,36 +111,6 @@ Design coalitions(int64_t m, int64_t budget, Generator& gen) {
   return d;
 }
 
-// Solves the k x k system a x = b (row-major a) by Gaussian elimination with partial pivoting:
-// Ember's ops have no linear solver, and k is the number of features (a few dozen at most).
-std::vector<double> solve(std::vector<double> a, std::vector<double> b, int64_t k) {
-  double scale = 0;
-  for (double x : a) scale = std::max(scale, std::abs(x));
-  for (int64_t c = 0; c < k; ++c) {
-    int64_t piv = c;
-    for (int64_t r = c + 1; r < k; ++r)
-      if (std::abs(a[r * k + c]) > std::abs(a[piv * k + c])) piv = r;
-    EMBER_CHECK(std::abs(a[piv * k + c]) > 1e-12 * scale, kOp, "the sampled coalitions do not determine the values "
-                "(a singular system); raise samples");
-    if (piv != c) {
-      for (int64_t j = 0; j < k; ++j) std::swap(a[c * k + j], a[piv * k + j]);
-      std::swap(b[c], b[piv]);
-    }
-    for (int64_t r = c + 1; r < k; ++r) {
-      const double q = a[r * k + c] / a[c * k + c];
-      for (int64_t j = c; j < k; ++j) a[r * k + j] -= q * a[c * k + j];
-      b[r] -= q * b[c];
-    }
-  }
-  std::vector<double> x(static_cast<size_t>(k));
-  for (int64_t r = k - 1; r >= 0; --r) {
-    double s = b[r];
-    for (int64_t j = r + 1; j < k; ++j) s -= a[r * k + j] * x[j];
-    x[r] = s / a[r * k + r];
-  }
-  return x;
-}
-
 }  // namespace
 
 ShapleyResult kernel_shap(const Forward& model, const Tensor& inputs, const std::vector<int64_t>& targets,
@@ -180,7 +151,9 @@ ShapleyResult kernel_shap(const Forward& model, const Tensor& inputs, const std:
         for (int64_t j = 0; j < k; ++j) xtwx[i * k + j] += w * xi * (z[j] - last);
       }
     }
-    std::vector<double> sol = solve(xtwx, xtwy, k);
+    std::vector<double> sol = detail::solve_linear(std::move(xtwx), std::move(xtwy), k, kOp,
+                                                   "the sampled coalitions do not determine the values (a singular "
+                                                   "system); raise samples");
     double rest = fx - fnull;
     for (int64_t i = 0; i < k; ++i) phi[e * m + i] = sol[i], rest -= sol[i];
     phi[e * m + k] = rest;

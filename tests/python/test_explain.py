@@ -31,6 +31,8 @@ def test_linear_closed_forms(linear):
     assert close(ember.explain.occlusion(lin, x, target=t, sliding_window_shapes=(1,)), x * w)
     assert close(ember.explain.shapley_values(lin, x, target=t), x * w)
     assert close(ember.explain.kernel_shap(lin, x, target=t), x * w, 1e-4)
+    attr, coef, _, score = ember.explain.lime(lin, x, target=t, ridge_alpha=0.0, generator=3, return_surrogate=True)
+    assert close(attr, x * w, 1e-4) and score.min().item() > 0.999  # linear: the surrogate is exact
     sg = ember.explain.smoothgrad(lin, x, target=ember.tensor(t), stdevs=0.5, samples=3, generator=1)
     assert close(sg, w.abs())  # a linear model's gradient ignores the noise
 
