@@ -8,7 +8,7 @@ namespace ember::models {
 std::shared_ptr<nn::Sequential> make_mnist_student(const MnistStudentSpec& s) {
   EMBER_CHECK(s.kind == "cnn" || s.kind == "mlp", "--student", "expected cnn or mlp, got '", s.kind, "'");
   EMBER_CHECK(s.width >= 0, "--student-width", "must be positive, got ", s.width);
-  const int64_t w = s.width > 0 ? s.width : (s.kind == "cnn" ? 8 : 64);
+  const int64_t w = with_defaults(s).width;
   auto net = std::make_shared<nn::Sequential>();
   if (s.kind == "cnn") {
     EMBER_CHECK(s.hidden > 0, "--student-hidden", "must be positive, got ", s.hidden);
@@ -34,6 +34,11 @@ std::shared_ptr<nn::Sequential> make_mnist_student(const MnistStudentSpec& s) {
     net->push_back(std::make_shared<nn::Linear>(in, 10));  // -> (N, 10)
   }
   return net;
+}
+
+MnistStudentSpec with_defaults(MnistStudentSpec s) {
+  if (s.width == 0) s.width = s.kind == "cnn" ? 8 : 64;
+  return s;
 }
 
 }  // namespace ember::models

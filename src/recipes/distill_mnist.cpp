@@ -37,7 +37,8 @@ void validate(const DistillMnistConfig& c) {
               "'auto' needs --checkpoint-dir to look in");
 }
 
-std::string student_string(const models::MnistStudentSpec& s) {
+std::string student_string(const models::MnistStudentSpec& spec) {
+  const models::MnistStudentSpec s = models::with_defaults(spec);
   std::ostringstream os;
   os << s.kind << " width=" << s.width << (s.kind == "cnn" ? " hidden=" + std::to_string(s.hidden)
                                                             : " layers=" + std::to_string(s.layers));
@@ -137,10 +138,8 @@ DistillMnistResult distill_mnist_cnn(const DistillMnistConfig& cfg, std::ostream
   if (teacher.net)
     log << " (" << static_cast<double>(r.student_parameters) / static_cast<double>(r.teacher_parameters)
         << " of the teacher's)";
-  log << "; " << (distil ? "distilled at temperature " + std::to_string(cfg.temperature) + ", alpha " +
-                               std::to_string(cfg.alpha)
-                         : std::string("trained alone (cross-entropy)"))
-      << "\n";
+  if (distil) log << "; distilled at temperature " << cfg.temperature << ", alpha " << cfg.alpha << "\n";
+  else log << "; trained alone (cross-entropy)\n";
 
   optim::SGD opt(student->parameters(), optim::SGDOptions(cfg.lr).momentum(cfg.momentum));
   train::Trainer trainer(student, opt,

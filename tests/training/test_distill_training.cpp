@@ -41,7 +41,7 @@ TEST(DistillTraining, SmallCnnStudentLearnsFromTheSeedCnn) {
   std::ostringstream log;
   auto r = recipes::distill_mnist_cnn(c, log);
   std::cout << log.str();
-  // Measured on this machine (seed 1): teacher 96.9%, student 94.6%; margins for other CPUs.
+  // Measured on this machine (seed 1): teacher 96.31%, student 94.70%; margins for other CPUs.
   EXPECT_GE(r.teacher_accuracy, 0.94) << log.str();
   EXPECT_GE(r.test_accuracy, 0.92) << log.str();
   EXPECT_LE(r.student_parameters * 10, r.teacher_parameters);
@@ -55,11 +55,12 @@ TEST(DistillTraining, SmallCnnStudentLearnsFromTheSeedCnn) {
   ASSERT_TRUE(std::filesystem::exists(s.file("last.safetensors")));
   EXPECT_EMBER_ERROR(recipes::evaluate_mnist_cnn_checkpoint(s.file("last.safetensors"), ""), "distill-mnist-cnn");
 
-  // The same student alone (alpha 0): trains too, differs from the distilled run, no teacher pass.
+  // The same student alone (alpha 0; measured 93.80%): trains too, differs from the distilled run, no teacher pass.
   recipes::DistillMnistConfig alone = student_config("");
   alone.alpha = 0;
   std::ostringstream log2;
   auto a = recipes::distill_mnist_cnn(alone, log2);
+  std::cout << log2.str();
   EXPECT_GE(a.test_accuracy, 0.90) << log2.str();
   EXPECT_EQ(a.teacher_parameters, 0);
   EXPECT_NE(log2.str().find("trained alone"), std::string::npos);

@@ -22,5 +22,7 @@ struct MnistStudentSpec {
 // mlp: Flatten [Linear(784 or w, w) ReLU] x layers, Linear(w or 784, 10)
 // (N, 1, 28, 28) -> (N, 10) logits. Errors name the --student flags.
 std::shared_ptr<nn::Sequential> make_mnist_student(const MnistStudentSpec& spec);
+// spec with width 0 replaced by its kind's default.
+MnistStudentSpec with_defaults(MnistStudentSpec spec);
 
 }  // namespace ember::models
