@@ -27,6 +27,8 @@ void add_distill_command(CLI::App& app, Commands& out) {
       ->check(kPositive)->capture_default_str();
   c->add_option("--alpha", cfg->alpha, "Weight of the teacher's term (0: the student alone, plain cross-entropy)")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  c->add_flag("--cache-teacher", cfg->cache_teacher,
+              "Run the teacher once over the training images and reuse its outputs every epoch");
   c->add_option("--epochs", cfg->epochs, "Passes over the training set")->check(kPositive)->capture_default_str();
   c->add_option("--batch-size", cfg->batch_size, "Images per step")->check(kPositive)->capture_default_str();
   c->add_option("--lr", cfg->lr, "Learning rate (SGD)")->check(kPositive)->capture_default_str();

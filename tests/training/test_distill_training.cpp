@@ -1,8 +1,9 @@
 // End-to-end distillation on real MNIST: a briefly trained seed CNN teaches a small CNN student
-// for a few hundred steps; the student learns, the teacher is left untouched, and --alpha 0 trains
-// the same student alone without running the teacher. Label "training".
+// for a few hundred steps; the student learns, the teacher is left untouched, cached teacher
+// outputs give the same steps, and --alpha 0 trains the same student alone. Label "training".
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -54,6 +55,17 @@ TEST(DistillTraining, SmallCnnStudentLearnsFromTheSeedCnn) {
   for (auto& [k, v] : before.tensors) EXPECT_TRUE(allclose(v, after.at(k), 0, 0)) << k;
   ASSERT_TRUE(std::filesystem::exists(s.file("last.safetensors")));
   EXPECT_EMBER_ERROR(recipes::evaluate_mnist_cnn_checkpoint(s.file("last.safetensors"), ""), "distill-mnist-cnn");
+
+  // --cache-teacher: the teacher's outputs computed once give the same steps.
+  recipes::DistillMnistConfig cached = student_config(teacher);
+  cached.cache_teacher = true;
+  std::ostringstream log3;
+  auto k = recipes::distill_mnist_cnn(cached, log3);
+  EXPECT_NE(log3.str().find("Teacher outputs cached for 19200 training images"), std::string::npos) << log3.str();
+  ASSERT_EQ(k.step_losses.size(), r.step_losses.size());
+  for (size_t i = 0; i < k.step_losses.size(); ++i)
+    EXPECT_NEAR(k.step_losses[i], r.step_losses[i], 1e-4 * (1 + std::abs(r.step_losses[i]))) << "step " << i;
+  EXPECT_NEAR(k.test_accuracy, r.test_accuracy, 0.002);
 
   // The same student alone (alpha 0; measured 93.80%): trains too, differs from the distilled run, no teacher pass.
   recipes::DistillMnistConfig alone = student_config("");
