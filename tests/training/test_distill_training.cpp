@@ -55,6 +55,10 @@ TEST(DistillTraining, SmallCnnStudentLearnsFromTheSeedCnn) {
   for (auto& [k, v] : before.tensors) EXPECT_TRUE(allclose(v, after.at(k), 0, 0)) << k;
   ASSERT_TRUE(std::filesystem::exists(s.file("last.safetensors")));
   EXPECT_EMBER_ERROR(recipes::evaluate_mnist_cnn_checkpoint(s.file("last.safetensors"), ""), "distill-mnist-cnn");
+  // Resuming with another student's shape names the flag before any tensor loads.
+  recipes::DistillMnistConfig other = c;
+  other.student.width = 6, other.resume = "auto", other.epochs = 2;
+  EXPECT_EMBER_ERROR(recipes::distill_mnist_cnn(other, log), "--student", "cnn width=4 hidden=32", "cnn width=6");
 
   // --cache-teacher: the teacher's outputs computed once give the same steps.
   recipes::DistillMnistConfig cached = student_config(teacher);
