@@ -4,6 +4,7 @@
 
 #include "ember/distributed/process_group.h"
 #include "bert_classifier_cmd.h"
+#include "distill_cmd.h"
 #include "ember/ember.h"
 #include "embed_cmd.h"
 #include "explain_cmd.h"
@@ -31,6 +32,7 @@ int main(int argc, char** argv) {
   ember::cli::add_bert_classifier_command(*train, commands);
   ember::cli::add_embed_command(app, commands);
   ember::cli::add_explain_command(app, commands);
+  ember::cli::add_distill_command(app, commands);
   // `ember train <recipe>`: name the unknown recipe and the known ones (CLI11 would only say
   // that a subcommand is required).
   auto find = [](CLI::App* parent, const std::string& name) -> CLI::App* {

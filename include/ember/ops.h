@@ -2,6 +2,7 @@
 #include "ember/ops/attention.h"
 #include "ember/ops/conv.h"
 #include "ember/ops/creation.h"
+#include "ember/ops/distillation.h"
 #include "ember/ops/elementwise.h"
 #include "ember/ops/linalg.h"
 #include "ember/ops/linear_cross_entropy.h"
