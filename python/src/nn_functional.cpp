@@ -48,6 +48,9 @@ void init_nn_functional(nb::module_& m) {
         nb::arg("input"), nb::arg("min").none(), nb::arg("max").none());
   m.def("softmax", [](const Tensor& x, int64_t d) { return softmax(x, d); }, nb::arg("input"), nb::arg("dim"));
   m.def("log_softmax", [](const Tensor& x, int64_t d) { return log_softmax(x, d); }, nb::arg("input"), nb::arg("dim"));
+  m.def("distillation_loss", [](const Tensor& s, const Tensor& t, const Tensor& y, double temperature, double alpha) {
+    return distillation_loss(s, t, y, temperature, alpha);
+  }, nb::arg("student_logits"), nb::arg("teacher_logits"), nb::arg("target"), nb::arg("temperature"), nb::arg("alpha"));
 
   // ---- linear, convolution, pooling ----
   m.def("linear", [](const Tensor& x, const Tensor& w, std::optional<Tensor> b) { return linear(x, w, opt(b)); },

@@ -64,3 +64,23 @@ def test_errors_name_the_problem(linear):
         ember.explain.occlusion(lin, x, target=0)
     with pytest.raises(TypeError, match="callable"):
         ember.explain.saliency(42, x, target=0)
+
+
+def test_distillation_loss_from_python():
+    """ember.nn.functional.distillation_loss: the C++ op (held to PyTorch by its golden test) here
+    against its formula from Ember's own ops, and the teacher gets no gradient."""
+    F = ember.nn.functional
+    ember.manual_seed(4)
+    s = ember.randn(5, 7, requires_grad=True)
+    t = ember.randn(5, 7, requires_grad=True)
+    y = ember.tensor([0, 3, 6, 2, 1])
+    T, a = 3.0, 0.7
+    got = F.distillation_loss(s, t, y, temperature=T, alpha=a)
+    p = F.softmax(t.detach() / T, 1)
+    kl = (p * (p.log() - F.log_softmax(s / T, 1))).sum() / 5
+    want = a * T * T * kl + (1 - a) * F.cross_entropy(s, y)
+    assert abs(got.item() - want.item()) < 1e-5
+    got.backward()
+    assert s.grad is not None and t.grad is None
+    with pytest.raises(ember.Error, match="distillation_loss.*temperature"):
+        F.distillation_loss(s, t, y, temperature=0.0)

@@ -247,6 +247,13 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean"):
 
 
 @_typed
+def distillation_loss(student_logits, teacher_logits, target, temperature=4.0, alpha=0.9):
+    """Knowledge distillation (Hinton et al. 2015), Ember's own (no torch equivalent):
+    alpha * T^2 * kl_div(log_softmax(s / T), softmax(t / T), "batchmean") + (1 - alpha) * cross_entropy(s, target);
+    the teacher's logits get no gradient."""
+    return _nn.distillation_loss(student_logits, teacher_logits, target, temperature, alpha)
+
+
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction="mean"):
     return _nn.binary_cross_entropy(input, target, weight, _reduction(size_average, reduce, reduction))
 
