@@ -2,6 +2,7 @@
 // and the golden-tested kernels of those ops carry it; only the argument checks are its own.
 #include <cmath>
 
+#include "backend/backend.h"
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -32,6 +33,9 @@ void check_args(const Tensor& s, const Tensor& t, const Tensor& target, double t
 Tensor distillation_loss(const Tensor& student_logits, const Tensor& teacher_logits, const Tensor& target,
                          double temperature, double alpha) {
   check_args(student_logits, teacher_logits, target, temperature, alpha);
+  // A device without the kernels this composite runs on fails here, naming this op.
+  EMBER_KERNEL(class_targets, kOp, student_logits);
+  EMBER_KERNEL(binary, kOp, student_logits);
   // Terms with weight 0 are skipped (alpha 0: the student trained alone).
   if (alpha == 0) return cross_entropy(student_logits, target);  // () mean over the batch
   const double T = temperature;
