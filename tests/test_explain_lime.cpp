@@ -8,6 +8,8 @@
 #include <numeric>
 
 #include "ember/explain/lime.h"
+#include "ember/explain/shapley.h"
+#include "ember/nn/embedding.h"
 #include "explain_test_util.h"
 #include "op_registry.h"
 
@@ -103,6 +105,40 @@ TEST(Lime, Errors) {
   o.coalitions = full({3, 4}, 2, kInt64);
   EXPECT_EMBER_ERROR(explain::lime(f, x, {0}, o), "lime", "0 or 1");
   EXPECT_EMBER_ERROR(explain::lime(f, x, {5}, {}), "lime", "3");
+}
+
+}  // namespace
+}  // namespace ember::test
+
+namespace ember::test {
+namespace {
+
+// Token ids (a text model's input): absent tokens take the baseline's id. The mean of embeddings
+// is additive over positions, so each token's Shapley value is its own term,
+// w . (emb(x_i) - emb(pad)) / T, and KernelSHAP and an unregularized LIME recover it exactly.
+TEST(ExplainTokens, CoalitionMethodsTakeTokenIds) {
+  manual_seed(5);
+  auto emb = std::make_shared<nn::Embedding>(20, 4);
+  auto lin = std::make_shared<nn::Linear>(4, 2);
+  explain::Forward f = [&](const Tensor& ids) { return lin->forward(emb->forward(ids).mean({1})); };
+  Tensor ids = tensor<int64_t>({3, 7, 1, 9, 4}, {1, 5});
+  Tensor pad = full({1, 5}, 0, kInt64);
+  Tensor want;
+  {
+    NoGradGuard ng;
+    Tensor w = lin->weight.select(0, 1);                                              // (4)
+    Tensor d = index_select(emb->weight, 0, ids.reshape({5})) - emb->weight.select(0, 0);  // (5, 4)
+    want = (matmul(d, w) / 5.0).reshape({1, 5}).to(kFloat64);
+  }
+  auto exact = explain::shapley_values(f, ids, {1}, {.baseline = pad});
+  EXPECT_LT(relative_error(exact.values, want), 1e-5);
+  EXPECT_EQ(exact.attributions.dtype(), kFloat32);
+  EXPECT_LT(relative_error(explain::kernel_shap(f, ids, {1}, {.baseline = pad}).values, want), 1e-5);
+  explain::LimeOptions o;
+  o.baseline = pad, o.ridge_alpha = 0;
+  EXPECT_LT(relative_error(explain::lime(f, ids, {1}, o).coefficients, want), 1e-5);
+  EXPECT_EMBER_ERROR(explain::shapley_values(f, ids, {1}, {.baseline = full({1, 5}, 0.5)}), "integer ids");
+  EXPECT_EMBER_ERROR(explain::saliency(f, ids, {1}), "floating-point inputs");
 }
 
 }  // namespace

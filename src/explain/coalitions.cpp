@@ -12,7 +12,7 @@ CoalitionGame::CoalitionGame(const char* op, const Forward& model, const Tensor&
                              const std::vector<int64_t>& targets, const Tensor& feature_mask, const Tensor& baseline,
                              int64_t perturbations_per_eval)
     : op_(op), model_(model), per_eval_(perturbations_per_eval) {
-  check_inputs(op, inputs);
+  check_inputs(op, inputs, /*integer_ok=*/true);  // token ids: absent ones take the baseline's id
   EMBER_CHECK(per_eval_ >= 1, op, "perturbations_per_eval must be at least 1, got ", per_eval_);
   NoGradGuard ng;
   n_ = inputs.size(0);
@@ -77,7 +77,8 @@ std::vector<double> CoalitionGame::values(const std::vector<uint8_t>& coalitions
 
 Tensor CoalitionGame::spread(const Tensor& per_feature) const {
   NoGradGuard ng;
-  return index_select(per_feature.to(x_.dtype()), 1, ids_).reshape(x_.shape());  // (N, F) -> (N, E) -> (N, ...)
+  const DType out = x_.is_floating_point() ? x_.dtype() : DType::Float32;  // token ids: float attributions
+  return index_select(per_feature.to(out), 1, ids_).reshape(x_.shape());  // (N, F) -> (N, E) -> (N, ...)
 }
 
 }  // namespace ember::explain::detail

@@ -5,11 +5,14 @@
 
 namespace ember::explain::detail {
 
-void check_inputs(const char* op, const Tensor& inputs) {
+void check_inputs(const char* op, const Tensor& inputs, bool integer_ok) {
   EMBER_CHECK(inputs.defined(), op, "the inputs tensor is undefined");
   EMBER_CHECK(inputs.dim() >= 1 && inputs.size(0) >= 1, op, "expected inputs of shape (N, ...) with N >= 1, got ",
               shape_str(inputs.shape()));
-  EMBER_CHECK(inputs.is_floating_point(), op, "expected floating-point inputs, got dtype ", dtype_name(inputs.dtype()));
+  EMBER_CHECK(inputs.is_floating_point() || (integer_ok && is_integral(inputs.dtype())), op,
+              integer_ok ? "expected floating-point or integer (token id) inputs, got dtype "
+                         : "expected floating-point inputs, got dtype ",
+              dtype_name(inputs.dtype()));
 }
 
 std::vector<int64_t> expand_targets(const char* op, const std::vector<int64_t>& targets, int64_t n) {
@@ -23,7 +26,9 @@ std::vector<int64_t> expand_targets(const char* op, const std::vector<int64_t>& 
 
 Tensor broadcast_baseline(const char* op, const char* what, const Tensor& baseline, const Tensor& x) {
   if (!baseline.defined()) return zeros_like(x);
-  EMBER_CHECK(baseline.is_floating_point(), op, what, " must be floating point, got dtype ", dtype_name(baseline.dtype()));
+  EMBER_CHECK(x.is_floating_point() ? baseline.is_floating_point() : is_integral(baseline.dtype()), op, what,
+              x.is_floating_point() ? " must be floating point, got dtype " : " must hold integer ids (as the inputs), got dtype ",
+              dtype_name(baseline.dtype()));
   const Shape& b = baseline.shape();
   const Shape& s = x.shape();
   bool ok = b.size() <= s.size();
