@@ -37,6 +37,23 @@ inline std::shared_ptr<TinyCNN> golden_tiny_cnn(const nlohmann::json& g) {
   return m;
 }
 
+// The golden MLP of gen_shap.py and gen_lime.py, (N, 10) -> Linear(10, 16), tanh, Linear(16, 3),
+// with PyTorch's Sequential names 0.* and 2.*; loaded from the file's "weights".
+struct GoldenMlp {
+  std::shared_ptr<nn::Linear> l0 = std::make_shared<nn::Linear>(10, 16), l2 = std::make_shared<nn::Linear>(16, 3);
+  explicit GoldenMlp(const nlohmann::json& g) {
+    NoGradGuard ng;
+    auto& w = g.at("weights");
+    l0->weight.copy_(json_tensor(w.at("0.weight"), kFloat32));
+    l0->bias.copy_(json_tensor(w.at("0.bias"), kFloat32));
+    l2->weight.copy_(json_tensor(w.at("2.weight"), kFloat32));
+    l2->bias.copy_(json_tensor(w.at("2.bias"), kFloat32));
+  }
+  explain::Forward forward() const {
+    return [l0 = l0, l2 = l2](const Tensor& x) { return l2->forward(tanh(l0->forward(x))); };
+  }
+};
+
 inline explain::Forward forward_of(const std::shared_ptr<TinyCNN>& m) {
   return [m](const Tensor& x) { return m->forward(x); };
 }

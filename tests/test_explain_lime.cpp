@@ -40,16 +40,7 @@ std::vector<double> values(const Tensor& t) {
 
 TEST(LimeGolden, SameSurrogateAsTheLimePackageOnTheSamePatterns) {
   nlohmann::json g = read_json(std::string(EMBER_GOLDEN_DIR) + "/explain/lime.json");
-  auto l0 = std::make_shared<nn::Linear>(10, 16), l2 = std::make_shared<nn::Linear>(16, 3);
-  {
-    NoGradGuard ng;
-    auto& w = g.at("weights");
-    l0->weight.copy_(json_tensor(w.at("0.weight"), kFloat32));
-    l0->bias.copy_(json_tensor(w.at("0.bias"), kFloat32));
-    l2->weight.copy_(json_tensor(w.at("2.weight"), kFloat32));
-    l2->bias.copy_(json_tensor(w.at("2.bias"), kFloat32));
-  }
-  explain::Forward f = [&](const Tensor& x) { return l2->forward(tanh(l0->forward(x))); };
+  explain::Forward f = GoldenMlp(g).forward();
   Tensor x = json_tensor(g.at("inputs"), kFloat32);
   auto targets = g.at("targets").get<std::vector<int64_t>>();
   double worst = 0, min_rho = 1;

@@ -14,20 +14,11 @@ namespace {
 // The golden MLP: (N, 10) -> (N, 3), PyTorch's Sequential names 0.* and 2.*.
 struct ShapGolden : ::testing::Test {
   nlohmann::json g = read_json(std::string(EMBER_GOLDEN_DIR) + "/explain/shap.json");
-  std::shared_ptr<nn::Linear> l0 = std::make_shared<nn::Linear>(10, 16), l2 = std::make_shared<nn::Linear>(16, 3);
-  explain::Forward f = [this](const Tensor& x) { return l2->forward(tanh(l0->forward(x))); };
+  explain::Forward f = GoldenMlp(g).forward();
   Tensor x = json_tensor(g.at("inputs"), kFloat32);
   Tensor baseline = json_tensor(g.at("baseline"), kFloat32);
   std::vector<int64_t> targets = g.at("targets").get<std::vector<int64_t>>();
   Tensor exact = json_tensor(g.at("exact"), kFloat64);
-  ShapGolden() {
-    NoGradGuard ng;
-    auto& w = g.at("weights");
-    l0->weight.copy_(json_tensor(w.at("0.weight"), kFloat32));
-    l0->bias.copy_(json_tensor(w.at("0.bias"), kFloat32));
-    l2->weight.copy_(json_tensor(w.at("2.weight"), kFloat32));
-    l2->bias.copy_(json_tensor(w.at("2.bias"), kFloat32));
-  }
   // max |a - b| over the values' scale
   double err(const Tensor& a, const Tensor& b) { return relative_error(a, b); }
 };
