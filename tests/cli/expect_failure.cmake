@@ -4,11 +4,14 @@
 #   cmake -DEXE=path -DARG=--bogus -DEXPECT=regex -P expect_failure.cmake
 if(DEFINED ARGS)  # several arguments, comma-separated
   string(REPLACE "," ";" arg_list "${ARGS}")
-  execute_process(COMMAND "${EXE}" ${arg_list} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  execute_process(COMMAND "${EXE}" ${arg_list} TIMEOUT 120 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 elseif(DEFINED ARG)
-  execute_process(COMMAND "${EXE}" "${ARG}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  execute_process(COMMAND "${EXE}" "${ARG}" TIMEOUT 120 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
 else()
-  execute_process(COMMAND "${EXE}" RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+  execute_process(COMMAND "${EXE}" TIMEOUT 120 RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+endif()
+if(NOT rc MATCHES "^[0-9]+$")  # a signal or a timeout, e.g. "Segmentation fault"
+  message(FATAL_ERROR "expected a clean error exit, got '${rc}'. Output:\n${out}${err}")
 endif()
 if(rc EQUAL 0)
   message(FATAL_ERROR "expected a non-zero exit status, got 0. Output:\n${out}${err}")
