@@ -1,5 +1,7 @@
 #include "explain_cmd.h"
 
+#include "explain_args.h"
+
 #include <cmath>
 #include <cstdio>
 #include <memory>
@@ -12,6 +14,7 @@
 #include "ember/explain/heatmap.h"
 #include "ember/explain/lime.h"
 #include "ember/explain/shapley.h"
+#include "ember/io/safetensors.h"
 #include "ember/models/mnist_cnn.h"
 #include "ember/ops.h"
 #include "ember/parallel.h"
@@ -20,14 +23,6 @@
 namespace ember::cli {
 
 namespace {
-
-struct ExplainArgs {
-  std::string checkpoint, method = "ig", data_root, out;
-  int64_t index = 0, target = -1, steps = 50, samples = 25, window = 4, stride = 2, threads = 0;
-  double stdev = 0.15;
-  uint64_t seed = 0;
-  bool samples_given = false;  // --samples defaults differ: 25 for smoothgrad, shap's 2F + 2048 for shap
-};
 
 bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
@@ -45,9 +40,24 @@ std::pair<double, double> normalization(const train::Checkpoint& ck, const std::
   return {mean, sd};
 }
 
+// The checkpoint's "recipe" metadata: which model, and so image or text.
+std::string recipe_of(const std::string& path) {
+  io::SafetensorsFile f = io::load_safetensors(path);
+  auto it = f.metadata.find("recipe");
+  return it == f.metadata.end() ? std::string("(none)") : it->second;
+}
+
 int run_explain(const ExplainArgs& a) {
   if (a.threads > 0) set_num_threads(static_cast<int>(a.threads));
-  EMBER_CHECK(ends_with(a.out, ".png"), "explain", "--out '", a.out, "' must end in .png");
+  const std::string recipe = recipe_of(a.checkpoint);
+  if (recipe == "imdb-lstm") return run_explain_text(a);
+  EMBER_CHECK(recipe == "mnist-cnn", "explain", "'", a.checkpoint, "' is a checkpoint of recipe '", recipe,
+              "'; ember explain reads mnist-cnn and imdb-lstm checkpoints");
+  EMBER_CHECK(!a.text_given, "explain", "--text is for imdb-lstm checkpoints; '", a.checkpoint, "' is a mnist-cnn one");
+  EMBER_CHECK(!a.out.empty(), "explain", "--out F.png is required for a mnist-cnn checkpoint (the heatmap to write)");
+  EMBER_CHECK(ends_with(a.out, ".png"), "explain", "--out '", a.out, "' must end in .png (mnist-cnn: the heatmap)");
+  EMBER_CHECK(a.stride <= a.window, "explain", "--stride ", a.stride, " must be at most --window ", a.window,
+              " (a larger step would skip pixels)");
   data::MNIST test(data::resolve_data_root(a.data_root), /*train=*/false);
   EMBER_CHECK(a.index < test.size(), "explain", "--index ", a.index, " is out of range: the MNIST test set has ",
               test.size(), " images (0 to ", test.size() - 1, ")");
@@ -134,13 +144,19 @@ int run_explain(const ExplainArgs& a) {
 
 void add_explain_command(CLI::App& app, Commands& out) {
   auto a = std::make_shared<ExplainArgs>();
-  CLI::App* e = app.add_subcommand("explain", "Attribute a mnist-cnn checkpoint's decision on one MNIST test image to its pixels");
-  e->add_option("checkpoint", a->checkpoint, "A mnist-cnn .safetensors checkpoint written by ember train")->required();
+  CLI::App* e = app.add_subcommand("explain",
+                                   "Attribute a model's decision to its input: a mnist-cnn checkpoint's on an MNIST test image "
+                                   "(pixels, PNG), an imdb-lstm one's on a review (tokens: terminal colours, HTML)");
+  e->add_option("checkpoint", a->checkpoint, "A mnist-cnn or imdb-lstm .safetensors checkpoint written by ember train")
+      ->required();
   e->add_option("--method", a->method, "saliency, ig (integrated gradients), smoothgrad, occlusion, shap (KernelSHAP over patches) or lime (LIME over patches)")
       ->check(CLI::IsMember({"saliency", "ig", "smoothgrad", "occlusion", "shap", "lime"}))
       ->capture_default_str();
-  e->add_option("--index", a->index, "The image's index in the MNIST test set")->check(kNonNegative)->capture_default_str();
-  e->add_option("--target", a->target, "The class to explain (default: the predicted class)")->check(kNonNegative);
+  e->add_option("--index", a->index, "The image's (mnist-cnn) or review's (imdb-lstm) index in the test set")
+      ->check(kNonNegative)->capture_default_str();
+  CLI::Option* text = e->add_option("--text", a->text, "imdb-lstm: explain this text instead of a test review");
+  e->add_option("--target", a->target, "The class to explain (default: the predicted class; imdb-lstm: 0 negative, 1 positive)")
+      ->check(kNonNegative);
   e->add_option("--steps", a->steps, "ig: integration steps (Gauss-Legendre, from a black image)")
       ->check(kPositive)->capture_default_str();
   CLI::Option* samples = e->add_option("--samples", a->samples,
@@ -148,17 +164,22 @@ void add_explain_command(CLI::App& app, Commands& out) {
                                        "(default 2F + 2048 for F patches)")->check(kPositive);
   e->add_option("--stdev", a->stdev, "smoothgrad: noise std in pixel units (0 black to 1 white)")
       ->check(kNonNegative)->capture_default_str();
-  e->add_option("--window", a->window, "occlusion: side of the square window; shap, lime: of the square patches")->check(CLI::Range(1, 28))->capture_default_str();
-  e->add_option("--stride", a->stride, "occlusion: step of the window (at most --window)")
-      ->check(CLI::Range(1, 28))->capture_default_str();
+  CLI::Option* window = e->add_option("--window", a->window, "occlusion: side of the square window; shap, lime: of the square "
+                                      "patches (imdb-lstm: occlusion's window in tokens, default 1)")
+                            ->check(CLI::Range(1, 28))->capture_default_str();
+  CLI::Option* stride = e->add_option("--stride", a->stride, "occlusion: step of the window (at most --window; imdb-lstm default 1)")
+                            ->check(CLI::Range(1, 28))->capture_default_str();
   e->add_option("--seed", a->seed, "smoothgrad: noise seed; shap, lime: sampling seed");
-  e->add_option("--data", a->data_root, "Data root holding mnist/ (default: EMBER_DATA or ../shared/data)");
+  e->add_option("--data", a->data_root, "Data root holding mnist/ or imdb/ (default: EMBER_DATA or ../shared/data)");
+  e->add_option("--color", a->color, "imdb-lstm: colour the tokens in the terminal: auto (when stdout is one), always or never")
+      ->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
   e->add_option("--threads", a->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")->check(kPositive);
-  e->add_option("--out", a->out, "The PNG to write: the image beside its attribution heatmap")->required();
-  out.push_back({e, [a, samples] {
+  e->add_option("--out", a->out, "mnist-cnn: the PNG to write, the image beside its attribution heatmap (required); "
+                                 "imdb-lstm: an HTML page of the coloured tokens (optional)");
+  out.push_back({e, [a, samples, text, window, stride] {
                    a->samples_given = samples->count() > 0;
-                   EMBER_CHECK(a->stride <= a->window, "explain", "--stride ", a->stride, " must be at most --window ",
-                               a->window, " (a larger step would skip pixels)");
+                   a->text_given = text->count() > 0;
+                   a->window_given = window->count() > 0, a->stride_given = stride->count() > 0;
                    return run_explain(*a);
                  }});
 }

@@ -41,7 +41,13 @@ SentimentLSTM::SentimentLSTM(int64_t vocab_size, int64_t embed_dim, int64_t hidd
 Tensor SentimentLSTM::forward(const Tensor& tokens, const Tensor& lengths) {
   EMBER_CHECK(tokens.defined() && tokens.dim() == 2, "SentimentLSTM", "expected tokens of shape (B, T), got ",
               tokens.defined() ? shape_str(tokens.shape()) : std::string("an undefined tensor"));
-  Tensor x = drop->forward(embedding->forward(tokens));  // (B, T) -> (B, T, E)
+  return forward_embedded(embedding->forward(tokens), lengths);  // (B, T) -> (B, T, E) -> (B, 2)
+}
+
+Tensor SentimentLSTM::forward_embedded(const Tensor& embedded, const Tensor& lengths) {
+  EMBER_CHECK(embedded.defined() && embedded.dim() == 3, "SentimentLSTM", "expected embeddings of shape (B, T, E), got ",
+              embedded.defined() ? shape_str(embedded.shape()) : std::string("an undefined tensor"));
+  Tensor x = drop->forward(embedded);
   // Only each review's real tokens reach the LSTM, so h_n is the state after its last word.
   nn::PackedSequence packed = nn::pack_padded_sequence(x, lengths, /*batch_first=*/true, /*enforce_sorted=*/false);
   nn::PackedLSTMOutput r = lstm->forward(packed);

@@ -27,6 +27,7 @@
 
 #include "ember/nn/layers.h"
 #include "ember/nn/rnn.h"
+#include "ember/text/word_tokenizer.h"
 #include "ember/train/report.h"
 
 namespace ember::recipes {
@@ -72,6 +73,9 @@ class SentimentLSTM : public nn::Module {
   // tokens (B, T) int64 padded with 0 at the end, lengths (B) int64 in [1, T] -> (B, 2) logits.
   Tensor forward(const Tensor& tokens, const Tensor& lengths);
   Tensor forward(const Tensor& tokens) override;  // lengths from the padding (data::padded_lengths)
+  // From the embedded tokens (B, T, E) on (attributions to the embeddings): forward() is
+  // forward_embedded(embedding(tokens), lengths).
+  Tensor forward_embedded(const Tensor& embedded, const Tensor& lengths);
   std::string name() const override { return "SentimentLSTM"; }
 
   std::shared_ptr<nn::Embedding> embedding;
@@ -90,5 +94,19 @@ struct ImdbLstmResult {
 };
 
 ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out);
+
+// A trained imdb-lstm checkpoint ready for inference: the network (eval mode) built from the
+// checkpoint's config, its vocabulary, and how it cut long reviews.
+struct ImdbLstmModel {
+  std::shared_ptr<SentimentLSTM> net;
+  std::shared_ptr<const text::WordTokenizer> vocab;
+  int64_t max_len = 0;
+  bool keep_end = true;  // --truncate tail
+  // The review's token ids as the model saw them in training: at most max_len, cut at the same end.
+  std::vector<int64_t> tokens(const std::string& review) const;
+};
+// Errors name the file and the metadata key (a checkpoint of another recipe, a missing or malformed
+// config or vocabulary).
+ImdbLstmModel load_imdb_lstm(const std::string& checkpoint);
 
 }  // namespace ember::recipes
