@@ -5,6 +5,8 @@
 #include <memory>
 
 #include "distributed_options.h"
+#include "imdb_lstm_cmd.h"
+#include "ember/recipes/imdb_lstm.h"
 #include "ember/recipes/distill_mnist.h"
 
 namespace ember::cli {
@@ -51,6 +53,31 @@ void add_distill_command(CLI::App& app, Commands& out) {
                      std::printf("Student test accuracy: %.2f%% (%lld parameters, %.0f images/s)\n",
                                  100 * r.test_accuracy, static_cast<long long>(r.student_parameters),
                                  r.images_per_second);
+                   return 0;
+                 }});
+
+  // The imdb-lstm network (its flags and defaults) taught by a fine-tuned BERT-family classifier.
+  auto icfg = std::make_shared<recipes::ImdbLstmConfig>();
+  icfg->alpha = 0.5;
+  CLI::App* t = group->add_subcommand("imdb-lstm", "The imdb-lstm network taught by a fine-tuned BERT-family "
+                                                   "classifier (ember train bert-classifier --save-model DIR)");
+  add_imdb_lstm_flags(t, *icfg);
+  t->add_option("--teacher", icfg->teacher,
+                "A fine-tuned classifier folder (config.json, model.safetensors, tokenizer.json), or its name under "
+                "<data>/models (not needed with --alpha 0)");
+  t->add_option("--temperature", icfg->temperature, "Softmax temperature of the soft targets")
+      ->check(kPositive)->capture_default_str();
+  t->add_option("--alpha", icfg->alpha, "Weight of the teacher's term (0: the student alone, plain cross-entropy)")
+      ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  t->add_option("--teacher-max-len", icfg->teacher_max_len, "The teacher's tokens per review ([CLS] and [SEP] included)")
+      ->check(CLI::Range(int64_t{2}, int64_t{1} << 20))->capture_default_str();
+  t->add_option("--teacher-cache", icfg->teacher_cache,
+                "Keep the teacher's logits in this .safetensors and reuse them while teacher and reviews are the same");
+  out.push_back({t, [icfg] {
+                   auto r = recipes::train_imdb_lstm(*icfg, std::cout);
+                   if (is_main_process())
+                     std::printf("Student test accuracy: %.2f%% (%lld parameters, %.0f reviews/s)\n",
+                                 100 * r.test_accuracy, static_cast<long long>(r.parameters), r.reviews_per_second);
                    return 0;
                  }});
 }

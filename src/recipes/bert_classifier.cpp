@@ -165,6 +165,44 @@ double lr_factor(int64_t step, int64_t warmup, int64_t total) {
 
 }  // namespace
 
+Tensor classifier_logits(const std::string& model_dir, const std::vector<std::string>& texts, int64_t max_len,
+                         int64_t batch_size, std::ostream* log) {
+  constexpr const char* kOp = "classifier_logits";
+  EMBER_CHECK(batch_size > 0, kOp, "the batch size must be positive, got ", batch_size);
+  // strict: a folder without a trained classifier head (a plain BertModel) is an error, not a random head.
+  auto net = models::BertForSequenceClassification::from_pretrained(model_dir, {.strict = true});
+  const models::BertConfig& bc = net->config;
+  EMBER_CHECK(max_len >= 2 && max_len <= bc.max_position_embeddings, kOp, "max_len ", max_len,
+              " must be in [2, ", bc.max_position_embeddings, "] (max_position_embeddings in ", model_dir,
+              "/config.json)");
+  net->eval();
+  const text::Tokenizer tok = text::Tokenizer::from_pretrained(model_dir);
+  data::TextSplit split{texts, std::vector<int64_t>(texts.size(), 0)};
+  std::vector<int64_t> all(texts.size());
+  std::iota(all.begin(), all.end(), int64_t{0});
+  auto set = encode(tok, split, all, max_len, bc.pad_token_id);  // (N, max_len), (N, 2) = (0, length)
+  const int64_t n = set->size();
+  const int64_t* len = set->targets().data_ptr<int64_t>();
+  std::vector<int64_t> order = all;  // shortest first: each batch pads to its own longest
+  std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return len[2 * a + 1] < len[2 * b + 1]; });
+  Tensor logits = empty({n, bc.num_labels});  // (N, C)
+  NoGradGuard ng;
+  int64_t reported = 0;
+  for (int64_t i = 0; i < n; i += batch_size) {
+    std::vector<data::Example> ex;
+    for (int64_t k = i; k < std::min(n, i + batch_size); ++k) ex.push_back(set->get(order[static_cast<size_t>(k)]));
+    Inputs in = inputs(data::collate(ex));
+    Tensor out = net->forward(in.input_ids, in.attention_mask).logits;  // (B, C)
+    for (int64_t k = 0; k < out.size(0); ++k) logits[order[static_cast<size_t>(i + k)]].copy_(out[k]);
+    const int64_t done = std::min(n, i + batch_size);
+    if (log && done * 10 / n > reported) {
+      reported = done * 10 / n;
+      *log << "  teacher: " << done << " of " << n << " texts\n" << std::flush;
+    }
+  }
+  return logits;
+}
+
 BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std::ostream& out_all) {
   validate(cfg);
   distributed::Context dist = train::start_run(cfg.threads, cfg.seed);

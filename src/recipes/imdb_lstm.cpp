@@ -12,6 +12,7 @@
 #include "ember/data/dataloader.h"
 #include "ember/data/imdb.h"
 #include "ember/distributed/context.h"
+#include "ember/models/pretrained.h"
 #include "ember/nn/packed_sequence.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
@@ -99,6 +100,14 @@ void validate(const ImdbLstmConfig& c) {
   EMBER_CHECK(c.max_steps_per_epoch >= 0, "--max-steps", "must be non-negative, got ", c.max_steps_per_epoch);
   EMBER_CHECK(c.train_limit >= 0, "--train-limit", "must be non-negative, got ", c.train_limit);
   EMBER_CHECK(c.test_limit >= 0, "--test-limit", "must be non-negative, got ", c.test_limit);
+  EMBER_CHECK(c.temperature > 0 && std::isfinite(c.temperature), "--temperature", "must be a positive number, got ",
+              c.temperature);
+  EMBER_CHECK(c.alpha >= 0 && c.alpha <= 1, "--alpha", "must be in [0, 1], got ", c.alpha);
+  EMBER_CHECK(c.alpha == 0 || !c.teacher.empty(), "--teacher",
+              "a fine-tuned classifier folder (ember train bert-classifier --save-model DIR) is required when "
+              "--alpha > 0 (--alpha 0 trains the student alone)");
+  EMBER_CHECK(c.teacher_max_len >= 2, "--teacher-max-len", "must be at least 2 ([CLS] and [SEP]), got ",
+              c.teacher_max_len);
 }
 
 std::string config_string(const ImdbLstmConfig& c) {
@@ -108,6 +117,9 @@ std::string config_string(const ImdbLstmConfig& c) {
      << " dropout=" << c.dropout << " max_len=" << c.max_len << " truncate=" << c.truncate << " pool=" << c.pool
      << " vocab_size=" << c.vocab_size
      << " min_freq=" << c.min_freq << " clip_norm=" << c.clip_norm << " seed=" << c.seed;
+  if (c.alpha > 0)  // distilled: the teacher is part of the run's configuration
+    os << " teacher=" << fs::path(c.teacher).filename().string() << " teacher_max_len=" << c.teacher_max_len
+       << " temperature=" << c.temperature << " alpha=" << c.alpha;
   return os.str();
 }
 
@@ -140,6 +152,22 @@ data::TextSplit hold_out(data::TextSplit& train, int64_t n) {
   return val;
 }
 
+// The reviews with the teacher's logits: target (3) float32 = (label, logit 0, logit 1).
+class WithTeacher : public data::Dataset {
+ public:
+  WithTeacher(std::shared_ptr<const data::Dataset> base, const Tensor& labels, const Tensor& logits)
+      : base_(std::move(base)), targets_(cat({labels.to(kFloat32).unsqueeze(1), logits.to(kFloat32)}, 1)) {}
+  int64_t size() const override { return base_->size(); }
+  using Dataset::get;
+  data::Example get(int64_t index, Generator& gen) const override {
+    return {base_->get(index, gen).data, targets_[index]};
+  }
+
+ private:
+  std::shared_ptr<const data::Dataset> base_;
+  Tensor targets_;  // (N, 3)
+};
+
 // Drops the columns past the longest review of the batch: (B, max_len) -> (B, T).
 data::TextBatch trimmed(const data::Batch& b) {
   data::TextBatch t = data::text_batch(b);
@@ -157,6 +185,9 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
   distributed::Context dist = train::start_run(cfg.threads, cfg.seed);
   std::ostream& out = dist.out(out_all);
   train::make_checkpoint_dir(cfg.checkpoint_dir);  // before the (slow) data loading: bad paths fail fast
+  if (cfg.alpha > 0)  // a missing teacher too
+    EMBER_CHECK(fs::is_directory(models::resolve_model_dir(cfg.teacher, cfg.data_root)), "--teacher", "'", cfg.teacher,
+                "' is not a folder; pass a fine-tuned classifier (ember train bert-classifier --save-model DIR)");
 
   // Errors name the missing or corrupt reviews file.
   data::IMDBReviews reviews = data::read_imdb(data::resolve_data_root(cfg.data_root));
@@ -168,8 +199,18 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
   auto vocab = std::make_shared<const text::WordTokenizer>(text::WordTokenizer::build(
       train_split.texts, {.min_freq = cfg.min_freq, .max_size = cfg.vocab_size}));
   const bool keep_end = cfg.truncate == "tail";
-  auto train_set = std::make_shared<data::IMDB>(train_split, vocab, cfg.max_len, keep_end);
+  std::shared_ptr<const data::Dataset> train_set = std::make_shared<data::IMDB>(train_split, vocab, cfg.max_len, keep_end);
   auto test_set = std::make_shared<data::IMDB>(test_split, vocab, cfg.max_len, keep_end);
+  const bool distil = cfg.alpha > 0;
+  double teacher_train_accuracy = -1;
+  if (distil) {  // every rank runs the teacher (or reads the cache); rank 0 writes the cache
+    Tensor logits = imdb_teacher_logits(cfg, train_split.texts, out, dist.is_main());  // (N, 2)
+    Tensor labels = tensor<int64_t>(train_split.labels, {train_split.size()});
+    teacher_train_accuracy = mean(eq(argmax(logits, 1), labels).to(kFloat64)).item<double>();
+    out << "Distilling at temperature " << cfg.temperature << ", alpha " << cfg.alpha
+        << "; the teacher agrees with " << 100 * teacher_train_accuracy << "% of the training labels\n";
+    train_set = std::make_shared<WithTeacher>(train_set, labels, logits);
+  }
   reviews = {};  // the datasets hold the token ids; the texts are no longer needed
   out << "IMDB: " << train_set->size() << " training and " << test_set->size() << " " << split
       << " reviews, vocabulary "
@@ -220,9 +261,18 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
   train::FitResult fit = trainer.fit(
       train_loader,
       [&](const data::Batch& b) {
-        data::TextBatch t = trimmed(b);
+        if (!distil) {
+          data::TextBatch t = trimmed(b);
+          Tensor logits = net->forward(t.tokens, t.lengths);  // (B, 2)
+          Tensor loss = cross_entropy(logits, t.labels);
+          NoGradGuard ng;
+          return train::StepOutput{loss, t.tokens.size(0), sum(eq(argmax(logits, 1), t.labels)).item<int64_t>(),
+                                   sum(t.lengths).item<int64_t>()};
+        }
+        // target (B, 3): the label, then the teacher's two logits.
+        data::TextBatch t = trimmed(data::Batch{b.data, b.target.select(1, 0).to(kInt64)});
         Tensor logits = net->forward(t.tokens, t.lengths);  // (B, 2)
-        Tensor loss = cross_entropy(logits, t.labels);
+        Tensor loss = distillation_loss(logits, b.target.narrow(1, 1, 2), t.labels, cfg.temperature, cfg.alpha);
         NoGradGuard ng;
         return train::StepOutput{loss, t.tokens.size(0), sum(eq(argmax(logits, 1), t.labels)).item<int64_t>(),
                                  sum(t.lengths).item<int64_t>()};
@@ -231,6 +281,8 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
 
   ImdbLstmResult r;
   r.history = fit.history, r.vocab_size = vocab->vocab_size();
+  r.teacher_train_accuracy = teacher_train_accuracy;
+  for (const Tensor& p : net->parameters()) r.parameters += p.numel();
   r.reviews_per_second = fit.samples_per_second, r.tokens_per_second = fit.tokens_per_second;
   if (!r.history.empty()) {
     const train::EpochRecord& last = r.history.back();

@@ -26,6 +26,7 @@
 #include <string>
 #include <vector>
 
+#include "ember/tensor.h"
 #include "ember/train/report.h"
 
 namespace ember::recipes {
@@ -66,6 +67,13 @@ struct BertClassifierResult {
 };
 
 BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std::ostream& out);
+
+// A fine-tuned classifier folder's logits for `texts` (N, num_labels) float32: the folder's
+// tokenizer, cut to max_len tokens, in batches of similar length (sorted, so little padding), on
+// the current threads. For distillation's teacher (ember distill imdb-lstm). `log` (if not null)
+// gets a line per 10% done.
+Tensor classifier_logits(const std::string& model_dir, const std::vector<std::string>& texts, int64_t max_len,
+                         int64_t batch_size = 32, std::ostream* log = nullptr);
 
 // The batch order's shuffle, shared with bench/imdb_subset.py: Fisher-Yates over 0..n-1 driven by
 // Knuth's MMIX LCG, j = (state >> 33) % (i + 1).

@@ -62,6 +62,15 @@ struct ImdbLstmConfig {
   // Under mpirun (one process per rank; batch_size is per rank): DDP, optionally ZeRO-1.
   bool zero = false;              // shard Adam's state across ranks (ZeRO stage 1)
   double bucket_cap_mb = 25;      // DDP's gradient bucket size
+  // Distillation (`ember distill imdb-lstm`): the student also learns from a fine-tuned classifier's
+  // softened logits on its training reviews, alpha * T^2 * KL + (1 - alpha) * CE (distillation_loss).
+  // The teacher runs once over the training reviews before training (BERT is far too slow to run
+  // every step); its logits can be kept in teacher_cache for later runs on the same reviews.
+  std::string teacher;            // a Hugging Face classifier folder (bert-classifier --save-model); "": none
+  double temperature = 4.0;
+  double alpha = 0.0;             // weight of the teacher's term; 0: the labels alone
+  int64_t teacher_max_len = 256;  // the teacher's tokens per review ([CLS] and [SEP] included)
+  std::string teacher_cache;      // .safetensors of the teacher's logits, reused when teacher and reviews match
 };
 
 // The network; parameter names embedding.weight, lstm.weight_ih_l0..., fc.weight, fc.bias.
@@ -91,9 +100,16 @@ struct ImdbLstmResult {
   double precision = 0, recall = 0, f1 = 0;  // of the positive class, last epoch
   double reviews_per_second = 0, tokens_per_second = 0;  // training, over all epochs run
   int64_t vocab_size = 0;                    // the tokenizer's, specials included
+  int64_t parameters = 0;                    // the network's
+  double teacher_train_accuracy = -1;        // distillation: the teacher's on the training reviews
 };
 
 ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out);
+
+// The teacher's logits (N, 2) for `reviews`: from cfg.teacher_cache when it holds them for this
+// teacher, max_len and these exact texts, else computed (classifier_logits) and saved there.
+Tensor imdb_teacher_logits(const ImdbLstmConfig& cfg, const std::vector<std::string>& reviews, std::ostream& out,
+                           bool write_cache = true);
 
 // A trained imdb-lstm checkpoint ready for inference: the network (eval mode) built from the
 // checkpoint's config, its vocabulary, and how it cut long reviews.
