@@ -29,6 +29,9 @@ void add_distill_command(CLI::App& app, Commands& out) {
       ->check(kPositive)->capture_default_str();
   c->add_option("--alpha", cfg->alpha, "Weight of the teacher's term (0: the student alone, plain cross-entropy)")
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
+  c->add_option("--feature-weight", cfg->feature_weight,
+                "Also match the teacher's 128 hidden features through a trained linear hint (FitNets), with this "
+                "weight on their mean squared error (0: off)")->check(kNonNegative)->capture_default_str();
   c->add_flag("--cache-teacher", cfg->cache_teacher,
               "Run the teacher once over the training images and reuse its outputs every epoch");
   c->add_option("--epochs", cfg->epochs, "Passes over the training set")->check(kPositive)->capture_default_str();

@@ -14,15 +14,19 @@ MnistCNN::MnistCNN(int64_t fc1_in_, double dropout) : fc1_in(fc1_in_) {
 }
 
 Tensor MnistCNN::forward(const Tensor& x) {
+  Tensor h = features(x);                // (N, 128)
+  if (drop2) h = drop2->forward(h);
+  h = fc2->forward(h);                   // -> (N, 10)
+  return log_softmax(h, 1);
+}
+
+Tensor MnistCNN::features(const Tensor& x) {
   Tensor h = relu(conv1->forward(x));    // (N, 1, 28, 28) -> (N, 32, 26, 26)
   h = relu(conv2->forward(h));           // -> (N, 64, 24, 24)
   h = max_pool2d(h, {2, 2}, {2, 2});     // -> (N, 64, 12, 12)
   if (drop1) h = drop1->forward(h);
   h = h.view({-1, fc1_in});              // -> (N, 9216)
-  h = relu(fc1->forward(h));             // -> (N, 128)
-  if (drop2) h = drop2->forward(h);
-  h = fc2->forward(h);                   // -> (N, 10)
-  return log_softmax(h, 1);
+  return relu(fc1->forward(h));          // -> (N, 128)
 }
 
 }  // namespace ember::models

@@ -32,9 +32,11 @@ void validate(const DistillMnistConfig& c) {
               c.temperature);
   EMBER_CHECK(c.alpha >= 0 && c.alpha <= 1, "--alpha", "must be in [0, 1], got ", c.alpha);
   EMBER_CHECK(c.momentum >= 0 && c.momentum < 1, "--momentum", "must be in [0, 1), got ", c.momentum);
-  EMBER_CHECK(c.alpha == 0 || !c.teacher.empty(), "--teacher",
-              "a checkpoint of `ember train mnist-cnn` is required when --alpha > 0 (--alpha 0 trains the student "
-              "alone)");
+  EMBER_CHECK(c.feature_weight >= 0 && std::isfinite(c.feature_weight), "--feature-weight",
+              "must be a non-negative number, got ", c.feature_weight);
+  EMBER_CHECK((c.alpha == 0 && c.feature_weight == 0) || !c.teacher.empty(), "--teacher",
+              "a checkpoint of `ember train mnist-cnn` is required when --alpha > 0 or --feature-weight > 0 "
+              "(--alpha 0 trains the student alone)");
   EMBER_CHECK(c.resume.empty() || c.resume != "auto" || !c.checkpoint_dir.empty(), "--resume",
               "'auto' needs --checkpoint-dir to look in");
 }
@@ -52,6 +54,7 @@ std::string config_string(const DistillMnistConfig& c) {
   os << "teacher=" << c.teacher << " student=" << student_string(c.student) << " temperature=" << c.temperature
      << " alpha=" << c.alpha << " epochs=" << c.epochs << " batch_size=" << c.batch_size << " lr=" << c.lr
      << " momentum=" << c.momentum << " cache_teacher=" << c.cache_teacher << " seed=" << c.seed;
+  if (c.feature_weight > 0) os << " feature_weight=" << c.feature_weight;
   return os.str();
 }
 
@@ -87,10 +90,36 @@ Teacher load_teacher(const std::string& path) {
   return t;
 }
 
-// The same examples with the teacher's outputs cached: target (11) is the label followed by the
-// teacher's 10 log-probabilities, from one pass in chunks of 500 (the inputs are not augmented, so
-// the outputs never change). Saves the teacher's forward on every later epoch.
-std::shared_ptr<const data::Dataset> with_teacher_outputs(const data::Dataset& set, models::MnistCNN& teacher) {
+constexpr int64_t kTeacherFeatures = 128;  // MnistCNN::features
+
+// A student's penultimate features (the input of its last layer) and the logits from them.
+Tensor penultimate(nn::Sequential& s, const Tensor& x) {
+  Tensor h = x;
+  for (size_t i = 0; i + 1 < s.size(); ++i) h = s[i]->forward(h);
+  return h;
+}
+Tensor last_layer(nn::Sequential& s, const Tensor& h) { return s[s.size() - 1]->forward(h); }
+
+// What feature matching trains: the student and its hint, a Linear from the student's penultimate
+// features to the teacher's. forward is the student's; checkpoints hold both (student.*, hint.*).
+class HintedStudent : public nn::Module {
+ public:
+  HintedStudent(std::shared_ptr<nn::Sequential> s, int64_t student_features) {
+    student = register_module("student", std::move(s));
+    hint = register_module("hint", std::make_shared<nn::Linear>(student_features, kTeacherFeatures));
+  }
+  Tensor forward(const Tensor& x) override { return student->forward(x); }
+  std::string name() const override { return "HintedStudent"; }
+  std::shared_ptr<nn::Sequential> student;
+  std::shared_ptr<nn::Linear> hint;
+};
+
+// The same examples with the teacher's outputs cached: target (11, or 139 with features) is the
+// label, the teacher's 10 log-probabilities and (feature matching) its 128 hidden features, from one
+// pass in chunks of 500 (the inputs are not augmented, so the outputs never change). Saves the
+// teacher's forward on every later epoch.
+std::shared_ptr<const data::Dataset> with_teacher_outputs(const data::Dataset& set, models::MnistCNN& teacher,
+                                                          bool features) {
   NoGradGuard ng;
   std::vector<Tensor> images, targets;
   const int64_t n = set.size(), chunk = 500;
@@ -100,7 +129,9 @@ std::shared_ptr<const data::Dataset> with_teacher_outputs(const data::Dataset& s
     data::Batch b = data::collate(ex);     // (B, 1, 28, 28), (B)
     Tensor out = teacher.forward(b.data);  // (B, 10)
     images.push_back(b.data);
-    targets.push_back(cat({b.target.to(kFloat32).unsqueeze(1), out.to(kFloat32)}, 1));  // (B, 11)
+    std::vector<Tensor> parts = {b.target.to(kFloat32).unsqueeze(1), out.to(kFloat32)};
+    if (features) parts.push_back(teacher.features(b.data));  // (B, 128)
+    targets.push_back(cat(parts, 1));                           // (B, 11) or (B, 139)
   }
   return std::make_shared<data::TensorDataset>(cat(images, 0), cat(targets, 0));
 }
@@ -122,7 +153,8 @@ DistillMnistResult distill_mnist_cnn(const DistillMnistConfig& cfg, std::ostream
   auto student = models::make_mnist_student(cfg.student);  // checks the --student flags
   Teacher teacher;
   if (!cfg.teacher.empty()) teacher = load_teacher(cfg.teacher);
-  const bool distil = cfg.alpha > 0;  // alpha 0: the teacher never runs
+  const bool hinted = cfg.feature_weight > 0;
+  const bool distil = cfg.alpha > 0 || hinted;  // otherwise the teacher never runs
   distributed::Context dist = train::start_run(cfg.threads, cfg.seed);
   // start_run seeded the default generator: the student's initial weights follow --seed alone.
   student = models::make_mnist_student(cfg.student);
@@ -140,7 +172,7 @@ DistillMnistResult distill_mnist_cnn(const DistillMnistConfig& cfg, std::ostream
   const bool cached = distil && cfg.cache_teacher;
   if (cached) {
     auto t0 = std::chrono::steady_clock::now();
-    train_set = with_teacher_outputs(*train_set, *teacher.net);
+    train_set = with_teacher_outputs(*train_set, *teacher.net, hinted);
     dist.out(out) << "Teacher outputs cached for " << train_set->size() << " training images in "
                   << std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count() << " s\n";
   }
@@ -165,11 +197,24 @@ DistillMnistResult distill_mnist_cnn(const DistillMnistConfig& cfg, std::ostream
   if (teacher.net)
     log << " (" << static_cast<double>(r.student_parameters) / static_cast<double>(r.teacher_parameters)
         << " of the teacher's)";
-  if (distil) log << "; distilled at temperature " << cfg.temperature << ", alpha " << cfg.alpha << "\n";
-  else log << "; trained alone (cross-entropy)\n";
+  if (distil) log << "; distilled at temperature " << cfg.temperature << ", alpha " << cfg.alpha;
+  else log << "; trained alone (cross-entropy)";
+  std::shared_ptr<HintedStudent> with_hint;
+  if (hinted) {
+    int64_t width = 0;
+    {
+      NoGradGuard ng;
+      width = penultimate(*student, zeros({1, 1, 28, 28})).size(1);
+    }
+    with_hint = std::make_shared<HintedStudent>(student, width);
+    log << "; feature matching, weight " << cfg.feature_weight << " (a " << width << " -> " << kTeacherFeatures
+        << " hint, training only)";
+  }
+  log << "\n";
 
-  optim::SGD opt(student->parameters(), optim::SGDOptions(cfg.lr).momentum(cfg.momentum));
-  train::Trainer trainer(student, opt,
+  std::shared_ptr<nn::Module> trained = with_hint ? std::shared_ptr<nn::Module>(with_hint) : student;
+  optim::SGD opt(trained->parameters(), optim::SGDOptions(cfg.lr).momentum(cfg.momentum));
+  train::Trainer trainer(trained, opt,
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch,
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume,
                           .metrics_path = cfg.metrics_path, .plot_path = cfg.plot_path, .recipe = kRecipe,
@@ -189,18 +234,22 @@ DistillMnistResult distill_mnist_cnn(const DistillMnistConfig& cfg, std::ostream
   train::FitResult fit = trainer.fit(
       train_loader,
       [&](const data::Batch& b) {
-        Tensor logits = student->forward(b.data);  // (B, 10)
+        Tensor feats = hinted ? penultimate(*student, b.data) : Tensor();  // (B, F)
+        Tensor logits = hinted ? last_layer(*student, feats) : student->forward(b.data);  // (B, 10)
         Tensor labels = cached ? b.target.select(1, 0).to(kInt64) : b.target;  // (B)
         Tensor loss;
         if (distil) {
-          Tensor teacher_out;  // (B, 10) log-probabilities, no graph
+          Tensor teacher_out, teacher_feats;  // (B, 10) log-probabilities, (B, 128); no graph
           if (cached) {
             teacher_out = b.target.slice(1, 1, 11);
+            if (hinted) teacher_feats = b.target.slice(1, 11, 11 + kTeacherFeatures);
           } else {
             NoGradGuard ng;
             teacher_out = teacher.net->forward(b.data);
+            if (hinted) teacher_feats = teacher.net->features(b.data);
           }
           loss = distillation_loss(logits, teacher_out, labels, cfg.temperature, cfg.alpha);
+          if (hinted) loss = loss + cfg.feature_weight * mse_loss(with_hint->hint->forward(feats), teacher_feats);
         } else {
           loss = cross_entropy(logits, labels);
         }

@@ -14,6 +14,9 @@ class MnistCNN : public nn::Module {
   explicit MnistCNN(int64_t fc1_in = 64 * 12 * 12, double dropout = 0.0);
   // (N, 1, 28, 28) -> (N, 10) log-probabilities
   Tensor forward(const Tensor& x) override;
+  // The hidden layer's activations before dropout2 and fc2: (N, 1, 28, 28) -> (N, 128). forward is
+  // log_softmax(fc2(dropout2(features(x)))). Distillation matches a student's features to these.
+  Tensor features(const Tensor& x);
   std::string name() const override { return "Net"; }
 
   std::shared_ptr<nn::Conv2d> conv1, conv2;

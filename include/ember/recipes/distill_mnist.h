@@ -35,6 +35,10 @@ struct DistillMnistConfig {
   // Run the teacher once over the training images and keep its outputs (2.4 MB for MNIST) instead
   // of on every step: the same loss, faster from the second epoch on.
   bool cache_teacher = false;
+  // Feature matching (FitNets' hint, Romero et al. 2015), off at 0: adds
+  // feature_weight * MSE(hint(student's penultimate features), teacher's (N, 128) hidden features),
+  // hint a Linear trained with the student and dropped afterwards (it is not part of the student).
+  double feature_weight = 0;
 };
 
 struct DistillMnistResult {
