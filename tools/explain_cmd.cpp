@@ -153,7 +153,7 @@ void add_explain_command(CLI::App& app, Commands& out) {
       ->check(CLI::Range(1, 28))->capture_default_str();
   e->add_option("--seed", a->seed, "smoothgrad: noise seed; shap, lime: sampling seed");
   e->add_option("--data", a->data_root, "Data root holding mnist/ (default: EMBER_DATA or ../shared/data)");
-  e->add_option("--threads", a->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")->check(kPositive);
+  e->add_option("--threads", a->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")->check(kThreads);
   e->add_option("--out", a->out, "The PNG to write: the image beside its attribution heatmap")->required();
   out.push_back({e, [a, samples] {
                    a->samples_given = samples->count() > 0;

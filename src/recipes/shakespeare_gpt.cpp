@@ -132,6 +132,9 @@ models::GPTConfig parse_model_config(const std::string& s, const std::string& pa
     EMBER_CHECK(eq != std::string::npos, "checkpoint", "'", path, "' has a malformed model entry '", tok, "'");
     std::string k = tok.substr(0, eq), v = tok.substr(eq + 1);
     try {
+      size_t used = 0;  // the whole value must be a number ("12abc" is malformed)
+      if (k != "bias") (void)std::stod(v, &used);
+      if (k != "bias" && used != v.size()) throw std::invalid_argument(v);
       if (k == "vocab_size") c.vocab_size = std::stoll(v), ++found;
       else if (k == "block_size") c.block_size = std::stoll(v), ++found;
       else if (k == "n_layer") c.n_layer = std::stoll(v), ++found;
@@ -146,6 +149,28 @@ models::GPTConfig parse_model_config(const std::string& s, const std::string& pa
   }
   EMBER_CHECK(found == 5, "checkpoint", "'", path, "' does not describe its model (vocab_size, block_size, n_layer, ",
               "n_head, n_embd); is it a shakespeare-gpt checkpoint?");
+  // Sizes are checked before anything is built: a corrupt entry is an error naming it, not a huge
+  // allocation (the bounds models/hf_config_reader.h puts on Hugging Face config.json files).
+  constexpr int64_t kMaxVocab = int64_t{1} << 24, kMaxPositions = int64_t{1} << 20, kMaxLayers = 1024,
+                    kMaxWidth = int64_t{1} << 16, kMaxParameters = int64_t{1} << 32;
+  auto bound = [&](const char* key, int64_t v, int64_t hi) {
+    EMBER_CHECK(v >= 1 && v <= hi, "checkpoint", "'", path, "' has model entry ", key, "=", v, ", outside [1, ", hi,
+                "]; the file is corrupt");
+  };
+  bound("vocab_size", c.vocab_size, kMaxVocab);
+  bound("block_size", c.block_size, kMaxPositions);
+  bound("n_layer", c.n_layer, kMaxLayers);
+  bound("n_embd", c.n_embd, kMaxWidth);
+  bound("n_head", c.n_head, c.n_embd);
+  EMBER_CHECK(c.n_embd % c.n_head == 0, "checkpoint", "'", path, "' has n_embd=", c.n_embd,
+              ", not a multiple of n_head=", c.n_head, "; the file is corrupt");
+  EMBER_CHECK(c.dropout >= 0 && c.dropout < 1, "checkpoint", "'", path, "' has model entry dropout=", c.dropout,
+              ", outside [0, 1)");
+  const double params = 12.0 * double(c.n_layer) * double(c.n_embd) * double(c.n_embd) +
+                        double(c.vocab_size + c.block_size) * double(c.n_embd);
+  EMBER_CHECK(params <= double(kMaxParameters), "checkpoint", "'", path, "' describes a model of about ",
+              params, " parameters (n_layer=", c.n_layer, ", n_embd=", c.n_embd, ", vocab_size=", c.vocab_size,
+              "), more than ", kMaxParameters, "; the file is corrupt");
   return c;
 }
 
