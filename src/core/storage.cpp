@@ -195,6 +195,16 @@ MemoryStats memory_stats() {
   return s;
 }
 
+int64_t physical_memory_bytes() { return static_cast<int64_t>(std::min<size_t>(physical_memory(), INT64_MAX)); }
+
+void check_fits_in_memory(double bytes, const std::string& flags, const std::string& what) {
+  const double have = static_cast<double>(physical_memory_bytes());
+  if (bytes <= have) return;
+  const double gib = double(int64_t{1} << 30);
+  throw Error(detail::str_cat(flags, ": ", what, " needs about ", static_cast<int64_t>(bytes / gib + 0.5),
+                              " GiB, more than this machine's ", static_cast<int64_t>(have / gib), " GiB of memory"));
+}
+
 void reset_peak_memory_stats() { g_peak.store(g_allocated.load(std::memory_order_relaxed), std::memory_order_relaxed); }
 
 std::shared_ptr<Storage> Storage::allocate(size_t nbytes, Device device) {

@@ -1,3 +1,4 @@
+#include "ember/memory.h"
 #include "ember/recipes/mnist_autoencoder.h"
 
 #include <cmath>
@@ -71,6 +72,12 @@ MnistAutoencoderResult train_mnist_autoencoder(const MnistAutoencoderConfig& cfg
   // Each rank's strided share of the shuffled epoch; with one process exactly shuffle = true's order.
   data::DataLoader loader(images.train, {.batch_size = cfg.batch_size, .seed = cfg.seed, .num_workers = cfg.num_workers,
                                          .sampler = dist.train_sampler(images.train->size(), cfg.seed)});
+  {  // Before building: weights, gradients and Adam's moments (16 bytes a parameter) and a batch's activations.
+    const double w = double(cfg.width), z = double(cfg.latent_dim), B = double(cfg.batch_size);
+    const double params = 2 * 98 * w * z + 36 * w * w;
+    check_fits_in_memory(16 * params + 4 * 8 * B * (294 * w + z), "--latent-dim/--width/--batch-size",
+                         ember::detail::str_cat("training an autoencoder of ", params, " parameters"));
+  }
   auto net = std::make_shared<models::ConvAutoencoder>(cfg.latent_dim, cfg.width);
   auto opt = dist.make_optimizer(
       net->parameters(),

@@ -1,3 +1,4 @@
+#include "ember/memory.h"
 #include "ember/recipes/mnist_vae.h"
 
 #include <cmath>
@@ -81,6 +82,12 @@ MnistVaeResult train_mnist_vae(const MnistVaeConfig& cfg, std::ostream& out_all)
   // Each rank's strided share of the shuffled epoch; with one process exactly shuffle = true's order.
   data::DataLoader loader(images.train, {.batch_size = cfg.batch_size, .seed = cfg.seed, .num_workers = cfg.num_workers,
                                          .sampler = dist.train_sampler(images.train->size(), cfg.seed)});
+  {  // Before building: weights, gradients and Adam's moments (16 bytes a parameter) and a batch's activations.
+    const double h = double(cfg.hidden), z = double(cfg.latent_dim), B = double(cfg.batch_size);
+    const double params = h * (2 * 784 + 3 * z);
+    check_fits_in_memory(16 * params + 4 * 8 * B * (2 * h + 3 * z), "--hidden/--latent-dim/--batch-size",
+                         ember::detail::str_cat("training a VAE of ", params, " parameters"));
+  }
   auto net = std::make_shared<models::VAE>(cfg.latent_dim, cfg.hidden, 28 * 28);
   auto opt = dist.make_optimizer(
       net->parameters(),

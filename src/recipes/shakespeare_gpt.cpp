@@ -17,6 +17,7 @@
 #include "ember/data/text_file.h"
 #include "ember/distributed/context.h"
 #include "ember/io/safetensors.h"
+#include "ember/memory.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
 #include "ember/optim/clip.h"
@@ -227,6 +228,16 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
 
   models::GPTConfig mc{.vocab_size = vocab.vocab_size(), .block_size = cfg.block_size, .n_layer = cfg.n_layer,
                        .n_head = cfg.n_head, .n_embd = cfg.n_embd, .dropout = cfg.dropout};
+  {  // Before building: weights, gradients and AdamW's two moments (16 bytes a parameter), and a
+     // step's activations (about 16 floats per layer, token and channel, the attention scores, the logits).
+    const double E = double(cfg.n_embd), L = double(cfg.n_layer), T = double(cfg.block_size), B = double(cfg.batch_size),
+                 V = double(mc.vocab_size), H = double(cfg.n_head);
+    const double params = 12 * L * E * E + (V + T) * E;
+    check_fits_in_memory(16 * params + 4 * B * T * (L * (16 * E + 2 * H * T) + 2 * V),
+                         "--n-layer/--n-embd/--batch-size/--block-size",
+                         ember::detail::str_cat("training a model of ", params, " parameters on batches of ", cfg.batch_size,
+                                         " x ", cfg.block_size, " tokens"));
+  }
   auto model = std::make_shared<models::GPT>(mc);
   auto [decay, no_decay] = model->decay_groups();
   auto base = optim::AdamWOptions(cfg.lr).betas(0.9, cfg.beta2).weight_decay(cfg.weight_decay);
