@@ -25,7 +25,8 @@ int initial_threads() {
     errno = 0;
     long n = std::strtol(env, &end, 10);
     if (end != env && *end == '\0' && errno == 0 && n > 0 && n <= max_num_threads()) return static_cast<int>(n);
-    throw Error(std::string("EMBER_NUM_THREADS: expected a whole number in ") + thread_range() + ", got '" + env + "'");
+    throw Error(std::string("EMBER_NUM_THREADS: expected a positive integer, got '") + env + "'; the range is " +
+                thread_range());
   }
   return omp_get_num_procs();
 }

@@ -1,4 +1,3 @@
-#include "ember/memory.h"
 #include "ember/recipes/imdb_lstm.h"
 
 #include <algorithm>
@@ -13,6 +12,7 @@
 #include "ember/data/dataloader.h"
 #include "ember/data/imdb.h"
 #include "ember/distributed/context.h"
+#include "ember/memory.h"
 #include "ember/nn/packed_sequence.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"

@@ -20,6 +20,8 @@ namespace fs = std::filesystem;
 
 void check_output_path(const std::string& path, const char* flag, std::initializer_list<const char*> suffixes) {
   if (path.empty()) return;
+  std::error_code ec;
+  EMBER_CHECK(!fs::is_directory(path, ec), flag, "'", path, "' is a folder; give a file name");
   bool known = false;
   std::string names;
   for (const std::string suffix : suffixes) {
@@ -27,8 +29,6 @@ void check_output_path(const std::string& path, const char* flag, std::initializ
     names += (names.empty() ? "" : " or ") + suffix;
   }
   EMBER_CHECK(known, flag, "'", path, "' must end in ", names);
-  std::error_code ec;
-  EMBER_CHECK(!fs::is_directory(path, ec), flag, "'", path, "' is a folder; give a file name");
   const fs::path dir = fs::path(path).has_parent_path() ? fs::path(path).parent_path() : fs::path(".");
   EMBER_CHECK(fs::is_directory(dir, ec), flag, "cannot write '", path, "': the folder '", dir.string(),
               "' does not exist");

@@ -38,7 +38,7 @@ foreach(case
 endforeach()
 
 # EMBER_NUM_THREADS gets the same bound as --threads.
-ember_cli_failure("val_env_threads|info|EMBER_NUM_THREADS: expected a whole number in \\[1, [0-9]+\\] \\(4 per core")
+ember_cli_failure("val_env_threads|info|EMBER_NUM_THREADS: expected a positive integer, got '100000'; the range is \\[1, [0-9]+\\] \\(4 per core")
 set_tests_properties(cli.val_env_threads PROPERTIES ENVIRONMENT EMBER_NUM_THREADS=100000)
 
 # Resume: a short run, then resumes of it (none writes to its folder, so the order is free).
