@@ -141,11 +141,14 @@ void add_explain_command(CLI::App& app, Commands& out) {
       ->capture_default_str();
   e->add_option("--index", a->index, "The image's index in the MNIST test set")->check(kNonNegative)->capture_default_str();
   e->add_option("--target", a->target, "The class to explain (default: the predicted class)")->check(kNonNegative);
+  // Every step or sample is a forward (and for ig/smoothgrad a backward) pass, and ig and shap keep
+  // per-step buffers: beyond these bounds a run takes hours or outgrows memory (99999999999 steps
+  // ended in std::bad_alloc, as many smoothgrad samples ran without end).
   e->add_option("--steps", a->steps, "ig: integration steps (Gauss-Legendre, from a black image)")
-      ->check(kPositive)->capture_default_str();
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}))->capture_default_str();
   CLI::Option* samples = e->add_option("--samples", a->samples,
                                        "smoothgrad: noisy copies averaged (default 25); lime: perturbed images (default 1000); shap: coalitions evaluated "
-                                       "(default 2F + 2048 for F patches)")->check(kPositive);
+                                       "(default 2F + 2048 for F patches)")->check(CLI::Range(int64_t{1}, int64_t{1000000}));
   e->add_option("--stdev", a->stdev, "smoothgrad: noise std in pixel units (0 black to 1 white)")
       ->check(kNonNegative)->capture_default_str();
   e->add_option("--window", a->window, "occlusion: side of the square window; shap, lime: of the square patches")->check(CLI::Range(1, 28))->capture_default_str();

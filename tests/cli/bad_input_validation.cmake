@@ -28,6 +28,16 @@ foreach(case
     "val_autoencoder_batch_beyond_dataset|train;mnist-autoencoder;--batch-size;99999999999;${q}|--batch-size: 99999999999 is more than"
     "val_vae_batch_beyond_dataset|train;mnist-vae;--batch-size;99999999999;${q}|--batch-size: 99999999999 is more than"
     "val_epochs_overflow_steps|train;mnist-cnn;--epochs;1000000000000000000;--train-limit;1000;${q}|--epochs: 1000000000000000000 epochs of 16 steps overflow the step counter"
+    # Models too large for the machine's memory, named by their flags before anything is built
+    # (they grew until the kernel killed them, or failed deep in the allocator).
+    "val_gpt_too_large|train;shakespeare-gpt;--n-embd;4000000;--n-head;1;--steps;1;--threads;1|--n-layer/--n-embd/--batch-size/--block-size: training a model of .* parameters .* needs about [0-9]+ GiB, more than this machine's [0-9]+ GiB of memory"
+    "val_autoencoder_too_large|train;mnist-autoencoder;--latent-dim;99999999999;${q}|--latent-dim/--width/--batch-size: training an autoencoder of .* more than this machine's"
+    "val_vae_too_large|train;mnist-vae;--hidden;99999999999;${q}|--hidden/--latent-dim/--batch-size: training a VAE of .* more than this machine's"
+    "val_imdb_too_large|train;imdb-lstm;--hidden;1000000;--threads;1|--hidden/--embed-dim/--layers/--batch-size/--max-len: training an LSTM of .* more than this machine's"
+    "val_distill_too_large|distill;mnist-cnn;--student-width;100000;--alpha;0;--threads;1|--student-width/--student-hidden/--student-layers: training a student of .* more than this machine's"
+    "val_explain_steps_too_many|explain;x.safetensors;--method;ig;--steps;99999999999;--out;x.png|--steps: Value 99999999999 not in range 1 to 100000"
+    "val_explain_samples_too_many|explain;x.safetensors;--method;smoothgrad;--samples;99999999999;--out;x.png|--samples: Value 99999999999 not in range 1 to 1000000"
+    "val_tune_param_out_of_range|tune;mnist-cnn;--param;seed=99999999999999999999999;--threads;1|--seed: 99999999999999999999999 is out of range"
     # Outputs checked before the first epoch (the regex allows no "Epoch" line before the error).
     "val_metrics_missing_folder|train;mnist-cnn;--metrics;/nonexistent/ember/m.csv;${q}|^[^E]*error: --metrics: cannot write '/nonexistent/ember/m.csv': the folder '/nonexistent/ember' does not exist"
     "val_metrics_is_folder|train;mnist-cnn;--metrics;/tmp;${q}|^[^E]*error: --metrics: '/tmp' is a folder"
