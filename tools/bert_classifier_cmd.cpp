@@ -31,7 +31,7 @@ void add_bert_classifier_command(CLI::App& train, Commands& out) {
       ->check(kNonNegative);
   c->add_option("--clip-norm", cfg->clip_norm, "Clip the gradient norm to this (0: off)")->check(kNonNegative);
   c->add_option("--threads", cfg->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")
-      ->check(kPositive);
+      ->check(kThreads);
   add_precision_flag(c, cfg->precision);
   c->add_option("--seed", cfg->seed, "Random seed (same seed and threads: identical results)");
   c->add_option("--data", cfg->data_root, "Data root holding imdb/ (default: EMBER_DATA or ../shared/data)");

@@ -18,6 +18,10 @@ using Commands = std::vector<Command>;
 // Flag validators shared by the recipes (CLI11's PositiveNumber prints its range as 0 to 1.8e308).
 extern const CLI::Validator kPositive;
 extern const CLI::Validator kNonNegative;
+// --threads: 1 to ember::max_num_threads() (number_flags.cpp).
+extern const CLI::Validator kThreads;
+// --workers (data loader threads): 0 to ember::max_num_threads().
+extern const CLI::Validator kWorkers;
 
 // --precision float32|bf16 (the recipes' autocast switch; the trainer checks the value).
 inline void add_precision_flag(CLI::App* app, std::string& precision) {

@@ -39,9 +39,9 @@ void add_distill_command(CLI::App& app, Commands& out) {
   c->add_option("--lr", cfg->lr, "Learning rate (SGD)")->check(kPositive)->capture_default_str();
   c->add_option("--momentum", cfg->momentum, "SGD momentum")->check(CLI::Range(0.0, 0.999999))->capture_default_str();
   c->add_option("--seed", cfg->seed, "Random seed (the student's weights and the data order)")->capture_default_str();
-  c->add_option("--threads", cfg->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")->check(kPositive);
+  c->add_option("--threads", cfg->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")->check(kThreads);
   c->add_option("--data", cfg->data_root, "Data root holding mnist/ (default: EMBER_DATA or ../shared/data)");
-  c->add_option("--workers", cfg->num_workers, "Data loader threads")->check(kNonNegative);
+  c->add_option("--workers", cfg->num_workers, "Data loader threads")->check(kWorkers);
   c->add_option("--max-steps", cfg->max_steps_per_epoch, "Stop each epoch after this many steps (0: whole epoch)")
       ->check(kNonNegative);
   c->add_option("--train-limit", cfg->train_limit, "Train on the first N images only (0: all)")->check(kNonNegative);

@@ -124,7 +124,7 @@ void add_embed_command(CLI::App& app, Commands& out) {
   c->add_option("--file", a->file, "A UTF-8 file with one text per line (after any texts given as arguments)");
   c->add_option("--out", a->out, "Write F.npy (float32 (N, D)) or F.jsonl instead of JSON lines on stdout");
   c->add_option("--batch-size", a->batch_size, "Texts per forward pass")->check(CLI::Range(int64_t{1}, int64_t{1} << 20));
-  c->add_option("--threads", a->threads, "Compute threads")->check(kPositive);
+  c->add_option("--threads", a->threads, "Compute threads")->check(kThreads);
   out.push_back({c, [a] { return run_embed(*a); }});
 }
 

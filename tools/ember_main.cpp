@@ -13,6 +13,7 @@
 #include "mnist_autoencoder_cmd.h"
 #include "shakespeare_gpt_cmd.h"
 #include "mnist_cnn_cmd.h"
+#include "number_flags.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"Ember: a deep-learning framework in C++"};
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
   ember::cli::add_embed_command(app, commands);
   ember::cli::add_explain_command(app, commands);
   ember::cli::add_distill_command(app, commands);
+  ember::cli::add_number_range_checks(app);  // after every flag is defined
   // `ember train <recipe>`: name the unknown recipe and the known ones (CLI11 would only say
   // that a subcommand is required).
   auto find = [](CLI::App* parent, const std::string& name) -> CLI::App* {

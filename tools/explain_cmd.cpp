@@ -157,11 +157,14 @@ void add_explain_command(CLI::App& app, Commands& out) {
   CLI::Option* text = e->add_option("--text", a->text, "imdb-lstm: explain this text instead of a test review");
   e->add_option("--target", a->target, "The class to explain (default: the predicted class; imdb-lstm: 0 negative, 1 positive)")
       ->check(kNonNegative);
+  // Every step or sample is a forward (and for ig/smoothgrad a backward) pass, and ig and shap keep
+  // per-step buffers: beyond these bounds a run takes hours or outgrows memory (99999999999 steps
+  // ended in std::bad_alloc, as many smoothgrad samples ran without end).
   e->add_option("--steps", a->steps, "ig: integration steps (Gauss-Legendre, from a black image)")
-      ->check(kPositive)->capture_default_str();
+      ->check(CLI::Range(int64_t{1}, int64_t{100000}))->capture_default_str();
   CLI::Option* samples = e->add_option("--samples", a->samples,
                                        "smoothgrad: noisy copies averaged (default 25); lime: perturbed images (default 1000); shap: coalitions evaluated "
-                                       "(default 2F + 2048 for F patches)")->check(kPositive);
+                                       "(default 2F + 2048 for F patches)")->check(CLI::Range(int64_t{1}, int64_t{1000000}));
   e->add_option("--stdev", a->stdev, "smoothgrad: noise std in pixel units (0 black to 1 white)")
       ->check(kNonNegative)->capture_default_str();
   CLI::Option* window = e->add_option("--window", a->window, "occlusion: side of the square window; shap, lime: of the square "
@@ -173,7 +176,7 @@ void add_explain_command(CLI::App& app, Commands& out) {
   e->add_option("--data", a->data_root, "Data root holding mnist/ or imdb/ (default: EMBER_DATA or ../shared/data)");
   e->add_option("--color", a->color, "imdb-lstm: colour the tokens in the terminal: auto (when stdout is one), always or never")
       ->check(CLI::IsMember({"auto", "always", "never"}))->capture_default_str();
-  e->add_option("--threads", a->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")->check(kPositive);
+  e->add_option("--threads", a->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")->check(kThreads);
   e->add_option("--out", a->out, "mnist-cnn: the PNG to write, the image beside its attribution heatmap (required); "
                                  "imdb-lstm: an HTML page of the coloured tokens (optional)");
   out.push_back({e, [a, samples, text, window, stride] {

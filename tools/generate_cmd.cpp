@@ -32,7 +32,7 @@ void add_generate_command(CLI::App& app, Commands& out) {
   g->add_option("--top-p", a->opts.top_p, "Nucleus sampling: the smallest set with this much probability")
       ->check(CLI::Range(0.0, 1.0));
   g->add_option("--seed", a->seed, "Random seed (same seed: same text)");
-  g->add_option("--threads", a->threads, "Compute threads")->check(kPositive);
+  g->add_option("--threads", a->threads, "Compute threads")->check(kThreads);
   out.push_back({g, [a] {
                    if (a->threads > 0) set_num_threads(a->threads);
                    std::string text = recipes::generate_from_checkpoint(a->checkpoint, a->prompt, a->opts, a->seed);

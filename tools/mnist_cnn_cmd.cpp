@@ -43,7 +43,7 @@ void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
   c->add_option("--dropout", cfg.dropout, "Dropout after the pool and after fc1")->check(CLI::Range(0.0, 0.99));
   c->add_flag("--augment", cfg.augment, "Random shifts and rotations of the training images");
   c->add_option("--threads", cfg.threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")
-      ->check(kPositive);
+      ->check(kThreads);
   add_precision_flag(c, cfg.precision);
   c->add_option("--seed", cfg.seed, "Random seed (same seed and threads: identical results)");
   c->add_option("--data", cfg.data_root,
@@ -51,7 +51,7 @@ void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
                  "(default: EMBER_DATA or ../shared/data)");
   c->add_option("--mean", cfg.mean, "Standardize inputs with this mean (default: the training images' mean)");
   c->add_option("--std", cfg.std, "... and this std (default: the training images' std)")->check(kPositive);
-  c->add_option("--workers", cfg.num_workers, "Data loader threads")->check(kNonNegative);
+  c->add_option("--workers", cfg.num_workers, "Data loader threads")->check(kWorkers);
   c->add_option("--max-steps", cfg.max_steps_per_epoch, "Stop each epoch after this many steps (0: whole epoch)")
       ->check(kNonNegative);
   c->add_option("--train-limit", cfg.train_limit, "Train on the first N images only (0: all)")

@@ -21,7 +21,7 @@ void add_mnist_vae_flags(CLI::App* c, recipes::MnistVaeConfig& cfg) {
       ->check(kPositive);
   c->add_option("--seed", cfg.seed, "Random seed (same seed and threads: identical results)");
   c->add_option("--threads", cfg.threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")
-      ->check(kPositive);
+      ->check(kThreads);
   add_precision_flag(c, cfg.precision);
   c->add_option("--data", cfg.data_root, "Data root holding mnist/ (default: EMBER_DATA or ../shared/data)");
   c->add_option("--checkpoint-dir", cfg.checkpoint_dir,
@@ -33,7 +33,7 @@ void add_mnist_vae_flags(CLI::App* c, recipes::MnistVaeConfig& cfg) {
   c->add_option("--max-steps", cfg.max_steps_per_epoch, "Stop each epoch after this many steps (0: whole epoch)")
       ->check(kNonNegative);
   c->add_option("--train-limit", cfg.train_limit, "Train on the first N images only (0: all)")->check(kNonNegative);
-  c->add_option("--workers", cfg.num_workers, "Data loader threads")->check(kNonNegative);
+  c->add_option("--workers", cfg.num_workers, "Data loader threads")->check(kWorkers);
   c->add_flag("!--no-progress", cfg.progress, "No progress bar");
   // Under mpirun (mpirun -np N ember train ...): data-parallel over N processes.
   add_distributed_options(c, cfg.zero, cfg.bucket_cap_mb);

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "command.h"
+#include "number_flags.h"
 
 namespace ember::cli {
 
@@ -45,6 +46,7 @@ template <typename Config>
 Config with_flags(Config cfg, const std::vector<std::string>& flags, void (*add_flags)(CLI::App*, Config&)) {
   CLI::App app;
   add_flags(&app, cfg);
+  add_number_range_checks(app);
   std::vector<std::string> args(flags.rbegin(), flags.rend());  // CLI11 parses a reversed vector
   try {
     app.parse(args);

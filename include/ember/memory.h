@@ -2,6 +2,7 @@
 // Bytes held by tensor storages (torch.cuda.memory_allocated / max_memory_allocated /
 // memory_reserved, for Ember's CPU allocator): for finding where a program's memory peaks.
 #include <cstdint>
+#include <string>
 
 namespace ember {
 
@@ -12,6 +13,12 @@ struct MemoryStats {
 };
 
 MemoryStats memory_stats();
+
+// The machine's physical memory in bytes (sysconf); tensors larger than it are refused.
+int64_t physical_memory_bytes();
+// Checks, before anything is built, that a run estimated to need `bytes` fits in physical memory:
+// throws ember::Error "<flags>: <what> needs about N GiB, more than this machine's M GiB of memory".
+void check_fits_in_memory(double bytes, const std::string& flags, const std::string& what);
 // Sets peak_allocated_bytes to the current allocated_bytes.
 void reset_peak_memory_stats();
 

@@ -1,7 +1,9 @@
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdlib>
 #include <map>
 #include <mutex>
@@ -89,7 +91,20 @@ void evict(BlockCache& c, size_t want) {
   }
 }
 
+// Physical memory: a request beyond it cannot succeed, but with overcommit mmap grants it and the
+// kernel kills the process later as pages are touched (--batch-size 99999999999 grew to 23.8 GB).
+size_t physical_memory() {
+  static const size_t bytes = [] {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    return pages > 0 && page > 0 ? static_cast<size_t>(pages) * static_cast<size_t>(page) : SIZE_MAX;
+  }();
+  return bytes;
+}
+
 void* allocate_bytes(size_t nbytes, size_t* capacity_out) {
+  if (nbytes > physical_memory()) [[unlikely]]
+    throw Error(detail::str_cat("Storage: cannot allocate ", nbytes, " bytes (", nbytes >> 30,
+                                " GiB): more than this machine's ", physical_memory() >> 30, " GiB of memory"));
   size_t& capacity = *capacity_out;
   if (nbytes >= kCacheMin && nbytes < (size_t{1} << 62)) {
     capacity = size_class(nbytes);
@@ -178,6 +193,16 @@ MemoryStats memory_stats() {
   std::lock_guard<std::mutex> lock(c.mu);
   s.cached_bytes = static_cast<int64_t>(c.cached_bytes);
   return s;
+}
+
+int64_t physical_memory_bytes() { return static_cast<int64_t>(std::min<size_t>(physical_memory(), INT64_MAX)); }
+
+void check_fits_in_memory(double bytes, const std::string& flags, const std::string& what) {
+  const double have = static_cast<double>(physical_memory_bytes());
+  if (bytes <= have) return;
+  const double gib = double(int64_t{1} << 30);
+  throw Error(detail::str_cat(flags, ": ", what, " needs about ", static_cast<int64_t>(bytes / gib + 0.5),
+                              " GiB, more than this machine's ", static_cast<int64_t>(have / gib), " GiB of memory"));
 }
 
 void reset_peak_memory_stats() { g_peak.store(g_allocated.load(std::memory_order_relaxed), std::memory_order_relaxed); }

@@ -72,6 +72,9 @@ TextSplit read_imdb_file(const std::string& path) {
 IMDBReviews read_imdb(const std::string& root) {
   const auto path = std::filesystem::path(resolve_data_root(root)) / "imdb" / "reviews.json.gz";
   TextSplit all = read_imdb_file(path.string());
+  // The first 12,500 of each 25,000 train and the rest test: fewer than 12,501 leave no test set.
+  EMBER_CHECK(all.size() > 12500, "IMDB", "'", path.string(), "' holds ", all.size(),
+              " reviews; the train/test split needs more than 12,500 (there would be nothing to evaluate on)");
   IMDBReviews out;
   for (int64_t i = 0; i < all.size(); ++i) {
     TextSplit& s = i % 25000 < 12500 ? out.train : out.test;

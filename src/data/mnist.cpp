@@ -64,6 +64,8 @@ MNIST::MNIST(const std::string& root, bool train, Transform transform) : transfo
   const std::string images_path = find_file(folder, data_root, (prefix == "train" ? kFiles[0] : kFiles[2]).name);
   const std::string labels_path = find_file(folder, data_root, (prefix == "train" ? kFiles[1] : kFiles[3]).name);
   images_ = read_idx_images(images_path);  // (N, 1, 28, 28)
+  EMBER_CHECK(images_.size(0) > 0, "MNIST", "'", images_path, "' holds 0 images: there is nothing to ",
+              train ? "train on" : "evaluate on", " (re-download the file)");
   targets_ = read_idx_labels(labels_path);  // (N,)
   EMBER_CHECK(images_.size(0) == targets_.size(0), "MNIST", "'", images_path, "' has ", images_.size(0),
               " images but '", labels_path, "' has ", targets_.size(0),

@@ -1,11 +1,14 @@
 // Atomic file replacement (temporary file + fsync + rename + directory fsync).
 #include "io/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 
 #include "ember/error.h"
@@ -17,6 +20,25 @@ std::string dir_of(const std::string& path) {
   auto slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
   return slash == 0 ? "/" : path.substr(0, slash);
+}
+// Removes "<name>.tmp.<pid>" files next to `path` left by writers that were killed mid-save: only
+// those of a process that no longer exists (a live one may be writing right now). Best effort: a
+// leftover that cannot be removed is not worth failing a save that succeeded.
+void remove_stale_temporaries(const std::string& path, const std::string& dir) {
+  const std::string base = path.substr(path.find_last_of('/') == std::string::npos ? 0 : path.find_last_of('/') + 1);
+  const std::string prefix = base + ".tmp.";
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return;
+  while (const dirent* e = ::readdir(d)) {
+    const std::string name = e->d_name;
+    if (name.size() <= prefix.size() || name.compare(0, prefix.size(), prefix) != 0) continue;
+    const std::string digits = name.substr(prefix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 9) continue;
+    const pid_t pid = static_cast<pid_t>(std::strtol(digits.c_str(), nullptr, 10));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    ::unlink((dir + "/" + name).c_str());
+  }
+  ::closedir(d);
 }
 }  // namespace
 
@@ -63,6 +85,7 @@ void write_file_atomically(const std::string& path, const char* op, const std::f
   int err = errno;
   ::close(dfd);
   EMBER_CHECK(rc == 0, op, "wrote '", path, "' but fsync of its directory failed: ", std::strerror(err));
+  remove_stale_temporaries(path, dir);
 }
 
 }  // namespace ember::io::detail

@@ -22,7 +22,8 @@ class AtomicFileWriter {
 };
 
 // Runs `fill` against a writer for "<path>.tmp.<pid>", then commits it as `path`. Any exception
-// from `fill` or from the commit removes the temporary file and propagates.
+// from `fill` or from the commit removes the temporary file and propagates. A successful commit
+// also removes "<path>.tmp.<pid>" files of processes that no longer exist (killed mid-save).
 void write_file_atomically(const std::string& path, const char* op, const std::function<void(AtomicFileWriter&)>& fill);
 
 }  // namespace ember::io::detail

@@ -1,6 +1,7 @@
 #include "ember/recipes/bert_classifier.h"
 
 #include <algorithm>
+#include <limits>
 #include <cmath>
 #include <filesystem>
 #include <numeric>
@@ -257,6 +258,8 @@ BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std:
 
   const int64_t per_epoch = cfg.max_steps_per_epoch > 0 ? std::min(cfg.max_steps_per_epoch, train_loader.size())
                                                          : train_loader.size();
+  EMBER_CHECK(cfg.epochs <= std::numeric_limits<int64_t>::max() / std::max<int64_t>(per_epoch, 1), "--epochs",
+              cfg.epochs, " epochs of ", per_epoch, " steps overflow the step counter");
   const int64_t total = per_epoch * cfg.epochs;
   const auto warmup = static_cast<int64_t>(cfg.warmup * static_cast<double>(total));
   train::Trainer trainer(net, *opt,

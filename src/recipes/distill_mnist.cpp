@@ -12,6 +12,7 @@
 #include "ember/data/dataloader.h"
 #include "ember/data/mnist.h"
 #include "ember/data/transforms.h"
+#include "ember/memory.h"
 #include "ember/models/mnist_cnn.h"
 #include "ember/ops.h"
 #include "ember/optim/sgd.h"
@@ -150,6 +151,15 @@ train::ClassifierEvaluation evaluate(nn::Module& net, data::DataLoader& loader, 
 
 DistillMnistResult distill_mnist_cnn(const DistillMnistConfig& cfg, std::ostream& out) {
   validate(cfg);
+  {  // Before building: the student's weights, gradients and momentum (12 bytes a parameter) and a
+     // batch's activations (the first conv's output dominates the cnn's).
+    const models::MnistStudentSpec sp = models::with_defaults(cfg.student);
+    const double w = double(sp.width), h = double(sp.hidden), L = double(sp.layers), B = double(cfg.batch_size);
+    const double params = sp.kind == "cnn" ? 18 * w * w + 50 * w * h + 10 * h : 784 * w + L * w * w;
+    const double activations = sp.kind == "cnn" ? B * w * 26 * 26 * 4 : B * L * w * 4;
+    check_fits_in_memory(12 * params + 4 * activations, "--student-width/--student-hidden/--student-layers",
+                         ember::detail::str_cat("training a student of ", params, " parameters"));
+  }
   auto student = models::make_mnist_student(cfg.student);  // checks the --student flags
   Teacher teacher;
   if (!cfg.teacher.empty()) teacher = load_teacher(cfg.teacher);

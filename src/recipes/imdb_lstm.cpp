@@ -12,6 +12,7 @@
 #include "ember/data/dataloader.h"
 #include "ember/data/imdb.h"
 #include "ember/distributed/context.h"
+#include "ember/memory.h"
 #include "ember/models/pretrained.h"
 #include "ember/nn/packed_sequence.h"
 #include "ember/ops.h"
@@ -223,6 +224,15 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
                                             .sampler = dist.train_sampler(train_set->size(), cfg.seed)});
   data::DataLoader test_loader(test_set, {.batch_size = 256});
 
+  {  // Before building: weights, gradients and Adam's moments (16 bytes a parameter) and a step's
+     // activations (about 8 floats per gate, layer, direction and token).
+    const double V = double(vocab->vocab_size()), e = double(cfg.embed_dim), h = double(cfg.hidden),
+                 L = double(cfg.layers), D = cfg.bidirectional ? 2.0 : 1.0;
+    const double params = V * e + L * D * 4 * h * (std::max(e, D * h) + h + 2);
+    check_fits_in_memory(16 * params + 4 * double(cfg.batch_size) * double(cfg.max_len) * (e + L * D * 32 * h),
+                         "--hidden/--embed-dim/--layers/--batch-size/--max-len",
+                         ember::detail::str_cat("training an LSTM of ", params, " parameters"));
+  }
   auto net = std::make_shared<SentimentLSTM>(vocab->vocab_size(), cfg.embed_dim, cfg.hidden, cfg.layers,
                                              cfg.bidirectional, cfg.dropout, cfg.pool);
   auto opt = dist.make_optimizer(

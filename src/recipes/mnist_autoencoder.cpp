@@ -1,5 +1,6 @@
 #include "ember/recipes/mnist_autoencoder.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <ostream>
@@ -8,6 +9,7 @@
 #include "ember/autograd.h"
 #include "ember/data/dataloader.h"
 #include "ember/distributed/context.h"
+#include "ember/memory.h"
 #include "ember/models/autoencoder.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
@@ -71,6 +73,13 @@ MnistAutoencoderResult train_mnist_autoencoder(const MnistAutoencoderConfig& cfg
   // Each rank's strided share of the shuffled epoch; with one process exactly shuffle = true's order.
   data::DataLoader loader(images.train, {.batch_size = cfg.batch_size, .seed = cfg.seed, .num_workers = cfg.num_workers,
                                          .sampler = dist.train_sampler(images.train->size(), cfg.seed)});
+  {  // Before building: weights, gradients and Adam's moments (16 bytes a parameter) and a batch's activations.
+    const double w = double(cfg.width), z = double(cfg.latent_dim),
+                 B = double(std::min(cfg.batch_size, images.train->size()));  // the trainer checks batch_size
+    const double params = 2 * 98 * w * z + 36 * w * w;
+    check_fits_in_memory(16 * params + 4 * 8 * B * (294 * w + z), "--latent-dim/--width/--batch-size",
+                         ember::detail::str_cat("training an autoencoder of ", params, " parameters"));
+  }
   auto net = std::make_shared<models::ConvAutoencoder>(cfg.latent_dim, cfg.width);
   auto opt = dist.make_optimizer(
       net->parameters(),

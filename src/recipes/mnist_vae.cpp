@@ -1,5 +1,6 @@
 #include "ember/recipes/mnist_vae.h"
 
+#include <algorithm>
 #include <cmath>
 #include <iomanip>
 #include <ostream>
@@ -9,6 +10,7 @@
 #include "ember/data/dataloader.h"
 #include "ember/distributed/context.h"
 #include "ember/io/image_grid.h"
+#include "ember/memory.h"
 #include "ember/models/autoencoder.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
@@ -81,6 +83,13 @@ MnistVaeResult train_mnist_vae(const MnistVaeConfig& cfg, std::ostream& out_all)
   // Each rank's strided share of the shuffled epoch; with one process exactly shuffle = true's order.
   data::DataLoader loader(images.train, {.batch_size = cfg.batch_size, .seed = cfg.seed, .num_workers = cfg.num_workers,
                                          .sampler = dist.train_sampler(images.train->size(), cfg.seed)});
+  {  // Before building: weights, gradients and Adam's moments (16 bytes a parameter) and a batch's activations.
+    const double h = double(cfg.hidden), z = double(cfg.latent_dim),
+                 B = double(std::min(cfg.batch_size, images.train->size()));  // the trainer checks batch_size
+    const double params = h * (2 * 784 + 3 * z);
+    check_fits_in_memory(16 * params + 4 * 8 * B * (2 * h + 3 * z), "--hidden/--latent-dim/--batch-size",
+                         ember::detail::str_cat("training a VAE of ", params, " parameters"));
+  }
   auto net = std::make_shared<models::VAE>(cfg.latent_dim, cfg.hidden, 28 * 28);
   auto opt = dist.make_optimizer(
       net->parameters(),

@@ -17,6 +17,7 @@
 #include "ember/data/text_file.h"
 #include "ember/distributed/context.h"
 #include "ember/io/safetensors.h"
+#include "ember/memory.h"
 #include "ember/ops.h"
 #include "ember/optim/adam.h"
 #include "ember/optim/clip.h"
@@ -132,6 +133,9 @@ models::GPTConfig parse_model_config(const std::string& s, const std::string& pa
     EMBER_CHECK(eq != std::string::npos, "checkpoint", "'", path, "' has a malformed model entry '", tok, "'");
     std::string k = tok.substr(0, eq), v = tok.substr(eq + 1);
     try {
+      size_t used = 0;  // the whole value must be a number ("12abc" is malformed)
+      if (k != "bias") (void)std::stod(v, &used);
+      if (k != "bias" && used != v.size()) throw std::invalid_argument(v);
       if (k == "vocab_size") c.vocab_size = std::stoll(v), ++found;
       else if (k == "block_size") c.block_size = std::stoll(v), ++found;
       else if (k == "n_layer") c.n_layer = std::stoll(v), ++found;
@@ -146,6 +150,28 @@ models::GPTConfig parse_model_config(const std::string& s, const std::string& pa
   }
   EMBER_CHECK(found == 5, "checkpoint", "'", path, "' does not describe its model (vocab_size, block_size, n_layer, ",
               "n_head, n_embd); is it a shakespeare-gpt checkpoint?");
+  // Sizes are checked before anything is built: a corrupt entry is an error naming it, not a huge
+  // allocation (the bounds models/hf_config_reader.h puts on Hugging Face config.json files).
+  constexpr int64_t kMaxVocab = int64_t{1} << 24, kMaxPositions = int64_t{1} << 20, kMaxLayers = 1024,
+                    kMaxWidth = int64_t{1} << 16, kMaxParameters = int64_t{1} << 32;
+  auto bound = [&](const char* key, int64_t v, int64_t hi) {
+    EMBER_CHECK(v >= 1 && v <= hi, "checkpoint", "'", path, "' has model entry ", key, "=", v, ", outside [1, ", hi,
+                "]; the file is corrupt");
+  };
+  bound("vocab_size", c.vocab_size, kMaxVocab);
+  bound("block_size", c.block_size, kMaxPositions);
+  bound("n_layer", c.n_layer, kMaxLayers);
+  bound("n_embd", c.n_embd, kMaxWidth);
+  bound("n_head", c.n_head, c.n_embd);
+  EMBER_CHECK(c.n_embd % c.n_head == 0, "checkpoint", "'", path, "' has n_embd=", c.n_embd,
+              ", not a multiple of n_head=", c.n_head, "; the file is corrupt");
+  EMBER_CHECK(c.dropout >= 0 && c.dropout < 1, "checkpoint", "'", path, "' has model entry dropout=", c.dropout,
+              ", outside [0, 1)");
+  const double params = 12.0 * double(c.n_layer) * double(c.n_embd) * double(c.n_embd) +
+                        double(c.vocab_size + c.block_size) * double(c.n_embd);
+  EMBER_CHECK(params <= double(kMaxParameters), "checkpoint", "'", path, "' describes a model of about ",
+              params, " parameters (n_layer=", c.n_layer, ", n_embd=", c.n_embd, ", vocab_size=", c.vocab_size,
+              "), more than ", kMaxParameters, "; the file is corrupt");
   return c;
 }
 
@@ -202,6 +228,16 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
 
   models::GPTConfig mc{.vocab_size = vocab.vocab_size(), .block_size = cfg.block_size, .n_layer = cfg.n_layer,
                        .n_head = cfg.n_head, .n_embd = cfg.n_embd, .dropout = cfg.dropout};
+  {  // Before building: weights, gradients and AdamW's two moments (16 bytes a parameter), and a
+     // step's activations (about 16 floats per layer, token and channel, the attention scores, the logits).
+    const double E = double(cfg.n_embd), L = double(cfg.n_layer), T = double(cfg.block_size), B = double(cfg.batch_size),
+                 V = double(mc.vocab_size), H = double(cfg.n_head);
+    const double params = 12 * L * E * E + (V + T) * E;
+    check_fits_in_memory(16 * params + 4 * B * T * (L * (16 * E + 2 * H * T) + 2 * V),
+                         "--n-layer/--n-embd/--batch-size/--block-size",
+                         ember::detail::str_cat("training a model of ", params, " parameters on batches of ", cfg.batch_size,
+                                         " x ", cfg.block_size, " tokens"));
+  }
   auto model = std::make_shared<models::GPT>(mc);
   auto [decay, no_decay] = model->decay_groups();
   auto base = optim::AdamWOptions(cfg.lr).betas(0.9, cfg.beta2).weight_decay(cfg.weight_decay);

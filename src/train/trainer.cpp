@@ -15,6 +15,7 @@
 #include "ember/optim/clip.h"
 #include "ember/parallel.h"
 #include "ember/train/checkpoint.h"
+#include "train/run_checks.h"
 
 namespace ember::train {
 
@@ -90,6 +91,10 @@ Trainer::Trainer(std::shared_ptr<nn::Module> model, optim::Optimizer& optimizer,
   make_checkpoint_dir(opt_.checkpoint_dir);
   metrics_path_ = output_path(opt_.metrics_path, opt_.checkpoint_dir, "metrics.csv");
   plot_path_ = output_path(opt_.plot_path, opt_.checkpoint_dir, "curves.png");
+  if (dist_.is_main()) {  // before any training: an unwritable output fails now, not after an epoch
+    detail::check_output_path(metrics_path_, "--metrics", {".csv", ".jsonl"});
+    detail::check_output_path(plot_path_, "--plot", {".png"});
+  }
 }
 
 void Trainer::track_generator(std::string name, Generator& gen) { generators_.emplace_back(std::move(name), &gen); }
@@ -109,6 +114,8 @@ int64_t Trainer::resume(const Callbacks& cb, FitResult& r, std::ostream& log) {
               "' is a checkpoint of recipe '", recipe ? *recipe : std::string("(none)"), "', not '", opt_.recipe, "'");
   if (cb.check_resume) cb.check_resume(meta, path);
   load_checkpoint(path, *model_, &optim_, opt_.recipe);
+  if (const std::string* c = find(meta, "config"))  // flags that differ: applied with a note, or an error
+    detail::reconcile_resume_config(*c, opt_.config, optim_, static_cast<bool>(opt_.lr_at), path, log);
   const char* key = x_name_ == "step" ? "step" : "epoch";
   const std::string* at = find(meta, key);
   EMBER_CHECK(at != nullptr, "--resume", "'", path, "' has no '", key, "' entry; was it written by a ", x_name_,
@@ -135,6 +142,9 @@ int64_t Trainer::resume(const Callbacks& cb, FitResult& r, std::ostream& log) {
   const int64_t limit = x_name_ == "step" ? opt_.steps : opt_.epochs;
   EMBER_CHECK(done <= limit, "--resume", "checkpoint '", path, "' has already trained ", done, " ", key,
               "s, more than --", key, "s ", limit);
+  if (done == limit)
+    log << "The run already finished: " << done << " of " << limit << " " << key
+        << "s done, nothing left to train (raise --" << key << "s to train further)\n";
   return done;
 }
 
@@ -225,6 +235,9 @@ bool Trainer::record(EpochRecord rec, const Callbacks& cb, FitResult& r, std::os
 
 FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Callbacks& cb, std::ostream* logp) {
   EMBER_CHECK(opt_.epochs > 0, "--epochs", "must be positive, got ", opt_.epochs);
+  detail::check_epoch_loader(loader, opt_.epochs, opt_.max_steps_per_epoch > 0
+                                                     ? std::min(loader.size(), opt_.max_steps_per_epoch)
+                                                     : loader.size());
   std::ostream& log = out(logp);
   x_name_ = "epoch";
   FitResult r;
@@ -384,6 +397,7 @@ ClassifierEvaluation evaluate_classifier(nn::Module& model, data::DataLoader& lo
     for (size_t i = 1; i < v.size(); ++i) confusion.push_back(static_cast<int64_t>(std::llround(v[i])));
     m = ClassificationMetrics::from_confusion(classes, confusion);
   }
+  EMBER_CHECK(m.count() > 0, "evaluate", "the evaluation set is empty: there is nothing to evaluate on");
   return {m.count() ? loss_sum / static_cast<double>(m.count()) : 0.0, m};
 }
 
