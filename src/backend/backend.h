@@ -14,6 +14,7 @@
 // pick output shapes and dtypes, and make inputs contiguous where a kernel says it needs that;
 // kernels check nothing but what only the data can tell (indices, targets), which they report
 // by returning the first bad position. 0-dim CPU tensors (numbers) may come with any device's.
+#include <algorithm>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -244,6 +245,7 @@ template <> inline constexpr int kCheckedOutputs<&Kernels::batch_norm_backward> 
 template <> inline constexpr int kCheckedOutputs<&Kernels::layer_norm> = 3;
 template <> inline constexpr int kCheckedOutputs<&Kernels::layer_norm_backward> = 3;
 template <> inline constexpr int kCheckedOutputs<&Kernels::linear_cross_entropy> = 3;
+template <> inline constexpr int kCheckedOutputs<&Kernels::attention> = 2;
 template <> inline constexpr int kCheckedOutputs<&Kernels::attention_backward> = 3;
 template <> inline constexpr int kCheckedOutputs<&Kernels::rnn_layer> = 3;
 
@@ -260,12 +262,14 @@ template <typename T>
 void collect_tensors(std::vector<const Tensor*>&, const T&) {}
 
 // A kernel as EMBER_KERNEL hands it out: calls it, and with anomaly mode on checks its outputs.
+// operator() takes the kernel's own parameter types, so braced arguments still convert.
 template <int Outputs, typename F>
-struct CheckedKernel {
-  F fn;
+struct CheckedKernel;
+template <int Outputs, typename R, typename... Args>
+struct CheckedKernel<Outputs, R (*)(Args...)> {
+  R (*fn)(Args...);
   const char* op;
-  template <typename... A>
-  decltype(auto) operator()(A&&... a) const {
+  R operator()(Args... a) const {
     if constexpr (Outputs > 0) {
       if (detail::anomaly_enabled() && !detail::anomaly_paused()) [[unlikely]] {
         std::vector<const Tensor*> all;
@@ -273,18 +277,18 @@ struct CheckedKernel {
         const size_t k = std::min(all.size(), static_cast<size_t>(Outputs));
         std::vector<const Tensor*> outs(all.begin(), all.begin() + k), ins(all.begin() + k, all.end());
         const detail::KernelInputs before = detail::scan_kernel_inputs(ins);
-        if constexpr (std::is_void_v<decltype(fn(std::forward<A>(a)...))>) {
-          fn(std::forward<A>(a)...);
+        if constexpr (std::is_void_v<R>) {
+          fn(std::forward<Args>(a)...);
           detail::check_kernel_outputs(op, outs, ins, before);
           return;
         } else {
-          auto r = fn(std::forward<A>(a)...);
+          R r = fn(std::forward<Args>(a)...);
           detail::check_kernel_outputs(op, outs, ins, before);
           return r;
         }
       }
     }
-    return fn(std::forward<A>(a)...);
+    return fn(std::forward<Args>(a)...);
   }
 };
 template <auto Entry, typename W>
