@@ -21,3 +21,9 @@ set_tests_properties(cli.nan_eval_checkpoint cli.nan_explain_checkpoint cli.nan_
   FIXTURES_REQUIRED nan_checkpoint)
 # EMBER_DETECT_ANOMALY=1: the first op that makes the NaN or infinity is named instead of the loss.
 set_tests_properties(cli.nan_anomaly_env PROPERTIES ENVIRONMENT "EMBER_DETECT_ANOMALY=1")
+# `ember tune`: a trial that diverges is ranked last with a NaN score; the search goes on.
+add_test(NAME cli.nan_tune_diverged_trial COMMAND ember_cli tune mnist-cnn --search grid --param lr=1e6,0.5
+  --param momentum=0 --param weight-decay=0 --max-steps 5 --train-limit 640 --validation-size 500 --threads 1
+  --workers 0 --no-progress)
+set_tests_properties(cli.nan_tune_diverged_trial PROPERTIES PASS_REGULAR_EXPRESSION
+  "diverged: train: the loss is nan at epoch 1, step [0-9]+.*\n +1 +0\\.5 +0 +0 +[0-9.]+% +[0-9.]+\n +2 +1e6 +0 +0 +nan% +nan")

@@ -36,6 +36,13 @@ namespace ember::train {
 
 using Metrics = std::vector<std::pair<std::string, double>>;
 
+// What the trainer throws when a run diverged (a NaN or infinite loss it was told to stop on, or
+// an epoch of nothing but such losses); a search (ember tune) ranks such a trial last instead.
+class NonFiniteLoss : public Error {
+ public:
+  using Error::Error;
+};
+
 // What one training step hands back.
 struct StepOutput {
   Tensor loss;             // scalar: backward() runs on it
