@@ -262,7 +262,8 @@ template <typename T>
 void collect_tensors(std::vector<const Tensor*>&, const T&) {}
 
 // A kernel as EMBER_KERNEL hands it out: calls it, and with anomaly mode on checks its outputs.
-// operator() takes the kernel's own parameter types, so braced arguments still convert.
+// operator() takes the kernel's own parameter types, so braced arguments still convert; the check
+// stays out of line, so that with the mode off a call costs one relaxed load and a branch more.
 template <int Outputs, typename F>
 struct CheckedKernel;
 template <int Outputs, typename R, typename... Args>
@@ -270,25 +271,25 @@ struct CheckedKernel<Outputs, R (*)(Args...)> {
   R (*fn)(Args...);
   const char* op;
   R operator()(Args... a) const {
-    if constexpr (Outputs > 0) {
-      if (detail::anomaly_enabled() && !detail::anomaly_paused()) [[unlikely]] {
-        std::vector<const Tensor*> all;
-        (collect_tensors(all, a), ...);
-        const size_t k = std::min(all.size(), static_cast<size_t>(Outputs));
-        std::vector<const Tensor*> outs(all.begin(), all.begin() + k), ins(all.begin() + k, all.end());
-        const detail::KernelInputs before = detail::scan_kernel_inputs(ins);
-        if constexpr (std::is_void_v<R>) {
-          fn(std::forward<Args>(a)...);
-          detail::check_kernel_outputs(op, outs, ins, before);
-          return;
-        } else {
-          R r = fn(std::forward<Args>(a)...);
-          detail::check_kernel_outputs(op, outs, ins, before);
-          return r;
-        }
-      }
-    }
+    if constexpr (Outputs > 0)
+      if (detail::anomaly_enabled()) [[unlikely]] return checked(std::forward<Args>(a)...);
     return fn(std::forward<Args>(a)...);
+  }
+  [[gnu::noinline, gnu::cold]] R checked(Args... a) const {
+    if (detail::anomaly_paused()) return fn(std::forward<Args>(a)...);
+    std::vector<const Tensor*> all;
+    (collect_tensors(all, a), ...);
+    const size_t k = std::min(all.size(), static_cast<size_t>(Outputs));
+    std::vector<const Tensor*> outs(all.begin(), all.begin() + k), ins(all.begin() + k, all.end());
+    const detail::KernelInputs before = detail::scan_kernel_inputs(ins);
+    if constexpr (std::is_void_v<R>) {
+      fn(std::forward<Args>(a)...);
+      detail::check_kernel_outputs(op, outs, ins, before);
+    } else {
+      R r = fn(std::forward<Args>(a)...);
+      detail::check_kernel_outputs(op, outs, ins, before);
+      return r;
+    }
   }
 };
 template <auto Entry, typename W>
