@@ -36,8 +36,8 @@ FitResult = namedtuple("FitResult", ["history", "step_losses", "last_eval", "sam
 
 _OPTIONS = {  # name -> type; defaults are the C++ TrainerOptions'
     "epochs": int, "max_steps_per_epoch": int, "steps": int, "stop_after": int, "eval_every": int, "log_every": int,
-    "loss_is_sum": bool, "grad_clip": float, "nonfinite": str, "checkpoint_dir": str, "resume": str, "metrics_path": str,
-    "plot_path": str, "recipe": str, "config": str, "early_stopping_patience": int,
+    "loss_is_sum": bool, "grad_clip": float, "nonfinite": str, "checkpoint_dir": str, "resume": str,
+    "metrics_path": str, "plot_path": str, "recipe": str, "config": str, "early_stopping_patience": int,
     "early_stopping_min_delta": float, "progress": bool, "sample_unit": str,
 }
 _STDOUT = object()

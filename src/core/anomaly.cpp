@@ -99,7 +99,8 @@ void check_kernel_outputs(const char* op, const std::vector<const Tensor*>& outp
     for (const Tensor* t : inputs)
       if (t->defined()) ins += str_cat(ins.empty() ? "" : ", ", shape_str(t->shape()), " ", dtype_name(t->dtype()));
     throw Error(str_cat(op, ": anomaly detection: produced ", describe_nonfinite(n, out.numel()), " in output ", i,
-                        " of shape ", shape_str(out.shape()), " from ", before.nonfinite ? "inputs with infinities but no nan" : "finite inputs",
+                        " of shape ", shape_str(out.shape()), " from ",
+                        before.nonfinite ? "inputs with infinities but no nan" : "finite inputs",
                         " (", ins.empty() ? std::string("none") : ins,
                         "). This is the first op to make it; check its inputs' range (e.g. log or sqrt of a "
                         "negative number, an overflowing exp), or lower the learning rate"));

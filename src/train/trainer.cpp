@@ -293,8 +293,8 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
     bar.finish();
     report_skipped(skipped, step, "epoch " + std::to_string(epoch + 1), log);
     // Over every rank: the summed loss, steps, samples, hits and tokens; each step's loss.
-    auto g = dist_.sum({running, static_cast<double>(step - skipped), static_cast<double>(samples), static_cast<double>(correct),
-                        static_cast<double>(tokens)});
+    auto g = dist_.sum({running, static_cast<double>(step - skipped), static_cast<double>(samples),
+                        static_cast<double>(correct), static_cast<double>(tokens)});
     if (opt_.loss_is_sum) {
       losses = dist_.sum(std::move(losses));
       for (size_t i = 0; i < losses.size(); i += 2) r.step_losses.push_back(losses[i] / losses[i + 1]);
