@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <type_traits>
 
 #include "ember/error.h"
 
@@ -21,10 +22,10 @@ void scan(const Tensor& t, NonFinite& r) {
   const T* base = static_cast<const T*>(t.raw_data());
   const int64_t n = t.numel();
   auto visit = [&](int64_t i, T v) {
-    const float f = static_cast<float>(v);  // half types widen exactly; float64 keeps its class below
-    const bool nan = std::is_same_v<T, double> ? std::isnan(static_cast<double>(v)) : std::isnan(f);
-    const bool inf = std::is_same_v<T, double> ? std::isinf(static_cast<double>(v)) : std::isinf(f);
-    if (!(nan || inf)) return;
+    using Wide = std::conditional_t<std::is_same_v<T, double>, double, float>;  // half types widen exactly
+    const Wide w = static_cast<Wide>(v);
+    if (std::isfinite(w)) return;
+    const bool nan = std::isnan(w);
     nan ? ++r.nan : ++r.inf;
     if (r.first < 0) r.first = i;
   };
