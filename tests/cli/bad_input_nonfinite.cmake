@@ -9,6 +9,7 @@ foreach(case
     "nan_train_bad_mode|train;mnist-cnn;--nonfinite;ignore|--nonfinite: ignore not in \\{stop,skip\\}"
     "nan_eval_checkpoint|eval;${nan_ckpt}|load_checkpoint: '.*nan.safetensors': tensor 'model.fc1.weight' holds NaN or infinite values"
     "nan_explain_checkpoint|explain;${nan_ckpt};--out;${nan_dir}/x.png|load_checkpoint: '.*nan.safetensors': tensor 'model.fc1.weight' holds NaN"
+    "nan_resume_checkpoint|train;mnist-cnn;--resume;${nan_ckpt};${nan_train}|load_checkpoint: '.*nan.safetensors': tensor 'model.fc1.weight' holds NaN"
     "nan_distill_teacher|distill;mnist-cnn;--teacher;${nan_ckpt};${nan_train}|tensor 'model.fc1.weight' holds NaN"
     "nan_anomaly_env|train;mnist-cnn;--lr;1e6;${nan_train}|: anomaly detection: (produced|returned) (nan|inf)")
   ember_cli_failure("${case}")
@@ -17,8 +18,8 @@ endforeach()
 add_test(NAME cli.nan_setup_checkpoint COMMAND ember_tests --gtest_filter=AnomalyCheckpoint.LoadRejectsNonFiniteWeights)
 set_tests_properties(cli.nan_setup_checkpoint PROPERTIES FIXTURES_SETUP nan_checkpoint
   ENVIRONMENT "EMBER_NAN_CHECKPOINT=${nan_ckpt}")
-set_tests_properties(cli.nan_eval_checkpoint cli.nan_explain_checkpoint cli.nan_distill_teacher PROPERTIES
-  FIXTURES_REQUIRED nan_checkpoint)
+set_tests_properties(cli.nan_eval_checkpoint cli.nan_explain_checkpoint cli.nan_resume_checkpoint cli.nan_distill_teacher
+  PROPERTIES FIXTURES_REQUIRED nan_checkpoint)
 # EMBER_DETECT_ANOMALY=1: the first op that makes the NaN or infinity is named instead of the loss.
 set_tests_properties(cli.nan_anomaly_env PROPERTIES ENVIRONMENT "EMBER_DETECT_ANOMALY=1")
 # `ember tune`: a trial that diverges is ranked last with a NaN score; the search goes on.
