@@ -33,6 +33,7 @@ void add_bert_classifier_command(CLI::App& train, Commands& out) {
   c->add_option("--threads", cfg->threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")
       ->check(kThreads);
   add_precision_flag(c, cfg->precision);
+  add_nonfinite_flag(c, cfg->nonfinite);
   c->add_option("--seed", cfg->seed, "Random seed (same seed and threads: identical results)");
   c->add_option("--data", cfg->data_root, "Data root holding imdb/ (default: EMBER_DATA or ../shared/data)");
   c->add_option("--checkpoint-dir", cfg->checkpoint_dir,

@@ -31,4 +31,13 @@ inline void add_precision_flag(CLI::App* app, std::string& precision) {
       ->capture_default_str();
 }
 
+// --nonfinite stop|skip: what a step with a NaN or infinite loss does (train::TrainerOptions).
+inline void add_nonfinite_flag(CLI::App* app, std::string& nonfinite) {
+  app->add_option("--nonfinite", nonfinite,
+                  "A step whose loss is NaN or infinite: stop (an error naming the step; the last checkpoint "
+                  "is kept), or skip that batch (counted per epoch; an error if all were)")
+      ->check(CLI::IsMember({"stop", "skip"}))
+      ->capture_default_str();
+}
+
 }  // namespace ember::cli

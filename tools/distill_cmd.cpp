@@ -49,6 +49,7 @@ void add_distill_command(CLI::App& app, Commands& out) {
   c->add_option("--resume", cfg->resume, "Resume from a checkpoint file, or 'auto' (last one in --checkpoint-dir)");
   c->add_option("--metrics", cfg->metrics_path, "Per-epoch metrics file (.csv or .jsonl)");
   c->add_option("--plot", cfg->plot_path, "PNG of the loss and accuracy curves");
+  add_nonfinite_flag(c, cfg->nonfinite);
   c->add_flag("!--no-progress", cfg->progress, "No progress bar");
   out.push_back({c, [cfg] {
                    auto r = recipes::distill_mnist_cnn(*cfg, std::cout);

@@ -21,6 +21,7 @@ void add_mnist_autoencoder_flags(CLI::App* c, recipes::MnistAutoencoderConfig& c
   c->add_option("--threads", cfg.threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")
       ->check(kThreads);
   add_precision_flag(c, cfg.precision);
+  add_nonfinite_flag(c, cfg.nonfinite);
   c->add_option("--data", cfg.data_root, "Data root holding mnist/ (default: EMBER_DATA or ../shared/data)");
   c->add_option("--checkpoint-dir", cfg.checkpoint_dir,
                 "Write last.safetensors, metrics.csv and reconstructions.png here after every epoch");

@@ -45,6 +45,7 @@ void add_common(CLI::App* c, recipes::MnistCnnConfig& cfg) {
   c->add_option("--threads", cfg.threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")
       ->check(kThreads);
   add_precision_flag(c, cfg.precision);
+  add_nonfinite_flag(c, cfg.nonfinite);
   c->add_option("--seed", cfg.seed, "Random seed (same seed and threads: identical results)");
   c->add_option("--data", cfg.data_root,
                  "Data root holding mnist/, or any folder of IDX files in MNIST's layout such as Fashion-MNIST "

@@ -30,6 +30,7 @@ void add_shakespeare_gpt_flags(CLI::App* t, recipes::ShakespeareGptConfig& cfg) 
   t->add_option("--seed", cfg.seed, "Random seed (same seed and threads: identical results)");
   t->add_option("--threads", cfg.threads, "Compute threads (default: all cores or EMBER_NUM_THREADS)")->check(kThreads);
   add_precision_flag(t, cfg.precision);
+  add_nonfinite_flag(t, cfg.nonfinite);
   t->add_option("--data", cfg.data_root, "Data root holding tinyshakespeare/input.txt (default: EMBER_DATA or ../shared/data)");
   t->add_option("--text", cfg.text_path, "Train on this text file instead of Tiny Shakespeare (one token per byte)");
   t->add_option("--checkpoint-dir", cfg.checkpoint_dir, "Write last.safetensors, metrics.csv and curves.png here");

@@ -7,6 +7,7 @@
 
 #include "distributed_options.h"
 #include "ember/error.h"
+#include "ember/train/trainer.h"
 
 namespace ember::cli {
 
@@ -81,7 +82,13 @@ int run_search(const TuneFlags& f, const std::vector<TuneParam>& default_space, 
   for (size_t i = 0; i < trials.size(); ++i) {
     if (is_main_process()) std::printf("trial %zu/%zu: %s\n", i + 1, trials.size(), describe(trials[i]).c_str());
     std::fflush(stdout);
-    rows.push_back({trials[i], run(trials[i], false)});
+    TrialScore score;  // NaN: a diverged trial, ranked last
+    try {
+      score = run(trials[i], false);
+    } catch (const train::NonFiniteLoss& e) {
+      if (is_main_process()) std::printf("  diverged: %s\n", e.what());
+    }
+    rows.push_back({trials[i], score});
   }
   // Best first: higher accuracy, then lower loss; a diverged (NaN) trial last.
   auto key = [](const TrialScore& s) {

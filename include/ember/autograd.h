@@ -40,6 +40,24 @@ class EnableGradGuard {
 
 namespace autograd {
 
+// Anomaly detection (torch.autograd.set_detect_anomaly), global as in PyTorch and off unless
+// EMBER_DETECT_ANOMALY is set (and not "0"). When on, the first op whose kernel makes a NaN or an
+// infinity from inputs without one, and the first backward function that returns one from a
+// finite incoming gradient, throw an ember::Error naming it and its inputs' shapes. Every tensor
+// an op writes is scanned, so it is slow; off, an op pays one relaxed atomic load.
+void set_detect_anomaly(bool enabled);
+bool is_anomaly_enabled();
+// RAII: anomaly detection on (or off) in this scope (torch.autograd.detect_anomaly).
+class DetectAnomalyGuard {
+ public:
+  explicit DetectAnomalyGuard(bool enabled = true) : prev_(is_anomaly_enabled()) { set_detect_anomaly(enabled); }
+  ~DetectAnomalyGuard() { set_detect_anomaly(prev_); }
+  DetectAnomalyGuard(const DetectAnomalyGuard&) = delete;
+  DetectAnomalyGuard& operator=(const DetectAnomalyGuard&) = delete;
+ private:
+  bool prev_;
+};
+
 // A tensor kept for backward, with the storage version it had when saved: unpacking it after an
 // in-place change raises an error instead of silently computing a wrong gradient.
 class SavedTensor {
@@ -64,6 +82,7 @@ struct Node : std::enable_shared_from_this<Node> {
   uint64_t seq = 0;        // creation order; later nodes run first in backward
   bool released = false;
   bool autocast = false;   // autocast was on when the op ran: its backward runs under it too
+  std::string forward_info;  // anomaly mode only: the forward's inputs, named in backward's errors
   virtual ~Node() = default;
   virtual const char* name() const = 0;
   // grad: gradient of this node's output. Returns one gradient per entry of `next`

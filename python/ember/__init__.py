@@ -36,7 +36,7 @@ bfloat16 = dtype.bfloat16
 float32 = float = dtype.float32  # noqa: A001
 float64 = double = dtype.float64
 
-from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode  # noqa: E402
+from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_anomaly_enabled  # noqa: E402
 from . import amp  # noqa: E402
 from . import explain  # noqa: E402
 from .amp import autocast, is_autocast_enabled, get_autocast_dtype  # noqa: E402

@@ -72,6 +72,55 @@ class set_grad_enabled:
         return False
 
 
+def is_anomaly_enabled():
+    """Whether anomaly detection is on (torch.is_anomaly_enabled)."""
+    return _C.is_anomaly_enabled()
+
+
+class set_detect_anomaly:
+    """Turns anomaly detection on or off, as a call or for a ``with`` block (torch.autograd.set_detect_anomaly).
+
+    When on, the first op that makes a NaN or infinity from inputs without one, and the first backward
+    function that returns one from a finite gradient, raise ``ember.Error`` naming it and its inputs'
+    shapes. Global, as in PyTorch; the environment variable ``EMBER_DETECT_ANOMALY=1`` turns it on at start.
+    """
+
+    def __init__(self, mode, check_nan=True):
+        self._prev = _C.is_anomaly_enabled()
+        _C._set_detect_anomaly(bool(mode) and bool(check_nan))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _C._set_detect_anomaly(self._prev)
+        return False
+
+
+class detect_anomaly:
+    """Anomaly detection on inside the block or decorated function (torch.autograd.detect_anomaly)."""
+
+    def __init__(self, check_nan=True):
+        self._mode = bool(check_nan)
+
+    def __enter__(self):
+        self._prev = _C.is_anomaly_enabled()
+        _C._set_detect_anomaly(self._mode)
+        return self
+
+    def __exit__(self, *exc):
+        _C._set_detect_anomaly(self._prev)
+        return False
+
+    def __call__(self, fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with detect_anomaly(self._mode):
+                return fn(*args, **kwargs)
+
+        return wrapper
+
+
 def _as_tuple(x):
     if isinstance(x, Tensor):
         return (x,)

@@ -72,6 +72,8 @@ std::vector<Tensor> attach(const std::vector<Tensor>& outputs, const std::vector
 void init_autograd(nb::module_& m) {
   m.def("is_grad_enabled", &GradMode::is_enabled);
   m.def("_set_grad_enabled", &GradMode::set_enabled, nb::arg("mode"));
+  m.def("is_anomaly_enabled", &autograd::is_anomaly_enabled);
+  m.def("_set_detect_anomaly", &autograd::set_detect_anomaly, nb::arg("mode"));
   m.def("is_autocast_enabled", &is_autocast_enabled);
   m.def("_set_autocast_enabled", [](bool enabled, DType dtype) { set_autocast_enabled(enabled, dtype); },
         nb::arg("enabled"), nb::arg("dtype"));

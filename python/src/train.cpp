@@ -152,6 +152,7 @@ void init_train(nb::module_& parent) {
       .def_rw("log_every", &TrainerOptions::log_every)
       .def_rw("loss_is_sum", &TrainerOptions::loss_is_sum)
       .def_rw("grad_clip", &TrainerOptions::grad_clip)
+      .def_rw("nonfinite", &TrainerOptions::nonfinite)
       .def_rw("lr_at", &TrainerOptions::lr_at)
       .def_rw("checkpoint_dir", &TrainerOptions::checkpoint_dir)
       .def_rw("resume", &TrainerOptions::resume)

@@ -10,6 +10,7 @@
 #include <queue>
 #include <unordered_map>
 
+#include "core/anomaly.h"
 #include "core/op_helpers.h"
 #include "ember/autocast.h"
 #include "ember/autograd.h"
@@ -28,6 +29,39 @@ bool GradMode::is_enabled() { return g_grad_enabled; }
 void GradMode::set_enabled(bool enabled) { g_grad_enabled = enabled; }
 
 namespace autograd {
+
+void set_detect_anomaly(bool enabled) { detail::g_detect_anomaly.store(enabled, std::memory_order_relaxed); }
+bool is_anomaly_enabled() { return detail::anomaly_enabled(); }
+
+namespace {
+// Anomaly mode: what backward's error says of a node's forward ("[3] float32 (a leaf), ...").
+std::string describe_forward(const std::vector<Tensor>& inputs) {
+  std::string s;
+  for (auto& t : inputs) {
+    if (!t.defined()) continue;
+    s += detail::str_cat(s.empty() ? "" : ", ", shape_str(t.shape()), " ", dtype_name(t.dtype()));
+    if (t.impl().grad_fn) s += detail::str_cat(" (from ", t.impl().grad_fn->name(), ")");
+    else if (t.requires_grad()) s += " (a leaf)";
+  }
+  return s.empty() ? "no tensors" : s;
+}
+
+// Anomaly mode: throws when node `n` returned a NaN or infinity from a finite gradient `g`.
+void check_backward(const Node& n, const Tensor& g, const std::vector<Tensor>& in_grads) {
+  if (detail::count_nonfinite(g).any()) return;  // made upstream (checked there) or seeded by the caller
+  for (size_t i = 0; i < in_grads.size(); ++i) {
+    detail::NonFinite bad = detail::count_nonfinite(in_grads[i]);
+    if (!bad.any()) continue;
+    throw Error(detail::str_cat(
+        n.name(), ": anomaly detection: returned ", detail::describe_nonfinite(bad, in_grads[i].numel()),
+        " in its gradient for input ", i, " (shape ", shape_str(in_grads[i].shape()),
+        ") from a finite incoming gradient of shape ", shape_str(g.shape()), "; its forward op ran on inputs ",
+        n.forward_info.empty() ? std::string("(recorded before anomaly mode was on)") : n.forward_info,
+        ". This is the first backward function to make it; check the forward inputs' range (e.g. sqrt or log at 0, "
+        "division by a tiny number), or lower the learning rate"));
+  }
+}
+}  // namespace
 
 void increment_version(const Tensor& t) { ::ember::detail::bump_version(t); }
 
@@ -77,6 +111,7 @@ void set_history(Tensor& out, const char* name, const std::vector<Tensor>& input
   node->fn = std::move(fn);
   node->seq = g_next_seq++;
   node->autocast = is_autocast_enabled();
+  if (detail::anomaly_enabled()) [[unlikely]] node->forward_info = describe_forward(inputs);
   node->next.reserve(inputs.size());
   for (auto& t : inputs) node->next.push_back(gradient_edge(t));
   auto& impl = out.impl();
@@ -228,7 +263,13 @@ void run_backward(const std::vector<Tensor>& outputs, const std::vector<Tensor>&
     }
     auto t0 = profiling() ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
     std::vector<Tensor> in_grads;
-    {
+    if (detail::anomaly_enabled()) [[unlikely]] {
+      // The node is checked as a whole, so that an error names "SqrtBackward", not its "div".
+      detail::PauseAnomalyChecks pause;
+      AutocastGuard precision(n->autocast);
+      in_grads = n->apply(g);
+      check_backward(*n, g, in_grads);
+    } else {
       AutocastGuard precision(n->autocast);  // gradient GEMMs at the forward's precision
       in_grads = n->apply(g);
     }

@@ -14,8 +14,14 @@
 // pick output shapes and dtypes, and make inputs contiguous where a kernel says it needs that;
 // kernels check nothing but what only the data can tell (indices, targets), which they report
 // by returning the first bad position. 0-dim CPU tensors (numbers) may come with any device's.
+#include <algorithm>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
 #include "backend/kernel_args.h"
 #include "core/allocator.h"
+#include "core/anomaly.h"
 #include "ember/random.h"
 
 namespace ember::backend {
@@ -210,8 +216,90 @@ F kernel(F Kernels::*entry, const char* name, const char* op, const Tensor& t) {
   return kernel(entry, name, op, t.device());
 }
 
+// Anomaly mode (core/anomaly.h): how many of a kernel's leading Tensor arguments are outputs that
+// every call checks for a NaN or infinity it made. 0: not checked (fills and random draws make
+// what they were asked for, e.g. -inf for a mask; int64 and bool results cannot be non-finite).
+template <auto Entry> inline constexpr int kCheckedOutputs = 1;
+template <> inline constexpr int kCheckedOutputs<&Kernels::fill> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::any_all> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::index_bounds> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::one_hot> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::class_targets> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::arange> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::linspace> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::eye> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::uniform> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::normal> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::randint> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::shuffle> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::bernoulli> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::dropout_bits> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::bits_to_mask> = 0;
+template <> inline constexpr int kCheckedOutputs<&Kernels::norm_power_sum> = 0;  // returns a number
+template <> inline constexpr int kCheckedOutputs<&Kernels::rnn_layer_backward> = 0;  // runs inside backward
+template <> inline constexpr int kCheckedOutputs<&Kernels::arg_extreme> = 2;
+template <> inline constexpr int kCheckedOutputs<&Kernels::conv2d_backward> = 2;
+template <> inline constexpr int kCheckedOutputs<&Kernels::max_pool2d> = 2;
+template <> inline constexpr int kCheckedOutputs<&Kernels::batch_norm> = 5;
+template <> inline constexpr int kCheckedOutputs<&Kernels::batch_norm_backward> = 3;
+template <> inline constexpr int kCheckedOutputs<&Kernels::layer_norm> = 3;
+template <> inline constexpr int kCheckedOutputs<&Kernels::layer_norm_backward> = 3;
+template <> inline constexpr int kCheckedOutputs<&Kernels::linear_cross_entropy> = 3;
+template <> inline constexpr int kCheckedOutputs<&Kernels::attention> = 2;
+template <> inline constexpr int kCheckedOutputs<&Kernels::attention_backward> = 3;
+template <> inline constexpr int kCheckedOutputs<&Kernels::rnn_layer> = 3;
+
+// Collects the tensors among a kernel's arguments, in order, undefined ones too (a vector of
+// inputs, or RNN weights, count as their tensors).
+inline void collect_tensors(std::vector<const Tensor*>& out, const Tensor& t) { out.push_back(&t); }
+inline void collect_tensors(std::vector<const Tensor*>& out, const std::vector<Tensor>& ts) {
+  for (auto& t : ts) collect_tensors(out, t);
+}
+inline void collect_tensors(std::vector<const Tensor*>& out, const RnnWeights& w) {
+  for (const Tensor* t : {&w.w_ih, &w.w_hh, &w.b_ih, &w.b_hh}) collect_tensors(out, *t);
+}
+template <typename T>
+void collect_tensors(std::vector<const Tensor*>&, const T&) {}
+
+// A kernel as EMBER_KERNEL hands it out: calls it, and with anomaly mode on checks its outputs.
+// operator() takes the kernel's own parameter types, so braced arguments still convert; the check
+// stays out of line, so that with the mode off a call costs one relaxed load and a branch more.
+template <int Outputs, typename F>
+struct CheckedKernel;
+template <int Outputs, typename R, typename... Args>
+struct CheckedKernel<Outputs, R (*)(Args...)> {
+  R (*fn)(Args...);
+  const char* op;
+  R operator()(Args... a) const {
+    if constexpr (Outputs > 0)
+      if (detail::anomaly_enabled()) [[unlikely]] return checked(std::forward<Args>(a)...);
+    return fn(std::forward<Args>(a)...);
+  }
+  [[gnu::noinline, gnu::cold]] R checked(Args... a) const {
+    if (detail::anomaly_paused()) return fn(std::forward<Args>(a)...);
+    std::vector<const Tensor*> all;
+    (collect_tensors(all, a), ...);
+    const size_t k = std::min(all.size(), static_cast<size_t>(Outputs));
+    std::vector<const Tensor*> outs(all.begin(), all.begin() + k), ins(all.begin() + k, all.end());
+    const detail::KernelInputs before = detail::scan_kernel_inputs(ins);
+    if constexpr (std::is_void_v<R>) {
+      fn(std::forward<Args>(a)...);
+      detail::check_kernel_outputs(op, outs, ins, before);
+    } else {
+      R r = fn(std::forward<Args>(a)...);
+      detail::check_kernel_outputs(op, outs, ins, before);
+      return r;
+    }
+  }
+};
+template <auto Entry, typename W>
+auto checked_kernel(const char* name, const char* op, const W& where) {
+  auto fn = kernel(Entry, name, op, where);
+  return CheckedKernel<kCheckedOutputs<Entry>, decltype(fn)>{fn, op};
+}
+
 }  // namespace ember::backend
 
 // The kernel `entry` of the backend of `where` (a tensor, or a device), for op `op` (named in errors).
 #define EMBER_KERNEL(entry, op, where) \
-  ::ember::backend::kernel(&::ember::backend::Kernels::entry, #entry, op, where)
+  ::ember::backend::checked_kernel<&::ember::backend::Kernels::entry>(#entry, op, where)

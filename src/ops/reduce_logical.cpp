@@ -1,5 +1,6 @@
 // any / all over every element: bool results, no gradient. NaN counts as true (nonzero).
 #include "backend/backend.h"
+#include "core/anomaly.h"
 #include "core/op_helpers.h"
 #include "ember/ops.h"
 
@@ -19,5 +20,6 @@ Tensor any_all(const Tensor& a, bool is_any, const char* op) {
 
 Tensor any(const Tensor& a) { return any_all(a, true, "any"); }
 Tensor all(const Tensor& a) { return any_all(a, false, "all"); }
+bool all_finite(const Tensor& a) { return !detail::count_nonfinite(a).any(); }
 
 }  // namespace ember

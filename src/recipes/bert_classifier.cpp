@@ -264,7 +264,7 @@ BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std:
   const auto warmup = static_cast<int64_t>(cfg.warmup * static_cast<double>(total));
   train::Trainer trainer(net, *opt,
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch,
-                          .grad_clip = cfg.clip_norm, .precision = cfg.precision,
+                          .grad_clip = cfg.clip_norm, .precision = cfg.precision, .nonfinite = cfg.nonfinite,
                           .lr_at = [&](int64_t step) { return cfg.lr * lr_factor(step, warmup, total); },
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume,
                           .metrics_path = cfg.metrics_path, .recipe = kRecipe, .config = config_string(cfg),

@@ -226,7 +226,7 @@ DistillMnistResult distill_mnist_cnn(const DistillMnistConfig& cfg, std::ostream
   optim::SGD opt(trained->parameters(), optim::SGDOptions(cfg.lr).momentum(cfg.momentum));
   train::Trainer trainer(trained, opt,
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch,
-                          .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume,
+                          .nonfinite = cfg.nonfinite, .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume,
                           .metrics_path = cfg.metrics_path, .plot_path = cfg.plot_path, .recipe = kRecipe,
                           .config = config_string(cfg), .progress = cfg.progress},
                          dist);

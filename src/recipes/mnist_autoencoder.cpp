@@ -88,6 +88,7 @@ MnistAutoencoderResult train_mnist_autoencoder(const MnistAutoencoderConfig& cfg
   // Nothing keeps a .grad across steps, so the gradients may be views into DDP's buckets.
   train::Trainer trainer(net, *opt,
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch, .precision = cfg.precision,
+                          .nonfinite = cfg.nonfinite,
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
                           .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},

@@ -153,6 +153,7 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
   // Gradients as views into DDP's buckets save a copy per step: nothing keeps a .grad across steps.
   train::Trainer trainer(net, *opt,
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch, .precision = cfg.precision,
+                          .nonfinite = cfg.nonfinite,
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
                           .plot_path = cfg.plot_path, .recipe = kRecipe, .config = config_string(cfg),
                           .early_stopping_patience = cfg.early_stopping_patience,

@@ -99,6 +99,7 @@ MnistVaeResult train_mnist_vae(const MnistVaeConfig& cfg, std::ostream& out_all)
   // across steps, so the gradients may be views into DDP's buckets.
   train::Trainer trainer(net, *opt,
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch, .loss_is_sum = true, .precision = cfg.precision,
+                          .nonfinite = cfg.nonfinite,
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
                           .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},

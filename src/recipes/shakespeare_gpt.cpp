@@ -256,7 +256,7 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
   train::Trainer trainer(model, *opt,
                          {.steps = cfg.steps, .stop_after = cfg.stop_after, .eval_every = cfg.eval_interval,
                           .log_every = cfg.log_interval, .grad_clip = cfg.grad_clip, .precision = cfg.precision,
-                          .lr_at = [&cfg](int64_t step) { return lr_at(cfg, step); },
+                          .nonfinite = cfg.nonfinite, .lr_at = [&cfg](int64_t step) { return lr_at(cfg, step); },
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
                           .plot_path = cfg.plot_path, .recipe = kRecipe, .config = config_string(cfg),
                           .sample_unit = "tokens",

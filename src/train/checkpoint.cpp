@@ -5,8 +5,24 @@
 #include "ember/distributed/context.h"
 #include "ember/distributed/zero.h"
 #include "ember/io/safetensors.h"
+#include "ember/ops.h"
 
 namespace ember::train {
+
+namespace {
+// The first tensor holding a NaN or infinity, or null: a diverged run's weights are never
+// written over a good checkpoint, nor evaluated as if they were a model.
+const std::pair<std::string, Tensor>* first_nonfinite(const io::NamedTensors& ts) {
+  for (auto& kv : ts)
+    if (!all_finite(kv.second)) return &kv;
+  return nullptr;
+}
+[[noreturn]] void refuse_save(const std::string& path, const std::string& key) {
+  EMBER_FAIL("save_checkpoint", "refusing to write '", path, "': tensor '", key,
+             "' holds NaN or infinite values (the training diverged), so the previous checkpoint is kept; "
+             "lower the learning rate or clip gradients, and resume from the kept checkpoint");
+}
+}  // namespace
 
 int64_t Checkpoint::epoch() const {
   auto it = metadata.find("epoch");
@@ -45,6 +61,7 @@ void save_checkpoint(const std::string& path, const nn::Module& model, const opt
   for (auto& [k, v] : model.state_dict()) all.emplace_back("model." + k, v);
   if (optimizer)
     for (auto& kv : optim::flatten_state_dict(optimizer->state_dict(), "optimizer.")) all.push_back(kv);
+  if (auto* bad = first_nonfinite(all)) refuse_save(path, bad->first);
   io::save_safetensors(path, all, metadata);
 }
 
@@ -57,6 +74,12 @@ Checkpoint load_checkpoint(const std::string& path, nn::Module& model, optim::Op
                 "' is a checkpoint of recipe '", it == f.metadata.end() ? std::string("(none)") : it->second,
                 "', not '", expected_recipe, "'");
   }
+  io::NamedTensors used;  // the model's tensors, and the optimizer's when it is restored too
+  for (auto& kv : f.tensors)
+    if (kv.first.rfind("model.", 0) == 0 || (optimizer && kv.first.rfind("optimizer.", 0) == 0)) used.push_back(kv);
+  if (auto* bad = first_nonfinite(used))
+    EMBER_FAIL("load_checkpoint", "'", path, "': tensor '", bad->first,
+               "' holds NaN or infinite values (saved from a diverged run?); use an earlier checkpoint or retrain");
   nn::NamedTensors model_state;
   for (auto& [k, v] : f.tensors)
     if (k.rfind("model.", 0) == 0) model_state.emplace_back(k.substr(6), v);
@@ -71,6 +94,9 @@ Checkpoint load_checkpoint(const std::string& path, nn::Module& model, optim::Op
 
 void save_checkpoint(const distributed::Context& dist, const std::string& path, const nn::Module& model,
                      optim::Optimizer* optimizer, const std::map<std::string, std::string>& metadata) {
+  // Every rank checks the (replicated) weights, so that all of them stop together on bad ones.
+  for (auto& [k, v] : model.state_dict())
+    if (!all_finite(v)) refuse_save(path, "model." + k);
   if (auto* zero = dynamic_cast<distributed::ZeroRedundancyOptimizer*>(optimizer)) zero->consolidate_state_dict();
   if (dist.is_main()) save_checkpoint(path, model, optimizer, metadata);
   if (dist.size() > 1) dist.barrier();

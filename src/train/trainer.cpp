@@ -84,6 +84,8 @@ Trainer::Trainer(std::shared_ptr<nn::Module> model, optim::Optimizer& optimizer,
   EMBER_CHECK(opt_.grad_clip >= 0, "--grad-clip", "must be non-negative (0: off), got ", opt_.grad_clip);
   EMBER_CHECK(opt_.precision == "float32" || opt_.precision == "bf16", "--precision",
               "must be float32 or bf16 (bfloat16 autocast), got '", opt_.precision, "'");
+  EMBER_CHECK(opt_.nonfinite == "stop" || opt_.nonfinite == "skip", "--nonfinite",
+              "must be stop or skip, got '", opt_.nonfinite, "'");
   EMBER_CHECK(opt_.early_stopping_patience >= 0, "--early-stopping", "must be non-negative, got ",
               opt_.early_stopping_patience);
   EMBER_CHECK(opt_.resume.empty() || opt_.resume != "auto" || !opt_.checkpoint_dir.empty(), "--resume",
@@ -154,24 +156,48 @@ void Trainer::before_training() {
   ddp_ = dist_.wrap(model_, opt_.ddp);
 }
 
-StepOutput Trainer::run_step(const StepFn& step, const data::Batch& batch, int64_t global_step) {
+bool Trainer::run_step(const StepFn& step, const data::Batch& batch, int64_t global_step, StepOutput& o) {
   if (opt_.lr_at) {
     const double lr = opt_.lr_at(global_step);
     for (auto& g : optim_.param_groups()) g.set_lr(lr);
   }
   optim_.zero_grad();
   ddp_->pre_forward();  // DDP's checks before the step function's forward, whatever its signature
-  StepOutput o;
   {
     AutocastGuard autocast(opt_.precision == "bf16");  // backward follows each op's forward precision
     o = step(batch);
   }
   EMBER_CHECK(o.loss.defined() && o.loss.numel() == 1, "Trainer", "the step function must return a scalar loss, got ",
               o.loss.defined() ? shape_str(o.loss.shape()) : std::string("an undefined tensor"));
+  // A NaN or infinite loss on any rank (a sum over ranks is non-finite then) stops or skips the
+  // step on every rank alike, before backward: no rank waits in a collective the others skip.
+  const double local = o.loss.item();
+  const double any = dist_.size() > 1 ? dist_.sum(local) : local;
+  if (!std::isfinite(any)) return false;
   o.loss.backward();  // under mpirun, gradients averaged over ranks: clipping and the step agree
   if (opt_.grad_clip > 0) nn::utils::clip_grad_norm_(model_->parameters(), opt_.grad_clip);
   optim_.step();
-  return o;
+  return true;
+}
+
+void Trainer::on_nonfinite(const StepOutput& o, const std::string& where) const {
+  if (opt_.nonfinite == "skip") return;
+  const double l = o.loss.item();
+  std::ostringstream v;
+  v << l;
+  throw NonFiniteLoss(detail::str_cat(
+      "train: the loss is ", std::isfinite(l) ? "not finite on another rank" : v.str(), " at ", where,
+      "; stopped before the optimizer step, so no checkpoint was written from it. Lower the learning rate (--lr) or "
+      "clip the gradient norm, or pass --nonfinite skip to skip such batches"));
+}
+
+void Trainer::report_skipped(int64_t skipped, int64_t steps, const std::string& where, std::ostream& log) const {
+  if (skipped == 0) return;
+  if (skipped == steps)
+    throw NonFiniteLoss(detail::str_cat("train: every one of the ", steps, " steps of ", where,
+                                        " had a NaN or infinite loss and was skipped (--nonfinite skip); the model has "
+                                        "diverged: lower the learning rate (--lr) or clip the gradient norm"));
+  log << "Skipped " << skipped << " of " << steps << " batches of " << where << " with a NaN or infinite loss\n";
 }
 
 std::string Trainer::describe(const Callbacks& cb, const Metrics& m) const {
@@ -255,10 +281,16 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
     double running = 0;
     int64_t step = 0, samples = 0, correct = 0, tokens = 0;
     bool counts_correct = false;
+    int64_t skipped = 0;  // steps dropped for a non-finite loss (the same on every rank)
     std::vector<double> losses;  // per step: the loss (and, for a summed loss, the batch size)
     for (const data::Batch& b : loader) {
       if (step >= steps) break;
-      StepOutput o = run_step(step_fn, b, global_step++);
+      StepOutput o;
+      if (!run_step(step_fn, b, global_step++, o)) {
+        on_nonfinite(o, "epoch " + std::to_string(epoch + 1) + ", step " + std::to_string(step + 1));
+        ++step, ++skipped, ++r.steps_done;
+        continue;
+      }
       const double l = o.loss.item();
       running += l;
       losses.push_back(l);
@@ -272,9 +304,10 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
     }
     const double secs = bar.elapsed_seconds();
     bar.finish();
+    report_skipped(skipped, step, "epoch " + std::to_string(epoch + 1), log);
     // Over every rank: the summed loss, steps, samples, hits and tokens; each step's loss.
-    auto g = dist_.sum({running, static_cast<double>(step), static_cast<double>(samples), static_cast<double>(correct),
-                        static_cast<double>(tokens)});
+    auto g = dist_.sum({running, static_cast<double>(step - skipped), static_cast<double>(samples),
+                        static_cast<double>(correct), static_cast<double>(tokens)});
     if (opt_.loss_is_sum) {
       losses = dist_.sum(std::move(losses));
       for (size_t i = 0; i < losses.size(); i += 2) r.step_losses.push_back(losses[i] / losses[i + 1]);
@@ -326,10 +359,13 @@ FitResult Trainer::fit(const std::function<data::Batch()>& next_batch, const Ste
   before_training();
   const int64_t last = opt_.stop_after > 0 ? opt_.stop_after : opt_.steps;
   double train_seconds = 0, interval_seconds = 0, samples = 0, interval_samples = 0;
+  int64_t interval_steps = 0, interval_skipped = 0;  // for --nonfinite skip
   bool skip_eval = r.resumed;  // the checkpoint was written right after evaluating this step
   using clock = std::chrono::steady_clock;
   while (true) {
     if ((step % opt_.eval_every == 0 || step == last) && !skip_eval) {
+      report_skipped(interval_skipped, interval_steps, "the interval ending at step " + std::to_string(step), log);
+      interval_skipped = 0, interval_steps = 0;
       AutocastGuard autocast(opt_.precision == "bf16");
       r.last_eval = cb.evaluate ? cb.evaluate() : Metrics{};
       interval_samples = dist_.sum(interval_samples);  // over every rank
@@ -349,7 +385,13 @@ FitResult Trainer::fit(const std::function<data::Batch()>& next_batch, const Ste
     if (step >= last) break;
 
     const auto t0 = clock::now();
-    StepOutput o = run_step(step_fn, next_batch(), step);
+    StepOutput o;
+    ++interval_steps;
+    if (!run_step(step_fn, next_batch(), step, o)) {
+      on_nonfinite(o, "step " + std::to_string(step + 1));
+      ++step, ++r.steps_done, ++interval_skipped;
+      continue;
+    }
     // The step's loss over every rank's batch.
     double l = o.loss.item();
     if (opt_.loss_is_sum) {

@@ -30,5 +30,8 @@ Tensor prod(const Tensor& a, std::optional<int64_t> dim = std::nullopt, bool kee
 Tensor cumsum(const Tensor& a, int64_t dim);
 Tensor any(const Tensor& a);
 Tensor all(const Tensor& a);
+// True when no element is NaN or infinite (integer tensors: always); one pass, no allocation
+// (torch.isfinite(a).all()). Checkpoints and the trainer check weights with it.
+bool all_finite(const Tensor& a);
 
 }  // namespace ember

@@ -45,6 +45,7 @@ struct BertClassifierConfig {
   double clip_norm = 0;           // gradient-norm clipping (0: off, as transformers' plain loop)
   int threads = 0;                // 0: keep the current setting
   std::string precision = "float32";  // or "bf16": autocast (ember/autocast.h), float32 weights
+  std::string nonfinite = "stop";     // or "skip": a NaN/inf loss (train::TrainerOptions)
   uint64_t seed = 1;
   std::string data_root;          // "" -> EMBER_DATA or ../shared/data
   std::string checkpoint_dir;

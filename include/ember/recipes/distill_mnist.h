@@ -27,6 +27,7 @@ struct DistillMnistConfig {
   std::string resume;
   std::string metrics_path;
   std::string plot_path;
+  std::string nonfinite = "stop";     // or "skip": a NaN/inf loss (train::TrainerOptions)
   int64_t max_steps_per_epoch = 0;    // 0: whole epochs
   int64_t train_limit = 0;            // the first N training images only (0: all)
   int64_t num_workers = 1;

@@ -49,6 +49,7 @@ struct ImdbLstmConfig {
   double clip_norm = 5.0;         // gradient-norm clipping (0: off); LSTMs' occasional spikes
   int threads = 0;                // 0: keep the current setting
   std::string precision = "float32";  // or "bf16": autocast (ember/autocast.h), float32 weights
+  std::string nonfinite = "stop";     // or "skip": a NaN/inf loss (train::TrainerOptions)
   uint64_t seed = 1;
   std::string data_root;          // "" -> EMBER_DATA or ../shared/data
   std::string checkpoint_dir;     // "" -> no checkpoint

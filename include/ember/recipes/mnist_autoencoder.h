@@ -19,6 +19,7 @@ struct MnistAutoencoderConfig {
   std::string loss = "bce";       // training loss per pixel: bce (binary cross-entropy) or mse
   int threads = 0;                // 0: keep the current setting
   std::string precision = "float32";  // or "bf16": autocast (ember/autocast.h), float32 weights
+  std::string nonfinite = "stop";     // or "skip": a NaN/inf loss (train::TrainerOptions)
   uint64_t seed = 1;
   std::string data_root;          // "" -> EMBER_DATA or ../shared/data
   std::string checkpoint_dir;     // last.safetensors, metrics.csv, reconstructions.png; "" -> none

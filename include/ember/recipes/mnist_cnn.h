@@ -22,6 +22,7 @@ struct MnistCnnConfig {
   bool augment = false;           // random shifts and small rotations
   int threads = 0;                // 0: keep the current setting
   std::string precision = "float32";  // or "bf16": autocast (ember/autocast.h), float32 weights
+  std::string nonfinite = "stop";     // or "skip": a NaN/inf loss (train::TrainerOptions)
   uint64_t seed = 1;
   // A data root holding mnist/, or any folder of IDX files in MNIST's layout (Fashion-MNIST,
   // KMNIST: {train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz], 28x28, labels 0-9).

@@ -31,6 +31,7 @@ struct ShakespeareGptConfig {
   uint64_t seed = 1337;
   int threads = 0;              // 0: keep the current setting
   std::string precision = "float32";  // or "bf16": autocast (ember/autocast.h), float32 weights
+  std::string nonfinite = "stop";     // or "skip": a NaN/inf loss (train::TrainerOptions)
   std::string data_root;        // "" -> EMBER_DATA or ../shared/data; reads tinyshakespeare/input.txt
   std::string text_path;        // any text file to train on instead (one token per byte: UTF-8 is lossless)
   std::string checkpoint_dir;   // "" -> no checkpoints; else last.safetensors at each evaluation

@@ -36,6 +36,13 @@ namespace ember::train {
 
 using Metrics = std::vector<std::pair<std::string, double>>;
 
+// What the trainer throws when a run diverged (a NaN or infinite loss it was told to stop on, or
+// an epoch of nothing but such losses); a search (ember tune) ranks such a trial last instead.
+class NonFiniteLoss : public Error {
+ public:
+  using Error::Error;
+};
+
 // What one training step hands back.
 struct StepOutput {
   Tensor loss;             // scalar: backward() runs on it
@@ -61,6 +68,11 @@ struct TrainerOptions {
   // "float32", or "bf16": the step function and evaluation run under AutocastGuard (autocast.h);
   // weights, gradients and the optimizer stay float32.
   std::string precision = "float32";
+  // A step whose loss is NaN or infinite (on any rank): "stop" throws an ember::Error naming the
+  // epoch (or step) and the loss before the optimizer steps, so the last checkpoint stays the last
+  // good one; "skip" drops that batch (no backward, no step) and counts it, and throws only when
+  // every step of an epoch (or evaluation interval) was dropped.
+  std::string nonfinite = "stop";
   // Per-step learning rate, set on every parameter group before the step (empty: untouched). The
   // step counts from the run's start, resumed steps included.
   std::function<double(int64_t step)> lr_at{};
@@ -129,7 +141,12 @@ class Trainer {
   std::ostream& out(std::ostream* log) const;
   int64_t resume(const Callbacks& cb, FitResult& r, std::ostream& log);  // returns the epoch or step reached
   void before_training();
-  StepOutput run_step(const StepFn& step, const data::Batch& batch, int64_t global_step);
+  // False when the loss was not finite on some rank (every rank returns the same): nothing stepped.
+  bool run_step(const StepFn& step, const data::Batch& batch, int64_t global_step, StepOutput& o);
+  // A step's non-finite loss: throws under "stop"; under "skip" returns.
+  void on_nonfinite(const StepOutput& o, const std::string& where) const;
+  // At the end of an epoch (or interval) under "skip": prints the count; throws when all were.
+  void report_skipped(int64_t skipped, int64_t steps, const std::string& where, std::ostream& log) const;
   bool record(EpochRecord rec, const Callbacks& cb, FitResult& r, std::ostream& log);
   std::string describe(const Callbacks& cb, const Metrics& m) const;
 
