@@ -24,10 +24,10 @@ def gpt2():
 
 # ---------------------------------------------------------------- CharTokenizer
 
-def test_char_sorted_byte_vocabulary():
+def test_char_sorted_vocabulary():
     tok = CharTokenizer.from_text("hello world")
     assert tok.vocab_size == len(tok) == 8
-    assert tok.vocab == b" dehlorw"
+    assert tok.vocab == " dehlorw"
     assert tok.encode("hello") == [3, 2, 4, 4, 5]
     assert tok.decode([7, 5, 6, 4, 1]) == "world"
     assert tok.encode("") == [] and tok.decode([]) == ""
@@ -35,18 +35,22 @@ def test_char_sorted_byte_vocabulary():
     assert tok.encode(b"hello") == tok.encode("hello")
 
 
-def test_char_tensor_forms_and_utf8_bytes():
+def test_char_tensor_forms_and_unicode():
     tok = CharTokenizer.from_text("abc")
     t = tok.encode_tensor("cab")
     assert t.shape == (3,) and t.dtype == ember.int64 and values(t) == [2, 0, 1]
     assert tok.decode(t) == "cab" and tok.decode(t.int()) == "cab"
     assert tok.decode(2) == "c"
-    text = "日本 is Japan"
+    text = "日本 is Japan, naïve café 🎉"
     tok = CharTokenizer.from_text(text)
     ids = tok.encode(text)
-    assert len(ids) == len(text.encode()) and tok.decode(ids) == text
-    assert tok.decode_bytes(ids[:1]) == "日".encode()[:1]
-    assert tok.decode(ids[:1]) == "\ufffd"  # a partial character, as Hugging Face decodes it
+    assert len(ids) == len(text) and tok.decode(ids) == text  # one id per character, as Python's str
+    assert tok.vocab == "".join(sorted(set(text))) and tok.vocab_size == len(set(text))
+    assert tok.decode_bytes(ids[:1]) == "日".encode() and tok.decode(ids[-1:]) == "🎉"
+    assert "é" in tok and "é".encode() in tok and "z" not in tok and "ab" not in tok
+    assert CharTokenizer.from_vocab(tok.vocab) == tok == CharTokenizer.from_vocab([ord(c) for c in tok.vocab])
+    with pytest.raises(ember.Error, match="not valid UTF-8 at byte 1"):
+        tok.encode(b"a\xffb")
 
 
 def test_char_tinyshakespeare_ids_as_nanogpt():
@@ -69,7 +73,7 @@ def test_char_json_and_pickle():
 
 def test_char_errors():
     tok = CharTokenizer.from_text("abc")
-    with pytest.raises(ember.Error, match="character 'd' at byte position 2"):
+    with pytest.raises(ember.Error, match=r"character 'd' \(U\+0064\) at position 2 \(byte 2\)"):
         tok.encode("abd")
     with pytest.raises(ember.Error, match="id 5 at position 1"):
         tok.decode([1, 5])
