@@ -134,7 +134,7 @@ std::string CharTokenizer::to_json() const {
 
 CharTokenizer CharTokenizer::from_json(const std::string& json) {
   const char* op = "CharTokenizer::from_json";
-  const auto j = io::parse_json<nlohmann::json>(json, op, "the text");
+  auto j = io::parse_json<nlohmann::json>(json, op, "the text");
   EMBER_CHECK(j.is_object() && j.contains("type") && j["type"] == kJsonType, op, "expected an object with \"type\": \"",
               kJsonType, "\" (as written by CharTokenizer::to_json)");
   const auto version = j.find("version");

@@ -173,7 +173,7 @@ std::string WordTokenizer::to_json() const {
 
 WordTokenizer WordTokenizer::from_json(const std::string& json) {
   const char* op = "WordTokenizer::from_json";
-  const auto j = io::parse_json<nlohmann::json>(json, op, "the text");
+  auto j = io::parse_json<nlohmann::json>(json, op, "the text");
   EMBER_CHECK(j.is_object() && j.contains("type") && j["type"] == kJsonType, op, "expected an object with \"type\": \"",
               kJsonType, "\" (as written by WordTokenizer::to_json)");
   EMBER_CHECK(j.contains("version") && j["version"] == 1, op, "unsupported version ",
