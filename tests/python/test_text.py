@@ -225,3 +225,15 @@ def test_call_like_hugging_face(gpt2):
 def test_call_word_pads_with_zero():
     tok = WordTokenizer.build(["the cat sat", "the dog"])
     assert tok(["the cat", "dog"], padding=True) == {"input_ids": [[2, 3], [4, 0]], "attention_mask": [[1, 1], [1, 0]]}
+
+
+def test_char_lm_data_counts_characters_as_python(tmp_path):
+    text = "Größe 日本 🎉, naïve. " * 10
+    ds = ember.datasets.CharLMDataset(text, block_size=4)
+    assert ds.ids.numel() == int(len(text) * 0.9)  # characters, not UTF-8 bytes
+    assert ds.tokenizer.vocab == "".join(sorted(set(text)))
+    assert ds.tokenizer.decode(ds.ids) == text[:int(len(text) * 0.9)]
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("café au lait".encode("latin-1"))
+    with pytest.raises(ember.Error, match=r"latin1.txt' is not valid UTF-8 at byte 3"):
+        ember.datasets.CharLMDataset(path=path, block_size=2)
