@@ -24,7 +24,11 @@ TEST(JsonDepth, AcceptsUpTo128LevelsAndRejectsMore) {
   auto j = io::parse_json<nlohmann::json>(nested(128, "1"), "op", "'x.json'");
   EXPECT_TRUE(j.is_array());
   EXPECT_EMBER_ERROR(io::parse_json<nlohmann::json>(nested(129, "1"), "op", "'x.json'", "re-download it"),
-                     "op: 'x.json' nests arrays or objects more than 128 levels deep", "; re-download it");
+                     "op: 'x.json' nests arrays or objects more than 128 levels deep (at byte 128)",
+                     "; re-download it");
+  // Brackets inside strings (escaped quotes included) are text, not nesting.
+  const std::string in_string = "[\"" + std::string(500, '[') + "\\\"" + std::string(500, '{') + "\"]";
+  EXPECT_EQ(io::parse_json<nlohmann::json>(in_string, "op", "x")[0].get<std::string>().size(), 1001u);
   // Objects count too, and ordered_json (safetensors headers) the same.
   std::string objects;
   for (int i = 0; i < 200; ++i) objects += "{\"a\":";
@@ -34,7 +38,8 @@ TEST(JsonDepth, AcceptsUpTo128LevelsAndRejectsMore) {
 
 TEST(JsonDepth, HundredThousandLevelsFailCleanly) {
   // The probe's IMDB file: 74,830 frames deep in dump() before; now an error while parsing.
-  EXPECT_EMBER_ERROR(io::parse_json<nlohmann::json>(nested(100000), "IMDB", "'r.json.gz'"), "more than 128 levels");
+  EXPECT_EMBER_ERROR(io::parse_json<nlohmann::json>(nested(100000), "IMDB", "'r.json.gz'"), "more than 128 levels",
+                     "(at byte 128)");
   EXPECT_EMBER_ERROR(io::parse_json<nlohmann::json>(std::string(100000, '['), "IMDB", "'r.json.gz'"),
                      "more than 128 levels");  // unterminated: the depth limit comes first
 }

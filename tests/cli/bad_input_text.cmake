@@ -20,9 +20,9 @@ foreach(case
     "text_gpt_text_invalid_utf8|train;shakespeare-gpt;--text;${text_fixtures}/bad_utf8_lines.txt|--text: read_text_file: '.*bad_utf8_lines.txt' is not valid UTF-8 at byte 24 \\(.xFF.x20"
     "text_generate_prompt_not_in_vocabulary|generate;${text_dir}/gpt/last.safetensors;--prompt;Ω|--prompt: CharTokenizer::encode: character 'Ω' \\(U\\+03A9\\) at position 0 \\(byte 0\\) is not in the vocabulary of 103 characters"
     "text_generate_prompt_late_unknown|generate;${text_dir}/gpt/last.safetensors;--prompt;日本語Ω|character 'Ω' \\(U\\+03A9\\) at position 3 \\(byte 9\\)"
-    "text_imdb_deep_nesting|train;imdb-lstm;--data;${text_fixtures}/imdb_deep_nesting|IMDB: '.*imdb_deep_nesting/imdb/reviews.json.gz' nests arrays or objects more than 128 levels deep"
-    "text_generate_deep_header|generate;${text_fixtures}/deep_header.safetensors|deep_header.safetensors.*the header nests arrays or objects more than 128 levels deep"
-    "text_eval_deep_header|eval;${text_fixtures}/deep_header.safetensors|deep_header.safetensors.*the header nests arrays or objects more than 128 levels deep")
+    "text_imdb_deep_nesting|train;imdb-lstm;--data;${text_fixtures}/imdb_deep_nesting|IMDB: '.*imdb_deep_nesting/imdb/reviews.json.gz' nests arrays or objects more than 128 levels deep \\(at byte 128\\)"
+    "text_generate_deep_header|generate;${text_fixtures}/deep_header.safetensors|deep_header.safetensors.*the header nests arrays or objects more than 128 levels deep \\(at byte 128\\)"
+    "text_eval_deep_header|eval;${text_fixtures}/deep_header.safetensors|deep_header.safetensors.*the header nests arrays or objects more than 128 levels deep \\(at byte 128\\)")
   ember_cli_failure("${case}")
 endforeach()
 set_tests_properties(cli.text_generate_prompt_not_in_vocabulary cli.text_generate_prompt_late_unknown PROPERTIES

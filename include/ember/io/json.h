@@ -27,22 +27,25 @@ std::string describe_json(const Json& v, size_t max_chars = 60) {
          " characters)";
 }
 
+// The byte offset of the first '[' or '{' nested deeper than max_depth in `text`, or npos.
+// Brackets inside strings do not count, so for valid JSON this is its exact nesting. A scan at
+// memory speed instead of nlohmann's parser callback, which doubled the time to load IMDB's
+// 25 MB reviews file (1.3 s -> 2.5 s).
+size_t find_json_too_deep(std::string_view text, int max_depth);
+
 // Parses `text`; throws ember::Error "<op>: <what> is not valid JSON (...)" or "<op>: <what>
-// nests arrays or objects more than 128 levels deep", each followed by "; <hint>" when given.
-// Parsing itself never recurses (nlohmann's parser keeps its own stack), so only depth is checked.
+// nests arrays or objects more than 128 levels deep (at byte N)", each followed by "; <hint>"
+// when given. nlohmann's parser keeps its own stack, so parsing itself never recurses; the
+// bound protects what walks the value afterwards.
 template <class Json>
 Json parse_json(std::string_view text, const std::string& op, const std::string& what, const std::string& hint = "",
                 int max_depth = kMaxJsonDepth) {
   const std::string tail = hint.empty() ? std::string() : "; " + hint;
-  auto bound = [&](int depth, typename Json::parse_event_t event, Json&) {
-    if (depth >= max_depth &&
-        (event == Json::parse_event_t::array_start || event == Json::parse_event_t::object_start))
-      throw Error(op + ": " + what + " nests arrays or objects more than " + std::to_string(max_depth) +
-                  " levels deep, more than Ember reads" + tail);
-    return true;
-  };
+  if (const size_t at = find_json_too_deep(text, max_depth); at != std::string_view::npos)
+    throw Error(op + ": " + what + " nests arrays or objects more than " + std::to_string(max_depth) +
+                " levels deep (at byte " + std::to_string(at) + "), more than Ember reads" + tail);
   try {
-    return Json::parse(text.begin(), text.end(), bound);
+    return Json::parse(text.begin(), text.end());
   } catch (const typename Json::exception& e) {
     throw Error(op + ": " + what + " is not valid JSON (" + e.what() + ")" + tail);
   }
