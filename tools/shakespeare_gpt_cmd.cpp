@@ -32,7 +32,7 @@ void add_shakespeare_gpt_flags(CLI::App* t, recipes::ShakespeareGptConfig& cfg) 
   add_precision_flag(t, cfg.precision);
   add_nonfinite_flag(t, cfg.nonfinite);
   t->add_option("--data", cfg.data_root, "Data root holding tinyshakespeare/input.txt (default: EMBER_DATA or ../shared/data)");
-  t->add_option("--text", cfg.text_path, "Train on this text file instead of Tiny Shakespeare (one token per byte)");
+  t->add_option("--text", cfg.text_path, "Train on this UTF-8 text file instead of Tiny Shakespeare (one token per character)");
   t->add_option("--checkpoint-dir", cfg.checkpoint_dir, "Write last.safetensors, metrics.csv and curves.png here");
   t->add_option("--resume", cfg.resume, "Resume from a checkpoint file, or 'auto' (last one in --checkpoint-dir)");
   t->add_option("--metrics", cfg.metrics_path, "Metrics file (.csv or .jsonl), one row per evaluation");

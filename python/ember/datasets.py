@@ -210,7 +210,7 @@ class TokenWindows(Dataset):
 
 class CharLMDataset(TokenWindows):
     """A character-level language model's data (nanoGPT's shakespeare_char) from `text` (str or
-    bytes) or the file at `path`: a text.CharTokenizer over all its bytes (or `tokenizer`), the
+    bytes) or the file at `path`: a text.CharTokenizer over all its characters (or `tokenizer`), the
     first floor(len * train_fraction) characters for training and the rest for validation.
 
     Sample i of the split is the i-th window of block_size tokens and its next-token targets

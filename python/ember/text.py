@@ -11,7 +11,7 @@ the `tokenizers` package's methods, and calling it works as transformers' tokeni
     tok = ember.text.Tokenizer.from_pretrained("all-MiniLM-L6-v2")
     tok(["a review", "another"], padding=True, truncation=True, max_length=256, return_tensors="pt")
 
-CharTokenizer (one id per byte, char-rnn / nanoGPT), WordTokenizer (IMDB-style words, <pad> = 0,
+CharTokenizer (one id per Unicode character, char-rnn / nanoGPT), WordTokenizer (IMDB-style words, <pad> = 0,
 <unk> = 1) and GPT2Tokenizer (GPT-2's byte-level BPE, tiktoken's "gpt2" ids). Text is str or
 bytes; encode returns a list of ints, encode_tensor a (N,) int64 tensor; decode takes a list of
 ints or a 1-D int tensor. Encoding releases the GIL.

@@ -83,31 +83,29 @@ void json_pickle(nb::class_<Tok>& c) {
 void init_char(nb::module_& t) {
   // dynamic_attr: Hugging Face users set tok.pad_token (ember/text.py).
   nb::class_<CharTokenizer> c(t, "CharTokenizer", nb::dynamic_attr(),
-                              "One token per byte over the sorted distinct bytes of a text (char-rnn, nanoGPT).");
+                              "One token per Unicode character over the sorted distinct characters of a text "
+                              "(char-rnn, nanoGPT's sorted(set(text))).");
   c.def_static("from_text", [](nb::handle text) {
         std::string_view s = text_arg(text, "CharTokenizer.from_text");
         nb::gil_scoped_release r;
         return CharTokenizer::from_text(s);
       }, nb::arg("text").none())
-      .def_static("from_vocab", [](nb::handle vocab) {
-        std::vector<uint8_t> bytes;
-        if (PyUnicode_Check(vocab.ptr()) || PyBytes_Check(vocab.ptr())) {
-          std::string_view s = text_arg(vocab, "CharTokenizer.from_vocab", "vocab");
-          bytes.assign(s.begin(), s.end());
-        } else {
-          bytes = nb::cast<std::vector<uint8_t>>(vocab);
-        }
-        return CharTokenizer::from_vocab(bytes);
+      .def_static("from_vocab", [](nb::handle vocab) {  // the characters as str/UTF-8 bytes, or code points
+        if (PyUnicode_Check(vocab.ptr()) || PyBytes_Check(vocab.ptr()))
+          return CharTokenizer::from_vocab_utf8(text_arg(vocab, "CharTokenizer.from_vocab", "vocab"));
+        std::vector<char32_t> chars;
+        for (int64_t v : nb::cast<std::vector<int64_t>>(vocab))  // out of range: 0x110000, which from_vocab names
+          chars.push_back(v >= 0 && v <= 0x10FFFF ? static_cast<char32_t>(v) : char32_t{0x110000});
+        return CharTokenizer::from_vocab(chars);
       }, nb::arg("vocab").none())
       .def_prop_ro("vocab_size", &CharTokenizer::vocab_size)
       .def("__len__", &CharTokenizer::vocab_size)
-      .def_prop_ro("vocab", [](const CharTokenizer& tok) {  // id -> byte
-        const auto& v = tok.vocab();
-        return nb::bytes(reinterpret_cast<const char*>(v.data()), v.size());
-      })
+      .def_prop_ro("vocab", [](const CharTokenizer& tok) { return to_str(tok.vocab_utf8()); })  // id -> character
       .def("__contains__", [](const CharTokenizer& tok, nb::handle ch) {
-        std::string_view s = text_arg(ch, "CharTokenizer.__contains__", "char");
-        return s.size() == 1 && tok.contains(static_cast<uint8_t>(s[0]));
+        nb::str s = PyBytes_Check(ch.ptr()) ? to_str(std::string(text_arg(ch, "CharTokenizer.__contains__", "char")))
+                                            : nb::borrow<nb::str>(ch);
+        if (!PyUnicode_Check(s.ptr())) type_error("CharTokenizer.__contains__", "char", "a str or bytes", ch);
+        return PyUnicode_GetLength(s.ptr()) == 1 && tok.contains(static_cast<char32_t>(PyUnicode_ReadChar(s.ptr(), 0)));
       })
       .def("encode", [](const CharTokenizer& tok, nb::handle text) {
         std::string_view s = text_arg(text, "CharTokenizer.encode");

@@ -54,8 +54,8 @@ CharLMDataset::CharLMDataset(const std::string& text, text::CharTokenizer tokeni
   EMBER_CHECK(train_fraction > 0.0 && train_fraction < 1.0, "CharLMDataset",
               "train_fraction must be strictly between 0 and 1, got ", train_fraction);
   EMBER_CHECK(!text.empty(), "CharLMDataset", "the text is empty");
-  Tensor all = tokenizer_.encode_tensor(text);  // (N,)
-  const auto n = static_cast<int64_t>(text.size());
+  Tensor all = tokenizer_.encode_tensor(text);  // (N,): one id per character, not per byte
+  const int64_t n = all.numel();
   // floor(n * fraction) in double, as nanoGPT's int(n * 0.9).
   const auto n_train = static_cast<int64_t>(std::floor(static_cast<double>(n) * train_fraction));
   EMBER_CHECK(n_train >= 1 && n_train < n, "CharLMDataset", "a text of ", n, " characters split at ", train_fraction,

@@ -11,6 +11,7 @@
 #include "ember/autograd.h"
 #include "ember/data/data_root.h"
 #include "ember/error.h"
+#include "ember/io/json.h"
 #include "ember/ops.h"
 
 namespace ember::data {
@@ -45,12 +46,7 @@ std::string read_gzip_file(const std::string& path, const char* op) {
 TextSplit read_imdb_file(const std::string& path) {
   const char* op = "IMDB";
   const std::string content = read_gzip_file(path, op);
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(content);
-  } catch (const nlohmann::json::parse_error& e) {
-    EMBER_FAIL(op, "'", path, "' is not valid JSON: ", e.what(), "; re-download the file");
-  }
+  auto j = io::parse_json<nlohmann::json>(content, op, "'" + path + "'", "re-download the file");
   EMBER_CHECK(j.is_array(), op, "'", path, "' holds a JSON ", j.type_name(),
               " but an array of {\"t\": text, \"s\": 0 or 1} reviews was expected");
   TextSplit all;
@@ -59,9 +55,9 @@ TextSplit read_imdb_file(const std::string& path) {
   for (size_t i = 0; i < j.size(); ++i) {
     nlohmann::json& r = j[i];
     EMBER_CHECK(r.is_object() && r.contains("t") && r["t"].is_string(), op, "'", path, "' review ", i,
-                " is not an object with a string \"t\" (the text): ", r.dump().substr(0, 80));
+                " is not an object with a string \"t\" (the text): it is ", io::describe_json(r));
     EMBER_CHECK(r.contains("s") && r["s"].is_number_integer() && (r["s"] == 0 || r["s"] == 1), op, "'", path,
-                "' review ", i, " has label \"s\": ", r.contains("s") ? r["s"].dump() : std::string("(missing)"),
+                "' review ", i, " has label \"s\": ", r.contains("s") ? io::describe_json(r["s"]) : std::string("(missing)"),
                 "; labels are 0 (negative) or 1 (positive)");
     all.labels.push_back(r["s"].get<int64_t>());
     all.texts.push_back(std::move(r["t"].get_ref<std::string&>()));

@@ -5,6 +5,7 @@
 #include <map>
 #include <sstream>
 
+#include "distributed/agree.h"
 #include "distributed/reducer.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
@@ -13,37 +14,10 @@ namespace ember::distributed {
 
 namespace {
 
-uint64_t fnv1a(const std::string& s) {
-  uint64_t h = 1469598103934665603ull;
-  for (unsigned char c : s) h = (h ^ c) * 1099511628211ull;
-  return h;
-}
-
 std::vector<std::string> lines_of(const std::string& s) {
   std::vector<std::string> out;
   std::istringstream is(s);
   for (std::string line; std::getline(is, line);) out.push_back(line);
-  return out;
-}
-
-// Every rank's string, through two allgathers (lengths, then the padded bytes as int32).
-std::vector<std::string> allgather_strings(ProcessGroup& group, const std::string& mine) {
-  Tensor len = tensor<int64_t>({static_cast<int64_t>(mine.size())}, {1});
-  Tensor lens = group.allgather(len);  // (size, 1)
-  std::vector<int64_t> l = lens.to_vector<int64_t>();
-  int64_t longest = 1;
-  for (int64_t v : l) longest = std::max(longest, v);
-  Tensor buf = zeros({longest}, kInt32);
-  int32_t* b = buf.data_ptr<int32_t>();
-  for (size_t i = 0; i < mine.size(); ++i) b[i] = static_cast<unsigned char>(mine[i]);
-  Tensor all = group.allgather(buf);  // (size, longest)
-  const int32_t* a = all.data_ptr<int32_t>();
-  std::vector<std::string> out;
-  for (int r = 0; r < group.size(); ++r) {
-    std::string s(static_cast<size_t>(l[static_cast<size_t>(r)]), '\0');
-    for (size_t i = 0; i < s.size(); ++i) s[i] = static_cast<char>(a[r * longest + static_cast<int64_t>(i)]);
-    out.push_back(std::move(s));
-  }
   return out;
 }
 
@@ -55,14 +29,10 @@ void check_same_across_ranks(ProcessGroup& group, const std::vector<std::pair<st
   std::string sig;
   for (auto& [name, t] : entries) sig += name + " " + dtype_name(t.dtype()) + " " + shape_str(t.shape()) + "\n";
   NoGradGuard ng;
-  Tensor h = tensor<int64_t>({static_cast<int64_t>(fnv1a(sig))}, {1});
-  std::vector<int64_t> hashes = group.allgather(h).to_vector<int64_t>();
-  std::vector<int> differ;
-  for (int r = 1; r < group.size(); ++r)
-    if (hashes[static_cast<size_t>(r)] != hashes[0]) differ.push_back(r);
+  const std::vector<int> differ = detail::ranks_differing_from_0(group, sig);
   if (differ.empty()) return;
   // Every rank fetches every description, so every rank throws the same message.
-  std::vector<std::string> sigs = allgather_strings(group, sig);
+  std::vector<std::string> sigs = detail::allgather_strings(group, sig);
   int k = differ.front();
   auto a = lines_of(sigs[0]), b = lines_of(sigs[static_cast<size_t>(k)]);
   size_t j = 0;

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "ember/ops.h"
+#include "ember/io/json.h"
 #include "io/atomic_file.h"
 
 namespace ember::io {
@@ -137,12 +138,8 @@ SafetensorsFile load_safetensors(const std::string& path) {
   std::string text(n, '\0');
   EMBER_CHECK(read_at(f.fd, text.data(), n, 8), op, "cannot read the header: ", std::strerror(errno));
 
-  nlohmann::ordered_json header;  // keeps the header's order, which breaks ties between empty tensors
-  try {
-    header = nlohmann::ordered_json::parse(text);
-  } catch (const nlohmann::ordered_json::exception& e) {
-    EMBER_FAIL(op, "the header is not valid JSON: ", e.what());
-  }
+  // ordered_json keeps the header's order, which breaks ties between empty tensors.
+  auto header = io::parse_json<nlohmann::ordered_json>(text, op, "the header");
   EMBER_CHECK(header.is_object(), op, "the header should be a JSON object, got ", header.type_name());
 
   const uint64_t data_start = 8 + n, data_size = file_size - data_start;
@@ -171,7 +168,7 @@ SafetensorsFile load_safetensors(const std::string& path) {
     uint64_t numel = 1;
     bool overflow = false;
     for (auto& d : v["shape"]) {
-      EMBER_CHECK(d.is_number_unsigned(), op, "tensor '", key, "': shape ", v["shape"].dump(),
+      EMBER_CHECK(d.is_number_unsigned(), op, "tensor '", key, "': shape ", io::describe_json(v["shape"]),
                   " should hold non-negative integers");
       uint64_t s = d.get<uint64_t>();
       overflow |= s > static_cast<uint64_t>(INT64_MAX) || __builtin_mul_overflow(numel, s, &numel);
@@ -179,16 +176,16 @@ SafetensorsFile load_safetensors(const std::string& path) {
     }
     uint64_t nbytes = 0;
     overflow |= __builtin_mul_overflow(numel, static_cast<uint64_t>(itemsize(e.dtype)), &nbytes);
-    EMBER_CHECK(!overflow, op, "tensor '", key, "': shape ", v["shape"].dump(), " is too large");
+    EMBER_CHECK(!overflow, op, "tensor '", key, "': shape ", io::describe_json(v["shape"]), " is too large");
     for (auto& o : v["data_offsets"])
-      EMBER_CHECK(o.is_number_unsigned(), op, "tensor '", key, "': data_offsets ", v["data_offsets"].dump(),
+      EMBER_CHECK(o.is_number_unsigned(), op, "tensor '", key, "': data_offsets ", io::describe_json(v["data_offsets"]),
                   " should be non-negative integers");
     e.begin = v["data_offsets"][0].get<uint64_t>();
     e.end = v["data_offsets"][1].get<uint64_t>();
     EMBER_CHECK(e.begin <= e.end && e.end <= data_size, op, "tensor '", key, "': data_offsets [", e.begin, ", ", e.end,
                 "] are outside the data section of ", data_size, " bytes");
     EMBER_CHECK(e.end - e.begin == nbytes, op, "tensor '", key, "': data_offsets [", e.begin, ", ", e.end, "] span ",
-                e.end - e.begin, " bytes but shape ", v["shape"].dump(), " of ", dt, " needs ", nbytes);
+                e.end - e.begin, " bytes but shape ", io::describe_json(v["shape"]), " of ", dt, " needs ", nbytes);
     entries.push_back(std::move(e));
   }
   std::stable_sort(entries.begin(), entries.end(),

@@ -2,6 +2,7 @@
 #include <map>
 
 #include "ember/io/file.h"
+#include "ember/io/json.h"
 #include "ember/models/bert.h"
 #include "models/hf_activation.h"
 #include "models/hf_config_reader.h"
@@ -25,7 +26,7 @@ std::vector<std::string> read_id2label(const hf::ConfigReader& r) {
     } catch (const std::exception&) {
     }
     if (used != k.size() || id < 0) r.fail("id2label", "has the key \"" + k + "\"; label ids must be 0, 1, 2, ...");
-    if (!v.is_string()) r.fail("id2label", "maps \"" + k + "\" to " + v.dump() + "; label names must be strings");
+    if (!v.is_string()) r.fail("id2label", "maps \"" + k + "\" to " + io::describe_json(v) + "; label names must be strings");
     by_id[id] = v.get<std::string>();
   }
   std::vector<std::string> names;

@@ -1,16 +1,12 @@
 #include "models/hf_config_reader.h"
 
 #include "ember/error.h"
+#include "ember/io/json.h"
 
 namespace ember::models::hf {
 
 json parse_config(const std::string& text, const std::string& source, const char* op) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    EMBER_FAIL(op, "'", source, "' is not valid JSON (", e.what(), "); a Hugging Face config.json is one JSON object");
-  }
+  json j = io::parse_json<json>(text, op, "'" + source + "'", "a Hugging Face config.json is one JSON object");
   EMBER_CHECK(j.is_object(), op, "'", source, "' must hold a JSON object (a Hugging Face config.json), got a ",
               j.type_name());
   return j;
@@ -35,10 +31,10 @@ const json& ConfigReader::at(const char* key) const { return *j_.find(key); }
 std::optional<int64_t> ConfigReader::optional_integer(const char* key, int64_t lo, int64_t hi) const {
   if (!has(key)) return std::nullopt;
   const json& v = at(key);
-  if (!v.is_number_integer()) fail(key, "must be an integer, got " + v.dump());
+  if (!v.is_number_integer()) fail(key, "must be an integer, got " + io::describe_json(v));
   // Unsigned values above INT64_MAX would wrap; they are out of range anyway.
   if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(hi))
-    fail(key, "is " + v.dump() + ", outside [" + std::to_string(lo) + ", " + std::to_string(hi) +
+    fail(key, "is " + io::describe_json(v) + ", outside [" + std::to_string(lo) + ", " + std::to_string(hi) +
                   "], the range Ember accepts; is this config.json corrupt?");
   const int64_t x = v.get<int64_t>();
   if (x < lo || x > hi)
@@ -54,11 +50,11 @@ int64_t ConfigReader::integer(const char* key, int64_t def, int64_t lo, int64_t 
 double ConfigReader::number(const char* key, double def, double lo, double hi, bool hi_inclusive) const {
   if (!has(key)) return def;
   const json& v = at(key);
-  if (!v.is_number()) fail(key, "must be a number, got " + v.dump());
+  if (!v.is_number()) fail(key, "must be a number, got " + io::describe_json(v));
   const double x = v.get<double>();
   const bool ok = x >= lo && (hi_inclusive ? x <= hi : x < hi);
   if (!ok)
-    fail(key, "is " + v.dump() + ", outside [" + detail::str_cat(lo) + ", " + detail::str_cat(hi) +
+    fail(key, "is " + io::describe_json(v) + ", outside [" + detail::str_cat(lo) + ", " + detail::str_cat(hi) +
                   (hi_inclusive ? "]" : ")"));
   return x;
 }
@@ -71,14 +67,14 @@ std::optional<double> ConfigReader::optional_number(const char* key, double lo, 
 std::string ConfigReader::string(const char* key, const std::string& def) const {
   if (!has(key)) return def;
   const json& v = at(key);
-  if (!v.is_string()) fail(key, "must be a string, got " + v.dump());
+  if (!v.is_string()) fail(key, "must be a string, got " + io::describe_json(v));
   return v.get<std::string>();
 }
 
 bool ConfigReader::boolean(const char* key, bool def) const {
   if (!has(key)) return def;
   const json& v = at(key);
-  if (!v.is_boolean()) fail(key, "must be true or false, got " + v.dump());
+  if (!v.is_boolean()) fail(key, "must be true or false, got " + io::describe_json(v));
   return v.get<bool>();
 }
 

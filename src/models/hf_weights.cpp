@@ -6,6 +6,7 @@
 #include <set>
 
 #include "ember/io/file.h"
+#include "ember/io/json.h"
 #include "ember/io/safetensors.h"
 
 namespace ember::models::hf {
@@ -32,12 +33,7 @@ void add_file(Checkpoint& ck, const std::string& path, std::map<std::string, std
 
 Checkpoint read_shards(const std::string& dir, const std::string& index_path, const char* op) {
   using json = nlohmann::json;
-  json idx;
-  try {
-    idx = json::parse(io::read_file_bytes(index_path, op));
-  } catch (const json::exception& e) {
-    EMBER_FAIL(op, "'", index_path, "' is not valid JSON (", e.what(), ")");
-  }
+  json idx = io::parse_json<json>(io::read_file_bytes(index_path, op), op, "'" + index_path + "'");
   EMBER_CHECK(idx.is_object() && idx.contains("weight_map") && idx["weight_map"].is_object(), op, "'", index_path,
               "': key 'weight_map' must be an object mapping weight names to shard files");
   const json& wm = idx["weight_map"];
@@ -45,7 +41,7 @@ Checkpoint read_shards(const std::string& dir, const std::string& index_path, co
   std::set<std::string> shards;
   for (auto& [key, file] : wm.items()) {
     EMBER_CHECK(file.is_string(), op, "'", index_path, "': weight_map['", key, "'] must be a file name, got ",
-                file.dump());
+                io::describe_json(file));
     const std::string name = file.get<std::string>();
     // A shard is a file beside the index: a name with a directory part could read anywhere.
     EMBER_CHECK(!name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&

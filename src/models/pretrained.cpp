@@ -1,5 +1,6 @@
 // from_pretrained / save_pretrained: Hugging Face model folders <-> Ember's BERT and GPT-2.
 #include "ember/models/pretrained.h"
+#include "ember/io/json.h"
 
 #include <filesystem>
 #include <functional>
@@ -84,7 +85,7 @@ FolderConfig read_config(const std::string& dir) {
   if (r.has("architectures")) {
     const hf::json& a = c.json["architectures"];
     if (!a.is_array() || (!a.empty() && !a[0].is_string()))
-      r.fail("architectures", "must be a list of class names, got " + a.dump());
+      r.fail("architectures", "must be a list of class names, got " + io::describe_json(a));
     if (!a.empty()) c.architecture = a[0].get<std::string>();
   }
   return c;

@@ -7,6 +7,7 @@
 #include "ember/autograd.h"
 #include "ember/error.h"
 #include "ember/io/file.h"
+#include "ember/io/json.h"
 #include "ember/ops.h"
 #include "models/hf_config_reader.h"
 
@@ -97,8 +98,7 @@ SentenceTransformer SentenceTransformer::from_pretrained(const std::string& dir_
   fs::path modules = dir / "modules.json";
   if (fs::exists(modules)) {
     std::string text = io::read_file_bytes(modules.string(), kOp);
-    json list = json::parse(text, nullptr, /*allow_exceptions=*/false);
-    if (list.is_discarded()) throw Error(std::string(kOp) + ": '" + modules.string() + "' is not valid JSON");
+    json list = io::parse_json<json>(text, kOp, "'" + modules.string() + "'");
     if (!list.is_array() || list.empty())
       throw Error(std::string(kOp) + ": '" + modules.string() + "' must be a non-empty JSON array of modules");
     for (size_t i = 0; i < list.size(); ++i) {

@@ -22,6 +22,7 @@
 #include "ember/optim/adam.h"
 #include "ember/optim/clip.h"
 #include "ember/text/char_tokenizer.h"
+#include "ember/text/utf8.h"
 #include "ember/train/checkpoint.h"
 #include "ember/train/trainer.h"
 
@@ -50,7 +51,7 @@ data::Batch random_batch(const Tensor& ids, int64_t B, int64_t T, Generator& gen
   return {x, y};
 }
 
-// One id per byte; errors name `what` (the flag or file the text came from).
+// One id per character; errors name `what` (the flag or file the text came from).
 std::vector<int64_t> encode(const text::CharTokenizer& tok, const std::string& s, const std::string& what) {
   try {
     return tok.encode(s);
@@ -66,7 +67,9 @@ std::string read_text(const std::string& root) {
               "'; put Tiny Shakespeare there (karpathy/char-rnn's data/tinyshakespeare/input.txt) or pass --data");
   std::ostringstream os;
   os << f.rdbuf();
-  return os.str();
+  std::string s = os.str();
+  text::check_utf8(s, "shakespeare-gpt", "'" + p.string() + "'");
+  return s;
 }
 
 // The training text: --text, else Tiny Shakespeare under the data root.
@@ -222,9 +225,10 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
   EMBER_CHECK(!raw.empty(), cfg.text_path.empty() ? "shakespeare-gpt" : "--text", "the text is empty");
   const data::CharLMDataset text(raw);  // the first 90% trains, the last 10% validates
   const text::CharTokenizer& vocab = text.tokenizer();
+  const int64_t n_chars = text.size(data::Split::Train) + text.size(data::Split::Val);
   EMBER_CHECK(text.size(data::Split::Val) > cfg.block_size + 1, "--block-size", cfg.block_size,
               " is too long for the validation split of ", text.size(data::Split::Val), " characters (the last 10% of ",
-              raw.size(), "); pass a smaller --block-size or a longer --text");
+              n_chars, "); pass a smaller --block-size or a longer --text");
 
   models::GPTConfig mc{.vocab_size = vocab.vocab_size(), .block_size = cfg.block_size, .n_layer = cfg.n_layer,
                        .n_head = cfg.n_head, .n_embd = cfg.n_embd, .dropout = cfg.dropout};
@@ -250,7 +254,8 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
         dist.group_ptr());
   else
     opt = std::make_unique<optim::AdamW>(groups, base);
-  const std::string chars(vocab.vocab().begin(), vocab.vocab().end());
+  // The characters as UTF-8: for ASCII the bytes earlier versions stored, so old checkpoints load.
+  const std::string chars = vocab.vocab_utf8();
 
   // Gradients become views into DDP's buckets (one copy less per step): nothing keeps a .grad.
   train::Trainer trainer(model, *opt,
@@ -279,7 +284,7 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
     EMBER_CHECK(from_hex(get("vocab"), "vocab") == chars, "--resume", "'", path,
                 "' was trained on a text with another set of characters");
   };
-  out << "shakespeare-gpt: " << raw.size() << " characters, vocabulary " << vocab.vocab_size() << ", "
+  out << "shakespeare-gpt: " << n_chars << " characters, vocabulary " << vocab.vocab_size() << ", "
       << text.size(data::Split::Train) << " train / " << text.size(data::Split::Val) << " val; model " << mc.str()
       << ", " << model->num_parameters() << " parameters\n";
   out.flush();
@@ -306,8 +311,9 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
     g.top_k = 200;
     Generator sample_gen(cfg.seed);
     // From a newline, as nanoGPT; a text without one starts from its first character.
-    const std::string start = vocab.contains('\n') ? std::string("\n") : raw.substr(0, 1);
-    result.sample = vocab.decode(models::generate(*model, vocab.encode(start), g, sample_gen));
+    const std::vector<int64_t> start = vocab.contains(U'\n') ? vocab.encode("\n")
+                                                              : std::vector<int64_t>{text.ids(data::Split::Train).data_ptr<int64_t>()[0]};
+    result.sample = vocab.decode(models::generate(*model, start, g, sample_gen));
     out << "---- sample ----\n" << result.sample << "\n----------------\n";
   }
   return result;
@@ -320,8 +326,15 @@ std::string generate_from_checkpoint(const std::string& checkpoint, const std::s
   EMBER_CHECK(it != head.metadata.end() && it->second == kRecipe, "generate", "'", checkpoint,
               "' is a checkpoint of recipe '", it == head.metadata.end() ? std::string("(none)") : it->second,
               "'; ember generate reads shakespeare-gpt checkpoints");
-  const std::string chars = from_hex(meta(head, "vocab", checkpoint), "vocab");
-  const text::CharTokenizer vocab = text::CharTokenizer::from_vocab(std::vector<uint8_t>(chars.begin(), chars.end()));
+  const text::CharTokenizer vocab = [&] {
+    try {
+      return text::CharTokenizer::from_vocab_utf8(from_hex(meta(head, "vocab", checkpoint), "vocab"));
+    } catch (const Error& e) {
+      // Before character vocabularies, a text beyond ASCII gave a vocabulary of bytes (never UTF-8).
+      throw Error(std::string("generate: '") + checkpoint + "' has no character vocabulary in its 'vocab' entry (" +
+                  e.what() + "); a checkpoint trained on non-ASCII text by an earlier Ember holds bytes: retrain it");
+    }
+  }();
   models::GPTConfig mc = parse_model_config(meta(head, "model", checkpoint), checkpoint);
   EMBER_CHECK(mc.vocab_size == vocab.vocab_size(), "generate", "'", checkpoint, "' has a vocabulary of ", vocab.vocab_size(),
               " characters but a model for ", mc.vocab_size);

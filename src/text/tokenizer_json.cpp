@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ember/error.h"
+#include "ember/io/json.h"
 #include "text/decoders.h"
 #include "text/models.h"
 #include "text/normalizers.h"
@@ -149,7 +150,7 @@ VocabEntries vocab_entries(const Node& n) {
   v.reserve(n.raw().size());
   for (auto it = n.raw().begin(); it != n.raw().end(); ++it) {
     if (!it.value().is_number_integer())
-      n.at(it.key().c_str()).fail("(a token of the vocabulary) must map to an integer id, got " + it.value().dump());
+      n.at(it.key().c_str()).fail("(a token of the vocabulary) must map to an integer id, got " + io::describe_json(it.value()));
     v.emplace_back(it.key(), it.value().get<int64_t>());
   }
   return v;
@@ -181,7 +182,7 @@ std::unique_ptr<Model> model(const Node& n, bool byte_level, const std::string& 
     if (n.has("dropout")) {
       const auto& d = n.at("dropout").raw();
       if (!d.is_number() || d.get<double>() != 0.0)
-        n.at("dropout").fail("is " + d.dump() + "; BPE dropout (a training-time option) is not supported: set it to null");
+        n.at("dropout").fail("is " + io::describe_json(d) + "; BPE dropout (a training-time option) is not supported: set it to null");
     }
     BpeOptions o;
     if (n.has("unk_token")) o.unk_token = n.at("unk_token").str();

@@ -5,6 +5,7 @@
 
 #include "ember/error.h"
 #include "ember/io/file.h"
+#include "ember/io/json.h"
 #include "text/decoders.h"
 #include "text/models.h"
 #include "text/normalizers.h"
@@ -17,13 +18,8 @@ namespace ember::text {
 namespace fs = std::filesystem;
 
 Tokenizer Tokenizer::from_json(const std::string& json, const std::string& name) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(json);
-  } catch (const nlohmann::json::parse_error& e) {
-    EMBER_FAIL("Tokenizer", "'", name, "' is not valid JSON (", e.what(),
-               "); a tokenizer.json is written by Hugging Face tokenizers' Tokenizer.save");
-  }
+  const auto j = io::parse_json<nlohmann::json>(json, "Tokenizer", "'" + name + "'",
+                                                "a tokenizer.json is written by Hugging Face tokenizers' Tokenizer.save");
   detail::LoadedTokenizer t = detail::load_tokenizer_json(j, name);
   return Tokenizer(std::move(t.impl), std::move(t.truncation), std::move(t.padding));
 }
@@ -142,16 +138,11 @@ Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
     BertConfig c;
     if (exists("tokenizer_config.json")) {
       const std::string path = (d / "tokenizer_config.json").string();
-      nlohmann::json cfg;
-      try {
-        cfg = nlohmann::json::parse(io::read_file_bytes(path, op));
-      } catch (const nlohmann::json::parse_error& e) {
-        EMBER_FAIL(op, "'", path, "' is not valid JSON (", e.what(), ")");
-      }
+      const auto cfg = io::parse_json<nlohmann::json>(io::read_file_bytes(path, op), op, "'" + path + "'");
       auto flag = [&](const char* key, bool& out) {
         if (!cfg.contains(key) || cfg.at(key).is_null()) return;
         EMBER_CHECK(cfg.at(key).is_boolean(), op, "'", path, "': key '", key, "' must be true or false, got ",
-                    cfg.at(key).dump());
+                    io::describe_json(cfg.at(key)));
         out = cfg.at(key).get<bool>();
       };
       flag("do_lower_case", c.lowercase);

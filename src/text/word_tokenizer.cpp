@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ember/error.h"
+#include "ember/io/json.h"
 #include "text/token_ids.h"
 
 namespace ember::text {
@@ -172,18 +173,17 @@ std::string WordTokenizer::to_json() const {
 
 WordTokenizer WordTokenizer::from_json(const std::string& json) {
   const char* op = "WordTokenizer::from_json";
-  nlohmann::json j = nlohmann::json::parse(json, nullptr, /*allow_exceptions=*/false);
-  EMBER_CHECK(!j.is_discarded(), op, "the text is not valid JSON (", json.size(), " bytes)");
+  auto j = io::parse_json<nlohmann::json>(json, op, "the text");
   EMBER_CHECK(j.is_object() && j.contains("type") && j["type"] == kJsonType, op, "expected an object with \"type\": \"",
               kJsonType, "\" (as written by WordTokenizer::to_json)");
   EMBER_CHECK(j.contains("version") && j["version"] == 1, op, "unsupported version ",
-              j.contains("version") ? j["version"].dump() : "(missing)", "; this build reads version 1");
+              j.contains("version") ? io::describe_json(j["version"]) : "(missing)", "; this build reads version 1");
   const auto it = j.find("words");
   EMBER_CHECK(it != j.end() && it->is_array(), op, "\"words\" must be an array of strings");
   std::vector<std::string> words;
   words.reserve(it->size());
   for (const auto& v : *it) {
-    EMBER_CHECK(v.is_string(), op, "\"words\" entry ", words.size(), " is ", v.dump(), "; expected a string");
+    EMBER_CHECK(v.is_string(), op, "\"words\" entry ", words.size(), " is ", io::describe_json(v), "; expected a string");
     words.push_back(v.get<std::string>());
   }
   return from_words(words);

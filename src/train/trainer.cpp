@@ -15,6 +15,7 @@
 #include "ember/optim/clip.h"
 #include "ember/parallel.h"
 #include "ember/train/checkpoint.h"
+#include "train/rank_agreement.h"
 #include "train/run_checks.h"
 
 namespace ember::train {
@@ -269,12 +270,15 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
   FitResult r;
   const int64_t start = resume(cb, r, log);
   loader.set_epoch(start);
+  int64_t steps = loader.size();
+  if (opt_.max_steps_per_epoch > 0) steps = std::min(steps, opt_.max_steps_per_epoch);
+  detail::check_ranks_agree(dist_, opt_, {{"train examples", std::to_string(loader.dataset()->size())},
+                                          {"steps per epoch", std::to_string(steps)},
+                                          {"first epoch", std::to_string(start + 1)}});
   before_training();
   const bool tty = opt_.progress && stdout_is_tty() && dist_.is_main();
   int64_t total_samples = 0, total_tokens = 0;
   double total_seconds = 0;
-  int64_t steps = loader.size();
-  if (opt_.max_steps_per_epoch > 0) steps = std::min(steps, opt_.max_steps_per_epoch);
   int64_t global_step = start * steps;  // lr_at's step counts the epochs before a resume too
   for (int64_t epoch = start; epoch < opt_.epochs; ++epoch) {
     ProgressBar bar("epoch " + std::to_string(epoch + 1), steps, tty);
@@ -304,6 +308,8 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
     }
     const double secs = bar.elapsed_seconds();
     bar.finish();
+    // Per epoch (one allgather of a hash): the per-step losses below are summed element-wise.
+    dist_.check_agree({{"epoch", std::to_string(epoch + 1)}, {"steps done", std::to_string(step)}}, "train");
     report_skipped(skipped, step, "epoch " + std::to_string(epoch + 1), log);
     // Over every rank: the summed loss, steps, samples, hits and tokens; each step's loss.
     auto g = dist_.sum({running, static_cast<double>(step - skipped), static_cast<double>(samples),
@@ -356,6 +362,9 @@ FitResult Trainer::fit(const std::function<data::Batch()>& next_batch, const Ste
   x_name_ = "step";
   FitResult r;
   int64_t step = resume(cb, r, log);
+  detail::check_ranks_agree(dist_, opt_, {{"steps", std::to_string(opt_.steps)},
+                                          {"stop after", std::to_string(opt_.stop_after)},
+                                          {"first step", std::to_string(step + 1)}});
   before_training();
   const int64_t last = opt_.stop_after > 0 ? opt_.stop_after : opt_.steps;
   double train_seconds = 0, interval_seconds = 0, samples = 0, interval_samples = 0;

@@ -24,10 +24,10 @@ def gpt2():
 
 # ---------------------------------------------------------------- CharTokenizer
 
-def test_char_sorted_byte_vocabulary():
+def test_char_sorted_vocabulary():
     tok = CharTokenizer.from_text("hello world")
     assert tok.vocab_size == len(tok) == 8
-    assert tok.vocab == b" dehlorw"
+    assert tok.vocab == " dehlorw"
     assert tok.encode("hello") == [3, 2, 4, 4, 5]
     assert tok.decode([7, 5, 6, 4, 1]) == "world"
     assert tok.encode("") == [] and tok.decode([]) == ""
@@ -35,18 +35,22 @@ def test_char_sorted_byte_vocabulary():
     assert tok.encode(b"hello") == tok.encode("hello")
 
 
-def test_char_tensor_forms_and_utf8_bytes():
+def test_char_tensor_forms_and_unicode():
     tok = CharTokenizer.from_text("abc")
     t = tok.encode_tensor("cab")
     assert t.shape == (3,) and t.dtype == ember.int64 and values(t) == [2, 0, 1]
     assert tok.decode(t) == "cab" and tok.decode(t.int()) == "cab"
     assert tok.decode(2) == "c"
-    text = "日本 is Japan"
+    text = "日本 is Japan, naïve café 🎉"
     tok = CharTokenizer.from_text(text)
     ids = tok.encode(text)
-    assert len(ids) == len(text.encode()) and tok.decode(ids) == text
-    assert tok.decode_bytes(ids[:1]) == "日".encode()[:1]
-    assert tok.decode(ids[:1]) == "\ufffd"  # a partial character, as Hugging Face decodes it
+    assert len(ids) == len(text) and tok.decode(ids) == text  # one id per character, as Python's str
+    assert tok.vocab == "".join(sorted(set(text))) and tok.vocab_size == len(set(text))
+    assert tok.decode_bytes(ids[:1]) == "日".encode() and tok.decode(ids[-1:]) == "🎉"
+    assert "é" in tok and "é".encode() in tok and "z" not in tok and "ab" not in tok
+    assert CharTokenizer.from_vocab(tok.vocab) == tok == CharTokenizer.from_vocab([ord(c) for c in tok.vocab])
+    with pytest.raises(ember.Error, match="not valid UTF-8 at byte 1"):
+        tok.encode(b"a\xffb")
 
 
 def test_char_tinyshakespeare_ids_as_nanogpt():
@@ -69,7 +73,7 @@ def test_char_json_and_pickle():
 
 def test_char_errors():
     tok = CharTokenizer.from_text("abc")
-    with pytest.raises(ember.Error, match="character 'd' at byte position 2"):
+    with pytest.raises(ember.Error, match=r"character 'd' \(U\+0064\) at position 2 \(byte 2\)"):
         tok.encode("abd")
     with pytest.raises(ember.Error, match="id 5 at position 1"):
         tok.decode([1, 5])
@@ -221,3 +225,15 @@ def test_call_like_hugging_face(gpt2):
 def test_call_word_pads_with_zero():
     tok = WordTokenizer.build(["the cat sat", "the dog"])
     assert tok(["the cat", "dog"], padding=True) == {"input_ids": [[2, 3], [4, 0]], "attention_mask": [[1, 1], [1, 0]]}
+
+
+def test_char_lm_data_counts_characters_as_python(tmp_path):
+    text = "Größe 日本 🎉, naïve. " * 10
+    ds = ember.datasets.CharLMDataset(text, block_size=4)
+    assert ds.ids.numel() == int(len(text) * 0.9)  # characters, not UTF-8 bytes
+    assert ds.tokenizer.vocab == "".join(sorted(set(text)))
+    assert ds.tokenizer.decode(ds.ids) == text[:int(len(text) * 0.9)]
+    path = tmp_path / "latin1.txt"
+    path.write_bytes("café au lait".encode("latin-1"))
+    with pytest.raises(ember.Error, match=r"latin1.txt' is not valid UTF-8 at byte 3"):
+        ember.datasets.CharLMDataset(path=path, block_size=2)

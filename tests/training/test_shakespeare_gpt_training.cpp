@@ -9,6 +9,7 @@
 
 #include "ember/nn/layers.h"
 #include "ember/recipes/shakespeare_gpt.h"
+#include "ember/text/utf8.h"
 #include "ember/train/checkpoint.h"
 #include "op_registry.h"
 #include "temp_dir.h"
@@ -88,8 +89,8 @@ TEST(ShakespeareGptTraining, GenerateFromTheCheckpoint) {
   EXPECT_EQ(a.size(), 40u);
   EXPECT_EQ(a, recipes::generate_from_checkpoint(ck, "ROMEO:", o, 7));  // the seed fixes the text
   EXPECT_NE(a, recipes::generate_from_checkpoint(ck, "ROMEO:", o, 8));
-  EXPECT_EMBER_ERROR(recipes::generate_from_checkpoint(ck, "caf\xc3\xa9", o, 7), "--prompt", "\\xC3", "byte position 3",
-                     "vocabulary of 65");
+  EXPECT_EMBER_ERROR(recipes::generate_from_checkpoint(ck, "caf\xc3\xa9", o, 7), "--prompt", "'é' (U+00E9)",
+                     "at position 3 (byte 3)", "vocabulary of 65");
   EXPECT_EMBER_ERROR(recipes::generate_from_checkpoint(ck, "", o, 7), "prompt is empty");
   nn::Linear other(4, 2);
   train::save_checkpoint(d.file("mnist.safetensors"), other, nullptr, {{"recipe", "mnist-cnn"}});
@@ -135,8 +136,8 @@ TEST(ShakespeareGptTraining, Bf16AutocastEndsWithinOnePercentOfFloat32) {
   EXPECT_NE(bf16.step_losses, f32.step_losses);  // bf16 products really ran
 }
 
-// --text: any file, here UTF-8 with two- and three-byte characters and no newline, learns (the
-// loss falls far below a uniform guess over its byte vocabulary) and samples from its first
+// --text: any UTF-8 file, here with two- and three-byte characters and no newline, learns (the
+// loss falls far below a uniform guess over its character vocabulary) and samples from its first
 // character; resuming on another text is refused.
 TEST(ShakespeareGptTraining, TrainsOnAnyTextFile) {
   test::TempDir d;
@@ -150,14 +151,14 @@ TEST(ShakespeareGptTraining, TrainsOnAnyTextFile) {
   std::ostringstream log;
   auto r = recipes::train_shakespeare_gpt(c, log);
   ASSERT_EQ(r.history.size(), 2u);  // steps 0 and 60
-  const double uniform = std::log(44.0);  // 44 distinct bytes: ln 44 = 3.78
+  const double uniform = std::log(41.0);  // 41 distinct characters (44 bytes): ln 41 = 3.71
   EXPECT_GT(r.history[0].get("val_loss"), uniform - 0.5) << log.str();
   EXPECT_LT(r.val_loss, 2.5) << log.str();  // measured 1.75 after 60 steps (3.79 before)
-  EXPECT_NE(log.str().find("vocabulary 44"), std::string::npos) << log.str();
-  EXPECT_EQ(r.sample.size(), 40u);  // 40 sampled bytes after the first character
+  EXPECT_NE(log.str().find("vocabulary 41"), std::string::npos) << log.str();
+  EXPECT_EQ(text::utf8_char_count(r.sample), 40);  // 40 sampled characters after the first one
 
   d.write("other.txt", std::string(4000, 'x') + std::string(4000, 'y'));
   c.text_path = d.file("other.txt");
   c.resume = "auto";
-  EXPECT_EMBER_ERROR(recipes::train_shakespeare_gpt(c, log), "--resume", "vocab_size=44", "vocab_size=2");
+  EXPECT_EMBER_ERROR(recipes::train_shakespeare_gpt(c, log), "--resume", "vocab_size=41", "vocab_size=2");
 }

@@ -40,7 +40,8 @@ class CharLMDataset {
   // Builds the tokenizer from all of `text` (as nanoGPT does, so validation has no unknown
   // characters), then splits at floor(len * train_fraction) characters.
   explicit CharLMDataset(const std::string& text, double train_fraction = 0.9);
-  // With a given tokenizer (e.g. restored from a checkpoint); every byte of text must be in it.
+  // With a given tokenizer (e.g. restored from a checkpoint); every character of text must be in it.
+  // `text` is UTF-8; lengths and the split count characters (code points), as Python's str.
   CharLMDataset(const std::string& text, text::CharTokenizer tokenizer, double train_fraction = 0.9);
   // <root>/tinyshakespeare/input.txt; an empty root is resolved with resolve_data_root().
   static CharLMDataset tinyshakespeare(const std::string& root = "", double train_fraction = 0.9);

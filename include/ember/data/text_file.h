@@ -4,8 +4,9 @@
 
 namespace ember::data {
 
-// The file's bytes. Throws ember::Error naming the file when it is missing, a directory,
-// unreadable or empty.
+// The file's bytes, which must be UTF-8 (as Python's open(path).read() decodes them). Throws
+// ember::Error naming the file when it is missing, a directory, unreadable, empty or not valid
+// UTF-8 (with the byte offset of the first bad sequence).
 std::string read_text_file(const std::string& path);
 
 }  // namespace ember::data

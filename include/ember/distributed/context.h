@@ -70,6 +70,13 @@ class Context {
 
   void barrier() const { group_->barrier(); }
 
+  // Throws ember::Error "<what>: the ranks disagree on the run: rank(s) 1 differ from rank 0
+  // (batch_size: rank 0 has 64, rank 1 has 32) ..." on every rank unless all ranks pass the same
+  // (name, value) entries. One allgather of a hash when they agree, so it is cheap enough for
+  // every epoch. Call it before collectives whose sizes or count depend on the values: ranks
+  // that disagree there would otherwise pair mismatched collectives and crash inside MPI.
+  void check_agree(const std::vector<std::pair<std::string, std::string>>& values, const std::string& what) const;
+
  private:
   std::shared_ptr<ProcessGroup> group_;
 };

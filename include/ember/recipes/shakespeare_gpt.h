@@ -33,7 +33,7 @@ struct ShakespeareGptConfig {
   std::string precision = "float32";  // or "bf16": autocast (ember/autocast.h), float32 weights
   std::string nonfinite = "stop";     // or "skip": a NaN/inf loss (train::TrainerOptions)
   std::string data_root;        // "" -> EMBER_DATA or ../shared/data; reads tinyshakespeare/input.txt
-  std::string text_path;        // any text file to train on instead (one token per byte: UTF-8 is lossless)
+  std::string text_path;        // any UTF-8 text file to train on instead (one token per character)
   std::string checkpoint_dir;   // "" -> no checkpoints; else last.safetensors at each evaluation
   std::string resume;           // a checkpoint path, or "auto" (last.safetensors in checkpoint_dir)
   std::string metrics_path;     // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
