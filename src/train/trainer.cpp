@@ -186,7 +186,7 @@ void Trainer::on_nonfinite(const StepOutput& o, const std::string& where) const 
   const double l = o.loss.item();
   std::ostringstream v;
   v << l;
-  throw NonFiniteLoss(detail::str_cat(
+  throw NonFiniteLoss(::ember::detail::str_cat(
       "train: the loss is ", std::isfinite(l) ? "not finite on another rank" : v.str(), " at ", where,
       "; stopped before the optimizer step, so no checkpoint was written from it. Lower the learning rate (--lr) or "
       "clip the gradient norm, or pass --nonfinite skip to skip such batches"));
@@ -195,7 +195,7 @@ void Trainer::on_nonfinite(const StepOutput& o, const std::string& where) const 
 void Trainer::report_skipped(int64_t skipped, int64_t steps, const std::string& where, std::ostream& log) const {
   if (skipped == 0) return;
   if (skipped == steps)
-    throw NonFiniteLoss(detail::str_cat("train: every one of the ", steps, " steps of ", where,
+    throw NonFiniteLoss(::ember::detail::str_cat("train: every one of the ", steps, " steps of ", where,
                                         " had a NaN or infinite loss and was skipped (--nonfinite skip); the model has "
                                         "diverged: lower the learning rate (--lr) or clip the gradient norm"));
   log << "Skipped " << skipped << " of " << steps << " batches of " << where << " with a NaN or infinite loss\n";
