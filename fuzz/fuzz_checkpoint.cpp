@@ -15,9 +15,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     train::Checkpoint ck = train::load_checkpoint(path, model, &adam, size % 2 ? "mnist-cnn" : "");
     fuzz::expect_errors([&] { (void)ck.epoch(); });
     // Every value as a generator's state, as resume reads "rng" and each tracked generator's key.
-    for (auto& [key, value] : ck.metadata) {
+    for (const auto& kv : ck.metadata) {
       Generator g(0);
-      fuzz::expect_errors([&] { g.set_state(train::from_hex(value, key)); });
+      fuzz::expect_errors([&] { g.set_state(train::from_hex(kv.second, kv.first)); });
     }
   });
   return 0;
