@@ -22,7 +22,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   argv.push_back(nullptr);
   const int argc = static_cast<int>(args.size());
 
-  ember::cli::Cli cli;
+  // One set of apps for the whole run, as building them per input cost 100 times the parse: CLI11
+  // clears the previous parse's results when parse() is called again.
+  static ember::cli::Cli cli;
   if (!ember::cli::unknown_recipe_error(cli, argc, argv.data()).empty()) return 0;
   try {
     cli.app.parse(argc, argv.data());

@@ -1,5 +1,7 @@
 #include "ember/train/checkpoint.h"
 
+#include <charconv>
+
 #include "ember/distributed/context.h"
 #include "ember/distributed/zero.h"
 #include "ember/io/safetensors.h"
@@ -9,7 +11,14 @@ namespace ember::train {
 int64_t Checkpoint::epoch() const {
   auto it = metadata.find("epoch");
   if (it == metadata.end()) return 0;
-  return std::stoll(it->second);
+  // Not std::stoll: its std::invalid_argument said only "stoll" (found by fuzz/fuzz_checkpoint).
+  const std::string& v = it->second;
+  int64_t n = -1;
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+  EMBER_CHECK(ec == std::errc() && end == v.data() + v.size() && n >= 0, "Checkpoint::epoch", "metadata 'epoch' is '",
+              v, "', not a count of epochs (a non-negative integer); the checkpoint is damaged or was not written "
+              "by ember train");
+  return n;
 }
 
 std::string to_hex(const std::vector<uint8_t>& bytes) {
