@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "ember/error.h"
+#include "ember/text/tokenizer.h"
 #include "ember/train/checkpoint.h"
 
 namespace ember {
 namespace {
 
-// fuzz_checkpoint: an "epoch" that is not a count threw std::invalid_argument ("stoll").
+// fuzz_checkpoint (the case came from issue 19): an "epoch" that is not a count threw
+// std::invalid_argument ("stoll").
 TEST(FuzzRegressions, CheckpointEpochNotANumber) {
   for (const char* bad : {"two", "", "-1", "3x", "99999999999999999999999", " 4"}) {
     train::Checkpoint ck{{{"epoch", bad}}};
@@ -16,6 +18,32 @@ TEST(FuzzRegressions, CheckpointEpochNotANumber) {
   }
   EXPECT_EQ((train::Checkpoint{{{"epoch", "12"}}}.epoch()), 12);
   EXPECT_EQ(train::Checkpoint{}.epoch(), 0);
+}
+
+// fuzz_tokenizer_json (seen reading the padding code, confirmed by the harness on this input, now
+// in its corpus): a tokenizer.json padding every encoding to 10^12 tokens (or to a multiple of
+// that) made encode allocate terabytes.
+TEST(FuzzRegressions, TokenizerJsonHugePadding) {
+  const std::string head = R"({"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1}},
+                               "padding": )";
+  EXPECT_NO_THROW((void)text::Tokenizer::from_json(head + R"({"strategy": {"Fixed": 8}, "pad_id": 0})" + "}").encode("a"));
+  for (const char* padding : {R"({"strategy": {"Fixed": 1000000000000}})",
+                              R"({"strategy": "BatchLongest", "pad_to_multiple_of": 1000000000000})",
+                              R"({"strategy": {"Fixed": -1}})"}) {
+    try {
+      (void)text::Tokenizer::from_json(head + padding + "}", "tokenizer.json").encode("a");
+      ADD_FAILURE() << "accepted " << padding;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("tokenizer.json"), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find("must be in [0, 1048576]"), std::string::npos) << e.what();
+    }
+  }
+  text::Tokenizer tok = text::Tokenizer::from_json(head + "null}");
+  text::PaddingParams fixed, multiple;
+  fixed.length = int64_t{1} << 40;
+  multiple.pad_to_multiple_of = int64_t{1} << 40;
+  EXPECT_THROW(tok.enable_padding(fixed), Error);
+  EXPECT_THROW(tok.enable_padding(multiple), Error);
 }
 
 }  // namespace

@@ -131,9 +131,11 @@ void Tokenizer::enable_truncation(const TruncationParams& p) {
 }
 
 void Tokenizer::enable_padding(const PaddingParams& p) {
-  EMBER_CHECK(!p.length || *p.length >= 0, "Tokenizer::enable_padding", "length must be >= 0, got ", *p.length);
-  EMBER_CHECK(!p.pad_to_multiple_of || *p.pad_to_multiple_of >= 0, "Tokenizer::enable_padding",
-              "pad_to_multiple_of must be >= 0, got ", *p.pad_to_multiple_of);
+  EMBER_CHECK(!p.length || (*p.length >= 0 && *p.length <= PaddingParams::kMaxLength), "Tokenizer::enable_padding",
+              "length must be in [0, ", PaddingParams::kMaxLength, "], got ", *p.length);
+  EMBER_CHECK(!p.pad_to_multiple_of || (*p.pad_to_multiple_of >= 0 && *p.pad_to_multiple_of <= PaddingParams::kMaxLength),
+              "Tokenizer::enable_padding", "pad_to_multiple_of must be in [0, ", PaddingParams::kMaxLength, "], got ",
+              *p.pad_to_multiple_of);
   padding_ = p;
 }
 

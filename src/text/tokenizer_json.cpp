@@ -331,11 +331,18 @@ PaddingParams padding(const Node& n) {
       if (s.str() != "BatchLongest") s.fail("is \"" + s.str() + "\"; expected \"BatchLongest\" or {\"Fixed\": n}");
     } else {
       p.length = s.at("Fixed").integer();
-      if (*p.length < 0) s.at("Fixed").fail("must be >= 0");
+      if (*p.length < 0 || *p.length > PaddingParams::kMaxLength)
+        s.at("Fixed").fail("is " + std::to_string(*p.length) + "; it must be in [0, " +
+                           std::to_string(PaddingParams::kMaxLength) + "]");
     }
   }
   if (n.has("direction")) p.direction = direction(n.at("direction"), "Right", "Left");
-  if (n.has("pad_to_multiple_of")) p.pad_to_multiple_of = n.at("pad_to_multiple_of").integer();
+  if (n.has("pad_to_multiple_of")) {
+    p.pad_to_multiple_of = n.at("pad_to_multiple_of").integer();
+    if (*p.pad_to_multiple_of < 0 || *p.pad_to_multiple_of > PaddingParams::kMaxLength)
+      n.at("pad_to_multiple_of").fail("is " + std::to_string(*p.pad_to_multiple_of) + "; it must be in [0, " +
+                                      std::to_string(PaddingParams::kMaxLength) + "]");
+  }
   p.pad_id = n.int_or("pad_id", 0);
   p.pad_type_id = n.int_or("pad_type_id", 0);
   p.pad_token = n.str_or("pad_token", "[PAD]");

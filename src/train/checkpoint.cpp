@@ -11,7 +11,7 @@ namespace ember::train {
 int64_t Checkpoint::epoch() const {
   auto it = metadata.find("epoch");
   if (it == metadata.end()) return 0;
-  // Not std::stoll: its std::invalid_argument said only "stoll" (found by fuzz/fuzz_checkpoint).
+  // Not std::stoll: its std::invalid_argument said only "stoll" (issue 19; fuzz_checkpoint calls this).
   const std::string& v = it->second;
   int64_t n = -1;
   const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
