@@ -46,5 +46,21 @@ TEST(FuzzRegressions, TokenizerJsonHugePadding) {
   EXPECT_THROW(tok.enable_padding(multiple), Error);
 }
 
+// fuzz_tokenizer_json (seen in the code, confirmed by the harness): one token with id 2^31 - 1 in a
+// model's vocabulary made the id -> token table 64 GB.
+TEST(FuzzRegressions, TokenizerJsonSparseHugeId) {
+  auto json = [](int64_t id) {
+    return R"({"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": )" +
+           std::to_string(id) + "}}}";
+  };
+  EXPECT_EQ(text::Tokenizer::from_json(json(1000)).encode("a", false).ids, std::vector<int64_t>{1000});  // a gap is fine
+  try {
+    (void)text::Tokenizer::from_json(json(2147483647), "tokenizer.json");
+    ADD_FAILURE() << "accepted id 2^31 - 1";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("ids must stay below the token count"), std::string::npos) << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace ember
