@@ -1,7 +1,12 @@
 // Inputs the fuzz harnesses (fuzz/, scripts/fuzz.sh) found to crash, leak or misbehave, kept as
 // unit tests so that the gcc builds check them too. Each names its harness.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
+#include "ember/data/imdb.h"
 #include "ember/error.h"
 #include "ember/text/tokenizer.h"
 #include "ember/train/checkpoint.h"
@@ -60,6 +65,21 @@ TEST(FuzzRegressions, TokenizerJsonSparseHugeId) {
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("ids must stay below the token count"), std::string::npos) << e.what();
   }
+}
+
+// fuzz_tokenizer_json, fuzz_config_json: a number too large for a double (1e999) throws
+// nlohmann's out_of_range, not parse_error, and escaped as an unknown exception from
+// Tokenizer::from_json, tokenizer_config.json and the IMDB reader.
+TEST(FuzzRegressions, JsonNumberOverflow) {
+  EXPECT_THROW((void)text::Tokenizer::from_json(R"({"version": 1e999})"), Error);
+  const auto dir = std::filesystem::temp_directory_path() / ("ember_fuzz_regress_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "reviews.json") << R"([{"t": "a", "s": 1e999}])";
+  EXPECT_THROW((void)data::read_imdb_file((dir / "reviews.json").string()), Error);
+  std::ofstream(dir / "vocab.txt") << "[UNK]\na\n";
+  std::ofstream(dir / "tokenizer_config.json") << R"({"do_lower_case": 1e999})";
+  EXPECT_THROW((void)text::Tokenizer::from_pretrained(dir.string()), Error);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ TextSplit read_imdb_file(const std::string& path) {
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(content);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     EMBER_FAIL(op, "'", path, "' is not valid JSON: ", e.what(), "; re-download the file");
   }
   EMBER_CHECK(j.is_array(), op, "'", path, "' holds a JSON ", j.type_name(),

@@ -20,7 +20,7 @@ Tokenizer Tokenizer::from_json(const std::string& json, const std::string& name)
   nlohmann::json j;
   try {
     j = nlohmann::json::parse(json);
-  } catch (const nlohmann::json::parse_error& e) {
+  } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
     EMBER_FAIL("Tokenizer", "'", name, "' is not valid JSON (", e.what(),
                "); a tokenizer.json is written by Hugging Face tokenizers' Tokenizer.save");
   }
@@ -145,7 +145,7 @@ Tokenizer Tokenizer::from_pretrained(const std::string& dir) {
       nlohmann::json cfg;
       try {
         cfg = nlohmann::json::parse(io::read_file_bytes(path, op));
-      } catch (const nlohmann::json::parse_error& e) {
+      } catch (const nlohmann::json::exception& e) {  // parse_error, or out_of_range for a number like 1e999
         EMBER_FAIL(op, "'", path, "' is not valid JSON (", e.what(), ")");
       }
       auto flag = [&](const char* key, bool& out) {
