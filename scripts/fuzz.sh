@@ -42,7 +42,7 @@ for n in "${names[@]}"; do
   rc=0
   # shellcheck disable=SC2086
   "$dir/fuzz/fuzz_$n" "$work/corpus" -max_total_time="$secs" -rss_limit_mb=2048 -malloc_limit_mb=1024 \
-    -timeout=10 -max_len=65536 -jobs=1 -workers=1 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
+    -timeout=10 -max_len=65536 -print_final_stats=1 -artifact_prefix="$work/artifacts/" \
     ${EMBER_FUZZ_FLAGS:-} >"$work/log" 2>&1 || rc=$?
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/log" | tail -1)
   speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$work/log" | tail -1)
