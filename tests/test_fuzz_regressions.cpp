@@ -82,5 +82,30 @@ TEST(FuzzRegressions, JsonNumberOverflow) {
   std::filesystem::remove_all(dir);
 }
 
+// fuzz_tokenizer_json: a TemplateProcessing whose pair template names no sequence left the
+// post-processor with no parts, and post_process read parts[0] of an empty vector (UBSan); a
+// single template naming $B would have read past the one encoding.
+TEST(FuzzRegressions, TemplateProcessingWithoutSequences) {
+  auto json = [](const std::string& single, const std::string& pair) {
+    return R"({"model": {"type": "WordPiece", "unk_token": "[UNK]", "vocab": {"[UNK]": 0, "a": 1, "[CLS]": 2}},
+               "post_processor": {"type": "TemplateProcessing", "single": )" + single + R"(, "pair": )" + pair +
+           R"(, "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [2], "tokens": ["[CLS]"]}}}})";
+  };
+  const std::string cls = R"({"SpecialToken": {"id": "[CLS]"}})", a = R"({"Sequence": {"id": "A"}})",
+                    b = R"({"Sequence": {"id": "B", "type_id": 1}})";
+  text::Tokenizer ok = text::Tokenizer::from_json(json("[" + cls + ", " + a + "]", "[" + cls + ", " + a + ", " + b + "]"));
+  EXPECT_EQ(ok.encode("a", "a").ids, (std::vector<int64_t>{2, 1, 1}));
+  for (auto [single, pair] : {std::pair{"[" + cls + "]", "[" + a + ", " + b + "]"},
+                              std::pair{"[" + a + ", " + b + "]", "[" + a + ", " + b + "]"},
+                              std::pair{"[" + a + "]", "[" + cls + "]"}, std::pair{"[" + a + "]", "[" + a + "]"}}) {
+    try {
+      (void)text::Tokenizer::from_json(json(single, pair), "tokenizer.json").encode("a", "a");
+      ADD_FAILURE() << "accepted single " << single << ", pair " << pair;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find("post_processor."), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ember

@@ -207,7 +207,8 @@ Encoding Tokenizer::post_process(Encoding a, Encoding* b, bool add_special_token
   if (b) parts.push_back(std::move(*b));
   const std::string_view texts[2] = {text, pair};
   if (pp) pp->process(parts, add_special_tokens, texts);
-  Encoding out = std::move(parts[0]);
+  Encoding out;  // empty if a post-processor left no parts
+  if (!parts.empty()) out = std::move(parts[0]);
   for (size_t k = 1; k < parts.size(); ++k) out.append(parts[k]);
   if (padding_) detail::pad_encoding(out, padded_length(static_cast<int64_t>(out.size()), *padding_), *padding_);
   return out;

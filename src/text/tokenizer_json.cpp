@@ -1,5 +1,6 @@
 // Reading a tokenizer.json (Hugging Face `tokenizers`' serialization) into a pipeline. Every
 // error names the file, the JSON key and, for an unsupported type, what is supported.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "ember/error.h"
@@ -265,6 +266,13 @@ std::unique_ptr<PostProcessor> post_processor(const Node& n) {
     }
     auto single = template_pieces(n.at("single"), specials);
     auto pair = template_pieces(n.at("pair"), specials);
+    // As `tokenizers` requires: the single template uses $A (not $B), the pair template both.
+    auto uses = [](const std::vector<TemplatePiece>& t, int64_t seq) {
+      return std::any_of(t.begin(), t.end(), [&](const TemplatePiece& p) { return p.is_sequence && p.sequence == seq; });
+    };
+    if (!uses(single, 0) || uses(single, 1))
+      n.at("single").fail("must use the sequence A and not B (one text has no second sequence)");
+    if (!uses(pair, 0) || !uses(pair, 1)) n.at("pair").fail("must use both sequences, A and B");
     return make_template_processing(std::move(single), std::move(pair), std::move(specials));
   }
   if (t == "BertProcessing") return make_bert_processing(token_and_id(n.at("sep")), token_and_id(n.at("cls")));
