@@ -8,7 +8,9 @@ PKGS=(cmake ninja-build g++ pkg-config libopenblas-dev libopenblas0-openmp zlib1
       # the Python package: headers for the extension, venv for pip (nanobind etc. come from PyPI)
       python3-dev python3-venv
       # libdnnl-dev's CMake config calls find_package(OpenCL): without these, configure fails.
-      ocl-icd-opencl-dev)
+      ocl-icd-opencl-dev
+      # scripts/fuzz.sh: clang with libFuzzer and the sanitizers' runtimes, and clang's OpenMP
+      clang libclang-rt-14-dev libomp-dev)
 # Optional extras for golden-file regeneration and side-by-side benchmarks (not needed to build/test).
 if [[ "${EMBER_WITH_TORCH:-0}" == "1" ]]; then PKGS+=(python3-torch python3-numpy libtorch-dev); fi
 missing=()

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The README's test command: installs dependencies, builds, runs the whole suite (C++ and, after
 # `pip install .` into build/venv, Python), then runs the
-# unit tests and the CLI's error paths again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# unit tests and the CLI's error paths again under AddressSanitizer + UndefinedBehaviorSanitizer,
+# and runs each fuzz harness briefly (scripts/fuzz.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -38,4 +39,10 @@ if [[ "${EMBER_SKIP_SANITIZERS:-0}" != "1" ]]; then
   done
   ctest --test-dir build-asan --output-on-failure -j"$jobs" -R '^cli\.'
   ((failed == 0)) || { echo "ASan + UBSan: unit tests failed"; exit 1; }
+fi
+if [[ "${EMBER_SKIP_FUZZ:-0}" != "1" ]]; then
+  # Each libFuzzer harness for 5 s from its seed corpus (about a minute in all, after the build of
+  # libember and the harnesses with clang into build-fuzz/); longer runs: scripts/fuzz.sh SECONDS.
+  echo "== Fuzzing (libFuzzer + ASan + UBSan), 5 s per harness"
+  bash scripts/fuzz.sh 5
 fi

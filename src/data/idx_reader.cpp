@@ -67,15 +67,16 @@ class IdxFile {
   // Reads exactly n payload bytes and checks that nothing follows them.
   std::vector<uint8_t> read_payload(size_t n, const std::string& promised) {
     std::vector<uint8_t> data;
-    // Grow as the data arrives, so a corrupt header cannot demand a huge allocation up front.
-    data.reserve(std::min<size_t>(n, size_t(64) << 20));
-    size_t done = 0;
+    // Grow as the data arrives, in chunks that double from 64 KiB to 16 MiB, so a corrupt header
+    // cannot demand a huge allocation (or a 16 MiB one for a file of a few bytes) up front.
+    size_t done = 0, step = size_t(64) << 10;
     while (done < n) {
-      size_t chunk = std::min<size_t>(n - done, size_t(16) << 20);
+      const size_t chunk = std::min(n - done, step);
       data.resize(done + chunk);
       size_t got = read(data.data() + done, chunk);
       done += got;
       if (got < chunk) break;
+      step = std::min(step * 2, size_t(16) << 20);
     }
     EMBER_CHECK(done == n, op_, "'", path_, "' is truncated: its header promises ", promised, " (", n,
                 " bytes after the header) but only ", done, " bytes follow", stream_note(),

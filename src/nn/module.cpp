@@ -174,8 +174,9 @@ void Module::load_state_dict(const NamedTensors& state, bool strict) {
   std::vector<std::string> missing, unexpected;
   for (auto& [k, v] : mine)
     if (!given.count(k)) missing.push_back(k);
-  for (auto& [k, v] : state)
-    if (std::none_of(mine.begin(), mine.end(), [&](const auto& p) { return p.first == k; })) unexpected.push_back(k);
+  for (auto& kv : state)  // not a structured binding: clang 14 (the fuzz build) cannot capture one
+    if (std::none_of(mine.begin(), mine.end(), [&](const auto& p) { return p.first == kv.first; }))
+      unexpected.push_back(kv.first);
   auto join = [](const std::vector<std::string>& v) {
     std::string s;
     for (auto& x : v) s += (s.empty() ? "\"" : ", \"") + x + "\"";

@@ -114,7 +114,9 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
   data::Transform train_tf = norm;
   if (cfg.augment) train_tf = data::Compose({data::RandomAffine({-10.0, 10.0}, {0.1, 0.1}), norm});
   auto full_train = std::make_shared<data::MNIST>(root, true, train_tf);
-  const auto [mean, sd] = normalization(cfg, full_train->images());
+  // Not a structured binding: clang 14 (the fuzz build) cannot capture one in the lambdas below.
+  const auto stats = normalization(cfg, full_train->images());
+  const double mean = stats.first, sd = stats.second;
   *standardize = data::Normalize({mean}, {sd});
   dist.out(out) << "Normalization: mean " << mean << ", std " << sd
                 << (std::isnan(cfg.mean) || std::isnan(cfg.std) ? " (from the training images)" : "") << "\n";

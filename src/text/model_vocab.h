@@ -11,6 +11,8 @@
 namespace ember::text::detail {
 
 struct ModelVocab {
+  static constexpr int64_t kMaxIdGap = int64_t{1} << 20;  // unused ids allowed below the largest
+
   ModelVocab(const VocabEntries& entries, const char* op, const std::string& src) : source(src) {
     int64_t max_id = -1;
     for (const auto& [tok, id] : entries) {
@@ -18,6 +20,11 @@ struct ModelVocab {
                   "; ids must be integers 0 to 2^31 - 1 (the file is corrupt)");
       max_id = std::max(max_id, id);
     }
+    // id -> token is a table as long as the largest id: ids may leave gaps, but not so many that
+    // one hostile id (2^31 - 1) makes it 64 GB.
+    const auto n = static_cast<int64_t>(entries.size());
+    EMBER_CHECK(max_id < n + kMaxIdGap, op, source, ": the vocabulary has ", n, " tokens but id ", max_id,
+                "; ids must stay below the token count + ", kMaxIdGap, " (the file is corrupt)");
     id_to_token.resize(static_cast<size_t>(max_id + 1));
     present.assign(static_cast<size_t>(max_id + 1), false);
     for (const auto& [tok, id] : entries) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "ember/error.h"
 #include "text/unicode.h"
 
 namespace ember::text::detail {
@@ -94,6 +95,9 @@ class TemplateProcessing : public PostProcessor {
     std::vector<Encoding> out;
     for (const TemplatePiece& p : tmpl) {
       if (p.is_sequence) {
+        EMBER_CHECK(p.sequence >= 0 && static_cast<size_t>(p.sequence) < encodings.size(), "TemplateProcessing",
+                    "the template uses sequence ", p.sequence == 0 ? "A" : "B", " but ", encodings.size(),
+                    " sequence(s) reached it");
         Encoding e = encodings[static_cast<size_t>(p.sequence)];
         set_type_ids(e, p.type_id);
         out.push_back(std::move(e));

@@ -131,9 +131,11 @@ void Tokenizer::enable_truncation(const TruncationParams& p) {
 }
 
 void Tokenizer::enable_padding(const PaddingParams& p) {
-  EMBER_CHECK(!p.length || *p.length >= 0, "Tokenizer::enable_padding", "length must be >= 0, got ", *p.length);
-  EMBER_CHECK(!p.pad_to_multiple_of || *p.pad_to_multiple_of >= 0, "Tokenizer::enable_padding",
-              "pad_to_multiple_of must be >= 0, got ", *p.pad_to_multiple_of);
+  EMBER_CHECK(!p.length || (*p.length >= 0 && *p.length <= PaddingParams::kMaxLength), "Tokenizer::enable_padding",
+              "length must be in [0, ", PaddingParams::kMaxLength, "], got ", *p.length);
+  EMBER_CHECK(!p.pad_to_multiple_of || (*p.pad_to_multiple_of >= 0 && *p.pad_to_multiple_of <= PaddingParams::kMaxLength),
+              "Tokenizer::enable_padding", "pad_to_multiple_of must be in [0, ", PaddingParams::kMaxLength, "], got ",
+              *p.pad_to_multiple_of);
   padding_ = p;
 }
 
@@ -205,7 +207,8 @@ Encoding Tokenizer::post_process(Encoding a, Encoding* b, bool add_special_token
   if (b) parts.push_back(std::move(*b));
   const std::string_view texts[2] = {text, pair};
   if (pp) pp->process(parts, add_special_tokens, texts);
-  Encoding out = std::move(parts[0]);
+  Encoding out;  // empty if a post-processor left no parts
+  if (!parts.empty()) out = std::move(parts[0]);
   for (size_t k = 1; k < parts.size(); ++k) out.append(parts[k]);
   if (padding_) detail::pad_encoding(out, padded_length(static_cast<int64_t>(out.size()), *padding_), *padding_);
   return out;

@@ -1,5 +1,6 @@
 // Reading a tokenizer.json (Hugging Face `tokenizers`' serialization) into a pipeline. Every
 // error names the file, the JSON key and, for an unsupported type, what is supported.
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "ember/error.h"
@@ -266,6 +267,13 @@ std::unique_ptr<PostProcessor> post_processor(const Node& n) {
     }
     auto single = template_pieces(n.at("single"), specials);
     auto pair = template_pieces(n.at("pair"), specials);
+    // As `tokenizers` requires: the single template uses $A (not $B), the pair template both.
+    auto uses = [](const std::vector<TemplatePiece>& t, int64_t seq) {
+      return std::any_of(t.begin(), t.end(), [&](const TemplatePiece& p) { return p.is_sequence && p.sequence == seq; });
+    };
+    if (!uses(single, 0) || uses(single, 1))
+      n.at("single").fail("must use the sequence A and not B (one text has no second sequence)");
+    if (!uses(pair, 0) || !uses(pair, 1)) n.at("pair").fail("must use both sequences, A and B");
     return make_template_processing(std::move(single), std::move(pair), std::move(specials));
   }
   if (t == "BertProcessing") return make_bert_processing(token_and_id(n.at("sep")), token_and_id(n.at("cls")));
@@ -332,11 +340,18 @@ PaddingParams padding(const Node& n) {
       if (s.str() != "BatchLongest") s.fail("is \"" + s.str() + "\"; expected \"BatchLongest\" or {\"Fixed\": n}");
     } else {
       p.length = s.at("Fixed").integer();
-      if (*p.length < 0) s.at("Fixed").fail("must be >= 0");
+      if (*p.length < 0 || *p.length > PaddingParams::kMaxLength)
+        s.at("Fixed").fail("is " + std::to_string(*p.length) + "; it must be in [0, " +
+                           std::to_string(PaddingParams::kMaxLength) + "]");
     }
   }
   if (n.has("direction")) p.direction = direction(n.at("direction"), "Right", "Left");
-  if (n.has("pad_to_multiple_of")) p.pad_to_multiple_of = n.at("pad_to_multiple_of").integer();
+  if (n.has("pad_to_multiple_of")) {
+    p.pad_to_multiple_of = n.at("pad_to_multiple_of").integer();
+    if (*p.pad_to_multiple_of < 0 || *p.pad_to_multiple_of > PaddingParams::kMaxLength)
+      n.at("pad_to_multiple_of").fail("is " + std::to_string(*p.pad_to_multiple_of) + "; it must be in [0, " +
+                                      std::to_string(PaddingParams::kMaxLength) + "]");
+  }
   p.pad_id = n.int_or("pad_id", 0);
   p.pad_type_id = n.int_or("pad_type_id", 0);
   p.pad_token = n.str_or("pad_token", "[PAD]");

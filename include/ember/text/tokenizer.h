@@ -60,6 +60,9 @@ struct TruncationParams {
 };
 
 struct PaddingParams {
+  // Bound on length and pad_to_multiple_of (2^20 tokens, as config.json's positions): a hostile
+  // tokenizer.json must not pad every encoding to 10^12 tokens.
+  static constexpr int64_t kMaxLength = int64_t{1} << 20;
   std::optional<int64_t> length;              // pad to this length; nullopt: the batch's longest
   std::optional<int64_t> pad_to_multiple_of;  // then round the length up to a multiple
   Direction direction = Direction::Right;

@@ -145,7 +145,10 @@ void batch_norm(const Tensor& y, const Tensor& mean_t, const Tensor& invstd_t, c
 
 void batch_norm_backward(const Tensor& gx, const Tensor& gw, const Tensor& gb, const Tensor& g, const Tensor& x,
                          const Tensor& mean_t, const Tensor& invstd_t, const Tensor& weight, bool training) {
-  const auto [N, C, S] = ncs_of(x);
+  // Plain variables, not a structured binding: clang before 16 (the fuzz build's clang 14) cannot
+  // capture a binding in the lambda below.
+  const NCS ncs = ncs_of(x);
+  const int64_t N = ncs.N, C = ncs.C, S = ncs.S;
   const double M = static_cast<double>(N * S);
   const double* mean = mean_t.data_ptr<double>();
   const double* invstd = invstd_t.data_ptr<double>();
