@@ -161,8 +161,10 @@ struct FusedCase {
 
 // Values and all three gradients of the fused kernel against the composite (float32), relative to
 // the size of each tensor: both sum up to S products, in different orders.
+// out_tol: of the output, relative to its largest value; large scores (scale 3) lose more to
+// float32's exp, |score| * 2^-24 relative, and the two sum in different orders.
 void expect_fused_matches_composite(const Tensor& q0, const Tensor& k0, const Tensor& v0, bool causal,
-                                    double scale, const std::string& what) {
+                                    double scale, const std::string& what, double out_tol = 2e-6) {
   ASSERT_TRUE(detail::sdpa_fused_supported(q0, k0, v0, Tensor())) << what;
   std::vector<Tensor> a{q0.detach().requires_grad_(), k0.detach().requires_grad_(), v0.detach().requires_grad_()};
   std::vector<Tensor> b{q0.detach().clone().requires_grad_(), k0.detach().clone().requires_grad_(),
@@ -170,7 +172,7 @@ void expect_fused_matches_composite(const Tensor& q0, const Tensor& k0, const Te
   Tensor fa = detail::sdpa_fused(a[0], a[1], a[2], 0.0, causal, scale, nullptr);
   Tensor fb = detail::sdpa_composite(b[0], b[1], b[2], Tensor(), 0.0, causal, scale, nullptr);
   EXPECT_STREQ(node_name(fa), "ScaledDotProductAttentionBackward");
-  EXPECT_LT(max_abs_diff(fa, fb), 2e-6 * (1 + max_abs(fb))) << what << " output";
+  EXPECT_LT(max_abs_diff(fa, fb), out_tol * (1 + max_abs(fb))) << what << " output";
   Tensor go = randn(fb.shape());
   fa.backward(go);
   fb.backward(go);
@@ -185,6 +187,7 @@ void expect_fused_matches_composite(const Tensor& q0, const Tensor& k0, const Te
 TEST(Attention, FusedMatchesCompositeAcrossShapes) {
   // Tiles are 64 queries x 256 keys: these cover partial tiles, several key tiles (S > 256, where
   // the online softmax rescales), L != S both ways with the causal mask, Ev != E and unbatched input.
+  manual_seed(11);  // the same inputs whatever ran before (shards, filters)
   const std::vector<FusedCase> cases = {
       {{2, 3, 16, 8}, {2, 3, 16, 8}, {2, 3, 16, 8}, false},
       {{2, 3, 16, 8}, {2, 3, 16, 8}, {2, 3, 16, 8}, true},
@@ -203,7 +206,7 @@ TEST(Attention, FusedMatchesCompositeAcrossShapes) {
   }
   // Large scores (scale 3 on unit-variance inputs): the online softmax must still be stable.
   Tensor q = randn({1, 2, 90, 16}), k = randn({1, 2, 280, 16}), v = randn({1, 2, 280, 16});
-  expect_fused_matches_composite(q, k, v, false, 3.0, "scale 3");
+  expect_fused_matches_composite(q, k, v, false, 3.0, "scale 3", 1e-5);
 }
 
 // GPT code makes q, k, v as transposed views of (B, T, 3, H, D): rows strided, columns contiguous.
