@@ -3,6 +3,8 @@
 // and never writes diverged weights over a checkpoint; loading one with such weights is an error.
 #include <gtest/gtest.h>
 
+#include "blobs_data.h"
+
 #include <cmath>
 #include <cstdlib>
 #include <filesystem>
@@ -134,14 +136,7 @@ TEST(Anomaly, AllFinite) {
 
 // ---- the trainer ----
 
-std::shared_ptr<data::TensorDataset> blobs(int64_t n) {
-  Generator g(7);
-  std::vector<int64_t> labels(static_cast<size_t>(n));
-  for (int64_t i = 0; i < n; ++i) labels[static_cast<size_t>(i)] = i % 2;
-  Tensor y = tensor(labels);                                                    // (n,)
-  Tensor x = randn({n, 4}, kFloat32, &g) + y.to(kFloat32).unsqueeze(1) * 2.0;  // (n, 4)
-  return std::make_shared<data::TensorDataset>(x, y);
-}
+using test::blobs;
 
 // Epoch runs of a linear classifier on 96 examples, 6 steps an epoch; `poison(call)` makes that
 // step's loss NaN.
