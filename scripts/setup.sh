@@ -10,7 +10,9 @@ PKGS=(cmake ninja-build g++ pkg-config libopenblas-dev libopenblas0-openmp zlib1
       # libdnnl-dev's CMake config calls find_package(OpenCL): without these, configure fails.
       ocl-icd-opencl-dev
       # scripts/fuzz.sh: clang with libFuzzer and the sanitizers' runtimes, and clang's OpenMP
-      clang libclang-rt-14-dev libomp-dev)
+      clang libclang-rt-14-dev libomp-dev
+      # ONNX export (the ONNX protobuf schema and checker) and TensorBoard event files (protobuf)
+      libonnx-dev libprotobuf-dev protobuf-compiler)
 # Optional extras for golden-file regeneration and side-by-side benchmarks (not needed to build/test).
 if [[ "${EMBER_WITH_TORCH:-0}" == "1" ]]; then PKGS+=(python3-torch python3-numpy libtorch-dev); fi
 missing=()
