@@ -6,6 +6,7 @@
 #include "ember/distributed/process_group.h"
 #include "ember/ember.h"
 #include "info.h"
+#include "resume_defaults.h"
 
 int main(int argc, char** argv) {
   ember::cli::Cli cli;
@@ -25,7 +26,10 @@ int main(int argc, char** argv) {
       return 0;
     }
     for (auto& c : cli.commands)
-      if (*c.app) return c.run();
+      if (*c.app) {
+        ember::cli::fill_flags_from_checkpoint(*c.app, std::cout);
+        return c.run();
+      }
     std::cout << app.help();
   } catch (const std::exception& e) {  // ember::Error, or e.g. a malformed number in a checkpoint's metadata
     // Under mpirun: name this rank and end every rank (none is left waiting in a collective).

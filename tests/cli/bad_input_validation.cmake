@@ -78,3 +78,14 @@ foreach(case
 endforeach()
 set_tests_properties(cli.val_resume_other_batch_size cli.val_resume_other_dropout cli.val_resume_other_augment
   PROPERTIES FIXTURES_REQUIRED val_cnn)
+
+# Flags left out of a resume take the checkpoint's values, not their defaults: a run trained at
+# --lr 0.03 --momentum 0.5 resumes at those (it switched to the default 0.01 with a note).
+add_test(NAME cli.val_resume_lr_setup COMMAND ember_cli train mnist-cnn --epochs 1 --lr 0.03 --momentum 0.5
+  --train-limit 256 --max-steps 2 --threads 1 --no-progress --checkpoint-dir ${val_dir}/cnn_lr)
+set_tests_properties(cli.val_resume_lr_setup PROPERTIES FIXTURES_SETUP val_cnn_lr)
+add_test(NAME cli.val_resume_keeps_flags COMMAND ${CMAKE_COMMAND} -DEXE=$<TARGET_FILE:ember_cli>
+  "-DARGS=train,mnist-cnn,--train-limit,256,--threads,1,--no-progress,--resume,${val_dir}/cnn_lr/last.safetensors,--epochs,2,--max-steps,1"
+  "-DEXPECT=with its settings for the flags not given: --lr 0.03, --momentum 0.5\nNormalization[^\n]*\nResumed from [^\n]* after epoch 1\nEpoch 2, Loss"
+  -P ${CMAKE_CURRENT_SOURCE_DIR}/cli/expect_success.cmake)
+set_tests_properties(cli.val_resume_keeps_flags PROPERTIES FIXTURES_REQUIRED val_cnn_lr)
