@@ -96,6 +96,11 @@ TEST(Validation, AbsurdGptSizesInACheckpointAreErrorsNamingTheKey) {
                         {"vocab", "6162"},
                         {"model", "vocab_size=65x block_size=16 n_layer=1 n_head=2 n_embd=8"}});
   EXPECT_EMBER_ERROR(recipes::generate_from_checkpoint(path, "a", {}, 1), path.c_str(), "vocab_size=65x");
+  io::save_safetensors(path, {{"model.x", zeros({1})}},
+                       {{"recipe", "shakespeare-gpt"},
+                        {"vocab", "6162"},
+                        {"model", "vocab_size=65 block_size=16 n_layer=1.5 n_head=2 n_embd=8"}});
+  EXPECT_EMBER_ERROR(recipes::generate_from_checkpoint(path, "a", {}, 1), path.c_str(), "n_layer=1.5");
 }
 
 std::shared_ptr<data::TensorDataset> blobs(int64_t n) {

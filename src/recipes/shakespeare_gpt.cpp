@@ -139,11 +139,17 @@ models::GPTConfig parse_model_config(const std::string& s, const std::string& pa
       size_t used = 0;  // the whole value must be a number ("12abc" is malformed)
       if (k != "bias") (void)std::stod(v, &used);
       if (k != "bias" && used != v.size()) throw std::invalid_argument(v);
-      if (k == "vocab_size") c.vocab_size = std::stoll(v), ++found;
-      else if (k == "block_size") c.block_size = std::stoll(v), ++found;
-      else if (k == "n_layer") c.n_layer = std::stoll(v), ++found;
-      else if (k == "n_head") c.n_head = std::stoll(v), ++found;
-      else if (k == "n_embd") c.n_embd = std::stoll(v), ++found;
+      auto whole = [&] {  // sizes are whole numbers: "2.5" is malformed, not 2
+        const int64_t n = std::stoll(v, &used);
+        if (used != v.size()) throw std::invalid_argument(v);
+        ++found;
+        return n;
+      };
+      if (k == "vocab_size") c.vocab_size = whole();
+      else if (k == "block_size") c.block_size = whole();
+      else if (k == "n_layer") c.n_layer = whole();
+      else if (k == "n_head") c.n_head = whole();
+      else if (k == "n_embd") c.n_embd = whole();
       else if (k == "dropout") c.dropout = std::stod(v);
       else if (k == "bias") c.bias = v != "0";
       else if (k == "layer_norm_epsilon") c.layer_norm_epsilon = std::stod(v);
