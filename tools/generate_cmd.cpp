@@ -35,8 +35,17 @@ void add_generate_command(CLI::App& app, Commands& out) {
   g->add_option("--threads", a->threads, "Compute threads")->check(kThreads);
   out.push_back({g, [a] {
                    if (a->threads > 0) set_num_threads(a->threads);
-                   std::string text = recipes::generate_from_checkpoint(a->checkpoint, a->prompt, a->opts, a->seed);
-                   std::cout << a->prompt << text << "\n";
+                   // Streamed as it is drawn: a long generation shows its progress (the prompt
+                   // first, once the checkpoint and the prompt passed their checks).
+                   bool started = false;
+                   recipes::generate_from_checkpoint(a->checkpoint, a->prompt, a->opts, a->seed,
+                                                     [&](const std::string& piece) {
+                                                       if (!started) std::cout << a->prompt;
+                                                       started = true;
+                                                       std::cout << piece << std::flush;
+                                                     });
+                   if (!started) std::cout << a->prompt;
+                   std::cout << "\n";
                    return 0;
                  }});
 }

@@ -108,6 +108,7 @@ std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt, co
       int64_t next = sample_from(next_token_probs(logits.contiguous().to_vector<float>(), opts), gen);
       out.push_back(next);
       seq.push_back(next);
+      if (opts.on_token) opts.on_token(next);
       if ((opts.stop_token && next == *opts.stop_token) || static_cast<int64_t>(out.size()) == opts.max_new_tokens) break;
       if (opts.use_cache && cache.length() < block) logits = model.next_token_logits(window(1), &cache);
       else full_window();  // no cache, or the window is full and slides

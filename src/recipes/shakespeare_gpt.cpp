@@ -326,7 +326,8 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
 }
 
 std::string generate_from_checkpoint(const std::string& checkpoint, const std::string& prompt,
-                                     const models::GenerateOptions& opts, uint64_t seed) {
+                                     const models::GenerateOptions& opts, uint64_t seed,
+                                     const std::function<void(const std::string&)>& on_text) {
   io::SafetensorsFile head = io::load_safetensors(checkpoint);
   auto it = head.metadata.find("recipe");
   EMBER_CHECK(it != head.metadata.end() && it->second == kRecipe, "generate", "'", checkpoint,
@@ -350,7 +351,9 @@ std::string generate_from_checkpoint(const std::string& checkpoint, const std::s
   EMBER_CHECK(!prompt.empty(), "generate", "the prompt is empty; give at least one character (e.g. a newline)");
   std::vector<int64_t> ids = encode(vocab, prompt, "--prompt");
   Generator gen(seed);
-  return vocab.decode(models::generate(model, ids, opts, gen));
+  models::GenerateOptions o = opts;
+  if (on_text) o.on_token = [&](int64_t id) { on_text(vocab.decode({id})); };
+  return vocab.decode(models::generate(model, ids, o, gen));
 }
 
 }  // namespace ember::recipes

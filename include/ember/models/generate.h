@@ -2,6 +2,7 @@
 // Autoregressive decoding for GPT: greedy, temperature, top-k and top-p (nucleus) sampling, with
 // the KV cache. Deterministic: the same model, prompt, options and Generator seed give the same
 // tokens whatever the thread count.
+#include <functional>
 #include <optional>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct GenerateOptions {
   bool crop_prompt = true;
   // false recomputes the whole window for every token (the reference the cache is tested against).
   bool use_cache = true;
+  // Called with each new token as soon as it is drawn (streaming output of long generations).
+  std::function<void(int64_t)> on_token;
   // Throws ember::Error naming the option when a value is out of range.
   void validate(int64_t vocab_size) const;
 };

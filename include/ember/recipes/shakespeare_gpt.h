@@ -4,6 +4,7 @@
 // 128 channels, context 64, batch 12, 2,000 steps, no dropout). AdamW (beta2 0.99, weight decay on
 // the 2-D weights only), linear warmup then cosine decay to min_lr, gradient clipping.
 // The text's first 90% trains, the last 10% validates.
+#include <functional>
 #include <iosfwd>
 #include <string>
 #include <vector>
@@ -61,8 +62,10 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
 // Loads a shakespeare-gpt checkpoint (its model config and vocabulary travel in its metadata) and
 // continues `prompt` by opts.max_new_tokens characters (returned without the prompt). The prompt
 // must be non-empty and use only characters of the training text (the error names the first one
-// that is not); the CLI's default prompt is a newline, as nanoGPT's sample.py.
+// that is not); the CLI's default prompt is a newline, as nanoGPT's sample.py. `on_text`, when
+// given, receives each new character as it is generated.
 std::string generate_from_checkpoint(const std::string& checkpoint, const std::string& prompt,
-                                     const models::GenerateOptions& opts, uint64_t seed);
+                                     const models::GenerateOptions& opts, uint64_t seed,
+                                     const std::function<void(const std::string&)>& on_text = {});
 
 }  // namespace ember::recipes
