@@ -75,6 +75,9 @@ void add_distill_command(CLI::App& app, Commands& out) {
       ->check(CLI::Range(0.0, 1.0))->capture_default_str();
   t->add_option("--teacher-max-len", icfg->teacher_max_len, "The teacher's tokens per review ([CLS] and [SEP] included)")
       ->check(CLI::Range(int64_t{2}, int64_t{1} << 20))->capture_default_str();
+  t->add_option("--teacher-precision", icfg->teacher_precision,
+                "float32, or bf16: the teacher's matrix products in bfloat16 (faster logits; the student follows --precision)")
+      ->check(CLI::IsMember({"float32", "bf16"}))->capture_default_str();
   t->add_option("--teacher-cache", icfg->teacher_cache,
                 "Keep the teacher's logits in this .safetensors and reuse them while teacher and reviews are the same");
   out.push_back({t, [icfg] {

@@ -107,6 +107,8 @@ void validate(const ImdbLstmConfig& c) {
   EMBER_CHECK(c.alpha == 0 || !c.teacher.empty(), "--teacher",
               "a fine-tuned classifier folder (ember train bert-classifier --save-model DIR) is required when "
               "--alpha > 0 (--alpha 0 trains the student alone)");
+  EMBER_CHECK(c.teacher_precision == "float32" || c.teacher_precision == "bf16", "--teacher-precision",
+              "must be float32 or bf16, got '", c.teacher_precision, "'");
   EMBER_CHECK(c.teacher_max_len >= 2, "--teacher-max-len", "must be at least 2 ([CLS] and [SEP]), got ",
               c.teacher_max_len);
 }

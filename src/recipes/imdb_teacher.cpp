@@ -40,7 +40,7 @@ Tensor imdb_teacher_logits(const ImdbLstmConfig& cfg, const std::vector<std::str
       {"teacher_max_len", std::to_string(cfg.teacher_max_len)},
       {"reviews", std::to_string(reviews.size())},
       {"reviews_fingerprint", texts_fingerprint(reviews)},
-      {"precision", cfg.precision}};
+      {"precision", cfg.teacher_precision}};
   const auto n = static_cast<int64_t>(reviews.size());
   if (!cfg.teacher_cache.empty() && std::filesystem::exists(cfg.teacher_cache)) {
     io::SafetensorsFile f = io::load_safetensors(cfg.teacher_cache);  // errors name the file
@@ -60,12 +60,11 @@ Tensor imdb_teacher_logits(const ImdbLstmConfig& cfg, const std::vector<std::str
         << " holds another teacher, length or set of reviews; running the teacher again\n";
   }
   out << "Teacher " << dir << ": logits for " << n << " training reviews (max " << cfg.teacher_max_len
-      << " tokens" << (cfg.precision == "bf16" ? ", bf16 autocast" : "") << ")\n";
+      << " tokens" << (cfg.teacher_precision == "bf16" ? ", bf16 autocast" : "") << ")\n";
   const auto t0 = std::chrono::steady_clock::now();
   Tensor logits;
   try {
-    // --precision bf16 runs the teacher's matrix products in bf16 too (it dominates the run's start).
-    AutocastGuard autocast(cfg.precision == "bf16");
+    AutocastGuard autocast(cfg.teacher_precision == "bf16");
     logits = classifier_logits(dir, reviews, cfg.teacher_max_len, 32, &out);
   } catch (const Error& e) {
     throw Error(std::string("--teacher: '") + dir + "' is not a usable classifier (fine-tune one with ember train " +

@@ -72,6 +72,7 @@ struct ImdbLstmConfig {
   double alpha = 0.0;             // weight of the teacher's term; 0: the labels alone
   int64_t teacher_max_len = 256;  // the teacher's tokens per review ([CLS] and [SEP] included)
   std::string teacher_cache;      // .safetensors of the teacher's logits, reused when teacher and reviews match
+  std::string teacher_precision = "float32";  // or "bf16": the teacher's forward passes under bf16 autocast
 };
 
 // The network; parameter names embedding.weight, lstm.weight_ih_l0..., fc.weight, fc.bias.
