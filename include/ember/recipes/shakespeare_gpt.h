@@ -5,6 +5,7 @@
 // the 2-D weights only), linear warmup then cosine decay to min_lr, gradient clipping.
 // The text's first 90% trains, the last 10% validates.
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -64,5 +65,9 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
 // that is not); the CLI's default prompt is a newline, as nanoGPT's sample.py.
 std::string generate_from_checkpoint(const std::string& checkpoint, const std::string& prompt,
                                      const models::GenerateOptions& opts, uint64_t seed);
+
+// The model of a shakespeare-gpt checkpoint, built from the config in its metadata, in eval mode.
+// Errors name the file (a checkpoint of another recipe, a missing or malformed config).
+std::shared_ptr<models::GPT> load_shakespeare_gpt(const std::string& checkpoint);
 
 }  // namespace ember::recipes
