@@ -129,3 +129,72 @@ def test_bad_path_and_opset(tmp_path):
         ember.onnx.export(Cumulative(), ember.randn(2, 4), "/nonexistent-ember-dir/m.onnx")
     with pytest.raises(ember.Error, match="opset 13 is not supported"):
         ember.onnx.export(TinyAttention(), ember.randn(2, 5, 8), tmp_path / "m.onnx", opset_version=13)
+
+
+class TinyConvNet(nn.Module):
+    """BatchNorm (eval), average and adaptive pooling, dropout: layers no recipe exports."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn = nn.BatchNorm2d(4)
+        self.pool = nn.AvgPool2d(2)
+        self.gap = nn.AdaptiveAvgPool2d(1)
+        self.drop = nn.Dropout(0.5)
+        self.fc = nn.Linear(4, 2)
+
+    def forward(self, x):  # (B, 1, 8, 8)
+        h = self.pool(F.relu(self.bn(self.conv(x))))  # (B, 4, 4, 4)
+        return self.fc(self.drop(self.gap(h).flatten(1)))  # (B, 2)
+
+
+class TinyTagger(nn.Module):
+    """Embedding, a bidirectional GRU over padded sequences with their lengths, mean pooling."""
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 6)
+        self.gru = nn.GRU(6, 5, num_layers=2, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(10, 3)
+
+    def forward(self, ids, lengths):  # (B, T) int64, (B) int64
+        y, h = self.gru.forward_padded(self.emb(ids), lengths)  # (B, T, 10), (4, B, 5)
+        return self.fc(y.sum(1) / lengths.unsqueeze(1).to(ember.float32)), h
+
+
+def _ort_matches(model, path, inputs, names, cases, tol=1e-5):
+    sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
+    model.eval()
+    for xs in cases:
+        want = model(*[ember.from_numpy(x) for x in xs])
+        want = [w.detach().numpy() for w in (want if isinstance(want, tuple) else (want,))]
+        got = sess.run(None, dict(zip(names, xs)))
+        for w, g in zip(want, got):
+            assert w.shape == g.shape and np.max(np.abs(w - g)) <= tol
+
+
+def test_batchnorm_and_pooling_export(tmp_path):
+    ember.manual_seed(1)
+    model = TinyConvNet()
+    model.train()
+    for _ in range(3):  # running statistics that are not the initial ones
+        model(ember.randn(4, 1, 8, 8))
+    path = str(tmp_path / "conv.onnx")
+    ember.onnx.export(model, ember.randn(2, 1, 8, 8), path, input_names=["x"], dynamic_axes={"x": [0]})
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    rng = np.random.default_rng(0)
+    _ort_matches(model, path, None, ["x"], [[rng.standard_normal((b, 1, 8, 8)).astype(np.float32)] for b in (2, 5)])
+
+
+def test_gru_with_lengths_exports(tmp_path):
+    ember.manual_seed(2)
+    model = TinyTagger()
+    ids, lengths = ember.randint(1, 20, (2, 6)), ember.tensor([6, 3])
+    path = str(tmp_path / "gru.onnx")
+    ember.onnx.export(model, (ids, lengths), path, input_names=["ids", "lengths"],
+                      dynamic_axes={"ids": {0: "batch", 1: "sequence"}, "lengths": {0: "batch"}})
+    onnx.checker.check_model(onnx.load(path), full_check=True)
+    assert sum(n.op_type == "GRU" for n in onnx.load(path).graph.node) == 2
+    rng = np.random.default_rng(0)
+    cases = [[rng.integers(1, 20, (b, t)), np.array(([t, 2, 1] * b)[:b], dtype=np.int64)] for b, t in [(2, 6), (3, 9)]]
+    _ort_matches(model, path, None, ["ids", "lengths"], cases)
