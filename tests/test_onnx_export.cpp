@@ -9,6 +9,8 @@
 #include <set>
 
 #include "ember/ember.h"
+#include "ember/nn/layers.h"
+#include "ember/nn/packed_sequence.h"
 #include "ember/nn/rnn.h"
 #include "ember/onnx/export.h"
 #include "ember/ops/trace.h"

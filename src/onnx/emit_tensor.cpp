@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <numbers>
 
 #include "onnx/emit.h"
 
@@ -120,7 +121,7 @@ void emit_unary(GraphBuilder& b) {
       // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
       std::string x3 = b.op1("Mul", {b.op1("Mul", {x, x}), x});
       std::string inner = b.op1("Add", {x, b.op1("Mul", {x3, c(0.044715)})});
-      std::string t = b.op1("Tanh", {b.op1("Mul", {inner, c(std::sqrt(2.0 / M_PI))})});
+      std::string t = b.op1("Tanh", {b.op1("Mul", {inner, c(std::sqrt(2.0 / std::numbers::pi))})});
       std::string h = b.op1("Mul", {x, b.op1("Add", {t, c(1.0)})});
       b.node("Mul", {h, c(0.5)}, {output(b)});
       return;

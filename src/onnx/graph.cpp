@@ -26,7 +26,11 @@ int32_t onnx_type(DType dt) {
 GraphBuilder::GraphBuilder(::onnx::GraphProto* graph, const nn::NamedTensors& named, std::vector<DimSource> dims)
     : g_(graph), dims_(std::move(dims)) {
   for (const auto& [name, t] : named)
-    if (t.defined()) param_names_.emplace(t.impl_ptr().get(), name);
+    if (t.defined()) param_names_.emplace(view_key(t), name);
+}
+
+GraphBuilder::ViewKey GraphBuilder::view_key(const Tensor& t) {
+  return {t.impl().storage.get(), t.storage_offset(), t.shape(), t.strides(), static_cast<int>(t.dtype())};
 }
 
 // ---- values ----
@@ -51,7 +55,7 @@ std::string GraphBuilder::value(const Tensor& t) {
 std::string GraphBuilder::constant(const Tensor& t_in, const std::string& hint) {
   auto it = constants_.find(t_in.impl_ptr().get());
   if (it != constants_.end()) return it->second;
-  auto p = param_names_.find(t_in.impl_ptr().get());
+  auto p = param_names_.find(view_key(t_in));
   const std::string name = p != param_names_.end() ? p->second : fresh(hint);
   Tensor t = t_in.detach().to(Device{}).contiguous();
   ::onnx::TensorProto* init = g_->add_initializer();

@@ -5,6 +5,7 @@
 
 #include <map>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -94,7 +95,11 @@ class GraphBuilder {
  private:
   ::onnx::GraphProto* g_;
   std::unordered_map<const TensorImpl*, std::string> values_;
-  std::unordered_map<const TensorImpl*, std::string> param_names_;
+  // Names by the view a tensor is (storage, offset, shape, strides, dtype), not by its handle:
+  // state_dict() hands out detached aliases of the parameters the forward uses.
+  using ViewKey = std::tuple<const Storage*, int64_t, Shape, Shape, int>;
+  static ViewKey view_key(const Tensor& t);
+  std::map<ViewKey, std::string> param_names_;
   std::unordered_map<const TensorImpl*, std::string> constants_;
   std::vector<Tensor> keep_;  // constants made here (converted copies) stay alive
   std::map<std::string, int> used_;

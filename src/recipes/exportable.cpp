@@ -132,7 +132,8 @@ ExportableModel pretrained(const std::string& dir, const Sizes& a) {
   bert->eval();
   const int64_t T = std::min(a.seq_len, bert->config.max_position_embeddings);
   // Real-looking ids past the specials; every token is real (mask 1) and of type 0.
-  Tensor ids = example_ids(a.batch, T, 1000, std::min<int64_t>(2000, bert->config.vocab_size));
+  const int64_t V = bert->config.vocab_size, lo = std::min<int64_t>(1000, V / 2);
+  Tensor ids = example_ids(a.batch, T, lo, std::min<int64_t>(2000, V));
   ExportableModel e{st ? "sentence-transformers (BERT + pooling)" : "BERT", st ? std::shared_ptr<void>(st) : bert, bert.get(),
                nullptr, {ids, ones({a.batch, T}, kInt64), zeros({a.batch, T}, kInt64)}, {}};
   e.forward = [bert, st](const std::vector<Tensor>& in) {

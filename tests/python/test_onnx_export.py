@@ -99,6 +99,8 @@ def test_python_model_exports_and_matches_onnxruntime(tmp_path):
     assert info["opset"] == 17 and info["outputs"][0][2] == ["batch", "3"]
     assert model.training  # restored
     onnx.checker.check_model(onnx.load(path), full_check=True)
+    inits = {t.name for t in onnx.load(path).graph.initializer}
+    assert {"proj.weight", "proj.bias", "norm.weight", "head.weight"} <= inits  # state_dict names
     sess = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
     model.eval()
     for b, t in [(2, 5), (4, 9)]:
