@@ -126,11 +126,13 @@ ExportSummary export_function(const ForwardFn& fn, const nn::NamedTensors& names
     for (int sign : {1, -1}) {
       std::vector<double> ratios;
       bool ok = true;
-      for (auto& [name, s] : sizes) {
+      for (auto& entry : sizes) {
+        auto& s = entry.second;  // (example's size, resized)
+        const int64_t old_size = s.first;
         int64_t n = s.first + sign;
         auto taken = [&](int64_t m) {
           for (double r : ratios)
-            if (r * static_cast<double>(s.first) == static_cast<double>(m)) return true;
+            if (r * static_cast<double>(old_size) == static_cast<double>(m)) return true;
           return false;
         };
         while (n >= 1 && taken(n)) n += sign;
