@@ -14,6 +14,7 @@
 #   models       architectures, Hugging Face checkpoints                   -> data text nn optim io ops core
 #   explain      attributions (saliency, IG, occlusion ...), heatmaps      -> models data text nn optim io ops core
 #   recipes      `ember train` recipes                                     -> every layer above but explain
+#   onnx         ONNX export of traced ops                                 -> nn io ops core
 # Private headers (src/<layer>/*.h) belong to their layer; ops may also include backend's and
 # core's (core/op_helpers.h), and backend core's. tools/, tests/, bench/ and examples/ sit on top.
 cmake_minimum_required(VERSION 3.25)
@@ -34,7 +35,8 @@ set(deps_train distributed data text nn optim io ops core)
 set(deps_models data text nn optim io ops core)
 set(deps_explain models data text nn optim io ops core)
 set(deps_recipes models train distributed data text nn optim io ops core)
-set(layers core backend ops nn optim io text data distributed train models explain recipes)
+set(deps_onnx nn io ops core)
+set(layers core backend ops nn optim io text data distributed train models explain recipes onnx)
 # Whose private headers a layer may include besides its own.
 set(private_backend core)
 set(private_ops backend core)

@@ -4,6 +4,7 @@
 #include "distill_cmd.h"
 #include "embed_cmd.h"
 #include "explain_cmd.h"
+#include "export_cmd.h"
 #include "imdb_lstm_cmd.h"
 #include "mnist_autoencoder_cmd.h"
 #include "mnist_cnn_cmd.h"
@@ -29,6 +30,7 @@ Cli::Cli() {
   add_embed_command(app, commands);
   add_explain_command(app, commands);
   add_distill_command(app, commands);
+  add_export_command(app, commands);
   add_number_range_checks(app);  // after every flag is defined
 }
 

@@ -39,6 +39,7 @@ float64 = double = dtype.float64
 from .autograd import no_grad, enable_grad, set_grad_enabled, inference_mode, is_anomaly_enabled  # noqa: E402
 from . import amp  # noqa: E402
 from . import explain  # noqa: E402
+from . import onnx  # noqa: E402
 from .amp import autocast, is_autocast_enabled, get_autocast_dtype  # noqa: E402
 from . import autograd  # noqa: E402
 from . import nn, optim, utils, datasets, transforms, text  # noqa: E402

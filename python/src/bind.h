@@ -92,6 +92,7 @@ void init_optim(nb::module_& m);
 void init_data(nb::module_& m);
 void init_io(nb::module_& m);
 void init_explain(nb::module_& m);  // explain.cpp
+void init_onnx(nb::module_& m);     // onnx.cpp
 
 }  // namespace ember::py
 

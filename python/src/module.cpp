@@ -53,4 +53,5 @@ NB_MODULE(_C, m) {
   init_train(m);
   init_distributed(m);
   init_explain(m);
+  init_onnx(m);
 }

@@ -62,7 +62,12 @@ void init_nn_seq(nb::module_& m) {
       .def_ro("dropout", &nn::RNNBase::dropout)
       .def_ro("bidirectional", &nn::RNNBase::bidirectional)
       .def("flat_weights", &nn::RNNBase::flat_weights)
-      .def("reset_parameters", &nn::RNNBase::reset_parameters);
+      .def("reset_parameters", &nn::RNNBase::reset_parameters)
+      // (output, h_n, c_n or None): pack, forward and pad to T steps as one op (ONNX export).
+      .def("forward_padded", [](nn::RNNBase& self, const Tensor& x, const Tensor& lengths) {
+        auto r = self.forward_padded(x, lengths);
+        return std::make_tuple(r.output, r.h_n, r.c_n.defined() ? std::optional<Tensor>(r.c_n) : std::nullopt);
+      }, nb::arg("input"), nb::arg("lengths"), nb::call_guard<nb::gil_scoped_release>());
   // RNN / GRU: (output, h_n); LSTM: (output, h_n, c_n). Padded or packed input.
   nb::class_<nn::RNN, nn::RNNBase>(m, "RNN")
       .def(nb::init<int64_t, int64_t, int64_t, const std::string&, bool, bool, double, bool>(), nb::arg("input_size"),

@@ -22,6 +22,7 @@
 #include "backend/kernel_args.h"
 #include "core/allocator.h"
 #include "core/anomaly.h"
+#include "core/trace_hook.h"
 #include "ember/random.h"
 
 namespace ember::backend {
@@ -271,9 +272,18 @@ struct CheckedKernel<Outputs, R (*)(Args...)> {
   R (*fn)(Args...);
   const char* op;
   R operator()(Args... a) const {
+    if (detail::any_tracer()) [[unlikely]] check_traced(a...);
     if constexpr (Outputs > 0)
       if (detail::anomaly_enabled()) [[unlikely]] return checked(std::forward<Args>(a)...);
     return fn(std::forward<Args>(a)...);
+  }
+  // Op tracing (core/trace_hook.h): a kernel outside a recorded op may not touch a traced value.
+  [[gnu::noinline, gnu::cold]] void check_traced(const Args&... a) const {
+    detail::KernelTraceHook* hook = detail::kernel_trace_hook();
+    if (!hook) return;
+    std::vector<const Tensor*> all;
+    (collect_tensors(all, a), ...);
+    hook->check_kernel(op, all);
   }
   [[gnu::noinline, gnu::cold]] R checked(Args... a) const {
     if (detail::anomaly_paused()) return fn(std::forward<Args>(a)...);

@@ -13,6 +13,7 @@
 #include "ember/error.h"
 #include "ember/io/json.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 
 namespace ember::data {
 
@@ -116,6 +117,8 @@ Example IMDB::get(int64_t index, Generator&) const {
 }
 
 Tensor padded_lengths(const Tensor& tokens, int64_t pad_id) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   EMBER_CHECK(tokens.defined() && tokens.dim() == 2 && tokens.dtype() == kInt64, "padded_lengths",
               "expected (B, T) int64 token ids, got ",
               tokens.defined() ? shape_str(tokens.shape()) + " " + dtype_name(tokens.dtype()) : std::string("undefined"));
@@ -130,6 +133,9 @@ Tensor padded_lengths(const Tensor& tokens, int64_t pad_id) {
     o[b] = L;
   }
   return out;
+}();
+  if (scope) scope.record("padded_lengths", {tokens}, {out_}, {trace::integer("pad_id", pad_id)});
+  return out_;
 }
 
 TextBatch text_batch(const Batch& batch) {

@@ -149,7 +149,11 @@ SentenceTransformer SentenceTransformer::from_pretrained(const std::string& dir_
 Tensor SentenceTransformer::embed(const Tensor& input_ids, const Tensor& attention_mask) const {
   NoGradGuard no_grad;
   Tensor hidden = model_->forward(input_ids, attention_mask).sequence_output;  // (B, T, H)
-  Tensor e = pool(pooling_, hidden, attention_mask);                          // (B, D)
+  return pool_hidden(hidden, attention_mask);
+}
+
+Tensor SentenceTransformer::pool_hidden(const Tensor& hidden, const Tensor& attention_mask) const {
+  Tensor e = pool(pooling_, hidden, attention_mask);  // (B, T, H) -> (B, D)
   if (normalize_) e = div(e, clamp(norm(e, 2.0, {1}, true), Scalar(1e-12), std::nullopt));
   return e;
 }

@@ -8,6 +8,7 @@
 #include "ember/autograd.h"
 #include "ember/nn/init.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 #include "nn/rnn_stack.h"
 
 namespace ember::nn {
@@ -188,6 +189,31 @@ LSTMOutput LSTM::forward(const Tensor& input, const Tensor& h0, const Tensor& c0
 PackedLSTMOutput LSTM::forward(const PackedSequence& input, const Tensor& h0, const Tensor& c0) {
   auto r = run_packed(input, h0, c0);
   return {{r.output, input.batch_sizes, input.sorted_indices, input.unsorted_indices}, r.h_n, r.c_n};
+}
+
+RNNBase::Result RNNBase::forward_padded(const Tensor& input, const Tensor& lengths) {
+  const char* op = module_name(mode);
+  EMBER_CHECK(mode == "LSTM" || mode == "GRU", op, "forward_padded is for LSTM and GRU; pack the sequence instead");
+  EMBER_CHECK(input.defined() && input.dim() == 3, op, "forward_padded expects a batched 3-D input, got ",
+              input.defined() ? shape_str(input.shape()) : std::string("an undefined tensor"));
+  trace::OpScope scope;
+  const int64_t T = input.size(batch_first ? 1 : 0);
+  PackedSequence packed = pack_padded_sequence(input, lengths, batch_first, /*enforce_sorted=*/false);
+  Result r = run_packed(packed, Tensor(), Tensor());
+  Result out{pad_packed_sequence({r.output, packed.batch_sizes, packed.sorted_indices, packed.unsorted_indices},
+                                 batch_first, 0.0, T).first,
+             r.h_n, r.c_n};
+  if (scope) {
+    std::vector<Tensor> ins{input, lengths};
+    for (const Tensor& w : flat_weights()) ins.push_back(w);
+    std::vector<Tensor> outs{out.output, out.h_n};
+    if (out.c_n.defined()) outs.push_back(out.c_n);
+    scope.record(mode == "LSTM" ? "lstm" : "gru", std::move(ins), std::move(outs),
+                 {trace::integer("hidden", hidden_size), trace::integer("layers", num_layers),
+                  trace::integer("bidirectional", bidirectional), trace::integer("batch_first", batch_first),
+                  trace::integer("bias", bias)});
+  }
+  return out;
 }
 
 // ---- GRU ----

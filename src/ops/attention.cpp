@@ -12,6 +12,7 @@
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/attention_internal.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -211,6 +212,8 @@ Tensor sdpa_fused(const Tensor& q, const Tensor& k, const Tensor& v, double drop
 
 Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& attn_mask,
                                     double dropout_p, bool is_causal, std::optional<double> scale, Generator* gen) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   EMBER_CHECK(q.defined() && k.defined() && v.defined(), kOp, "query, key and value must be defined tensors");
   EMBER_CHECK(q.dim() >= 2 && k.dim() >= 2 && v.dim() >= 2, kOp, "query, key and value need at least 2 dims (*, L, E), got ",
               shape_str(q), ", ", shape_str(k), " and ", shape_str(v));
@@ -254,6 +257,9 @@ Tensor scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tens
   if (fused_enabled() && (!attn_mask.defined() || kv_len) && detail::sdpa_fused_supported(q, k, v, Tensor()))
     return detail::sdpa_fused(q, k, v, dropout_p, is_causal, s, gen, kv_len);
   return detail::sdpa_composite(q, k, v, attn_mask, dropout_p, is_causal, s, gen);
+}();
+  if (scope) scope.record("sdpa", {q, k, v, attn_mask}, {out_}, {trace::num("dropout_p", dropout_p), trace::integer("is_causal", is_causal), trace::num("scale", scale ? *scale : 1.0 / std::sqrt(static_cast<double>(q.size(-1))))});
+  return out_;
 }
 
 }  // namespace ember

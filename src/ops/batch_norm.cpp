@@ -9,6 +9,7 @@
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -69,6 +70,8 @@ std::vector<Tensor> batch_norm_backward_fused(const BatchNormState& st, const Te
 
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var, const Tensor& weight,
                   const Tensor& bias, bool training, double momentum, double eps) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   const char* op = "batch_norm";
   detail::check_floating(x, op);
   EMBER_CHECK(x.dim() >= 2, op, "expects x of shape (N, C, *) with at least 2 dims, got shape ", shape_str(x.shape()));
@@ -129,6 +132,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                           });
   }
   return y;
+}();
+  if (scope) scope.record("batch_norm", {x, weight, bias, running_mean, running_var}, {out_}, {trace::integer("training", training), trace::num("eps", eps)});
+  return out_;
 }
 
 }  // namespace ember

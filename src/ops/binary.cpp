@@ -1,5 +1,6 @@
 // Broadcasting binary ops, comparisons and where: type promotion, kernels and gradients.
 #include <cmath>
+#include <optional>
 
 #include "backend/backend.h"
 #include "core/op_helpers.h"
@@ -7,6 +8,7 @@
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/elementwise_internal.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -50,6 +52,10 @@ namespace detail {
 
 Tensor broadcast_binary(BinaryOp op, const char* name, const Tensor& a, const Tensor& b, DType compute, Tensor out,
                         double alpha) {
+  // Into a given out (in place, div_out): not recorded, so the tracer's kernel check rejects it.
+  std::optional<trace::OpScope> scope;
+  if (!out.defined()) scope.emplace();
+  Tensor out_ = [&]() -> Tensor {
   Shape shape = broadcast_shapes(a.shape(), b.shape(), name);
   DType out_dtype = backend::is_comparison(op) ? kBool : compute;
   const Device dev = out.defined() ? out.device() : common_device(name, {&a, &b});
@@ -67,6 +73,9 @@ Tensor broadcast_binary(BinaryOp op, const char* name, const Tensor& a, const Te
   };
   kernel(op, out, bview(ae), bview(be), alpha);
   return out;
+}();
+  if (scope && *scope) scope->record("binary", {a, b}, {out_}, {trace::str("op", name), trace::integer("compute", static_cast<int64_t>(compute)), trace::num("alpha", alpha)});
+  return out_;
 }
 
 }  // namespace detail
@@ -248,6 +257,8 @@ Tensor logical_or(const Tensor& a, const Tensor& b) { return binary(BinaryOp::Or
 Tensor logical_not(const Tensor& a) { return eq(a, detail::wrap_scalar(false).to(a.dtype() == kBool ? kBool : a.dtype())); }
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   EMBER_CHECK(cond.dtype() == kBool, "where", "condition must be a bool tensor, got ", dtype_name(cond.dtype()));
   detail::check_compute_dtype(a, "where");
   detail::check_compute_dtype(b, "where");
@@ -266,6 +277,9 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
     });
   }
   return out;
+}();
+  if (scope) scope.record("where", {cond, a, b}, {out_});
+  return out_;
 }
 
 Tensor where(const Tensor& cond, const Tensor& a, Scalar b) { return where(cond, a, detail::wrap_scalar(b)); }

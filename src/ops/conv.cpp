@@ -10,6 +10,7 @@
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -198,16 +199,28 @@ Tensor conv_nd(const Tensor& x, const Tensor& w, const Tensor& bias, const Shape
 
 Tensor conv2d(const Tensor& x, const Tensor& w, const Tensor& bias, Shape stride, Shape padding, Shape dilation,
               int64_t groups) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   return conv_nd(x, w, bias, stride, padding, dilation, groups, "conv2d", 2);
+}();
+  if (scope) scope.record("conv", {x, w, bias}, {out_}, {trace::ints("stride", stride), trace::ints("padding", padding), trace::ints("dilation", dilation), trace::integer("groups", groups)});
+  return out_;
 }
 
 Tensor conv1d(const Tensor& x, const Tensor& w, const Tensor& bias, int64_t stride, int64_t padding, int64_t dilation,
               int64_t groups) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   return conv_nd(x, w, bias, {stride}, {padding}, {dilation}, groups, "conv1d", 1);
+}();
+  if (scope) scope.record("conv", {x, w, bias}, {out_}, {trace::ints("stride", {stride}), trace::ints("padding", {padding}), trace::ints("dilation", {dilation}), trace::integer("groups", groups)});
+  return out_;
 }
 
 Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, Shape stride_in, Shape padding_in,
                         Shape output_padding_in, int64_t groups, Shape dilation_in) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   const char* op = "conv_transpose2d";
   Shape stride = per_dim(stride_in, 2, op, "stride"), padding = per_dim(padding_in, 2, op, "padding"),
         dilation = per_dim(dilation_in, 2, op, "dilation"), out_pad = per_dim(output_padding_in, 2, op, "output_padding");
@@ -241,6 +254,9 @@ Tensor conv_transpose2d(const Tensor& x, const Tensor& w, const Tensor& bias, Sh
               "); reduce the padding");
   Tensor y = conv_input_grad(xb, w, bias, g, "ConvTranspose2DBackward");  // (N, C_out, H_out, W_out)
   return unbatched ? y.squeeze(0) : y;
+}();
+  if (scope) scope.record("conv_transpose", {x, w, bias}, {out_}, {trace::ints("stride", stride_in), trace::ints("padding", padding_in), trace::ints("output_padding", output_padding_in), trace::ints("dilation", dilation_in), trace::integer("groups", groups)});
+  return out_;
 }
 
 }  // namespace ember

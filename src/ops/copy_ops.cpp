@@ -5,10 +5,13 @@
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/inplace.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
 Tensor Tensor::to(DType t) const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   if (t == dtype()) return *this;
   Tensor out = detail::make_tensor(shape(), t, device());
   EMBER_KERNEL(copy, "to", out)(out, *this);
@@ -19,6 +22,9 @@ Tensor Tensor::to(DType t) const {
     });
   }
   return out;
+}();
+  if (scope) scope.record("cast", {*this}, {out_}, {trace::integer("to", static_cast<int64_t>(t))});
+  return out_;
 }
 
 Tensor Tensor::to(Device d) const {
@@ -37,6 +43,8 @@ Tensor Tensor::to(Device d) const {
 }
 
 Tensor Tensor::clone() const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   Tensor out = detail::make_tensor(shape(), dtype(), device());
   EMBER_KERNEL(copy, "clone", out)(out, *this);
   if (autograd::any_requires_grad({this}))
@@ -44,6 +52,9 @@ Tensor Tensor::clone() const {
       return std::vector<Tensor>{g};
     });
   return out;
+}();
+  if (scope) scope.record("identity", {*this}, {out_});
+  return out_;
 }
 
 Tensor Tensor::contiguous() const { return is_contiguous() ? *this : clone(); }

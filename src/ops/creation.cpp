@@ -5,6 +5,7 @@
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -52,6 +53,8 @@ Tensor arange(Scalar start, Scalar end, Scalar step) {
 }
 
 Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   EMBER_CHECK(step.d != 0, "arange", "step must be nonzero");
   EMBER_CHECK((step.d > 0 && end.d >= start.d) || (step.d < 0 && end.d <= start.d), "arange", "upper bound ", end.d,
               " and lower bound ", start.d, " are inconsistent with step sign ", step.d);
@@ -68,6 +71,9 @@ Tensor arange(Scalar start, Scalar end, Scalar step, TensorOptions o) {
   Tensor t = new_tensor({n}, o);
   kernel(t, start, step);
   return finish(t, o);
+}();
+  if (scope) scope.record("arange", {}, {out_}, {trace::ints("range", {start.to<int64_t>(), end.to<int64_t>(), step.to<int64_t>()}), trace::num("start", start.d), trace::num("step", step.d)});
+  return out_;
 }
 
 Tensor linspace(double start, double end, int64_t steps, TensorOptions o) {

@@ -6,10 +6,13 @@
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/index_util.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
 Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int64_t> padding_idx) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   const char* op = "embedding";
   EMBER_CHECK(indices.dtype() == kInt64 || indices.dtype() == kInt32, op,
               "indices must be an int64 (or int32) tensor, got ", dtype_name(indices.dtype()));
@@ -44,6 +47,9 @@ Tensor embedding(const Tensor& indices, const Tensor& weight, std::optional<int6
       return std::vector<Tensor>{gw};
     });
   return out;
+}();
+  if (scope) scope.record("embedding", {indices, weight}, {out_});
+  return out_;
 }
 
 Tensor one_hot(const Tensor& indices, int64_t num_classes) {

@@ -4,6 +4,7 @@
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -13,6 +14,8 @@ bool skipped_in_cat(const Tensor& t) { return t.dim() == 1 && t.numel() == 0; }
 }  // namespace
 
 Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   EMBER_CHECK(!tensors.empty(), "cat", "expected a non-empty list of tensors");
   DType dt = DType::Bool;
   int64_t ref = -1;  // the first tensor that takes part: it fixes the rank and the other sizes
@@ -61,6 +64,9 @@ Tensor cat(const std::vector<Tensor>& tensors, int64_t dim) {
                           });
   }
   return out;
+}();
+  if (scope) scope.record("cat", tensors, {out_}, {trace::integer("dim", detail::wrap_dim(dim, out_.dim(), "cat"))});
+  return out_;
 }
 
 Tensor stack(const std::vector<Tensor>& tensors, int64_t dim) {

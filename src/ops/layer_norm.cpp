@@ -6,6 +6,7 @@
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -39,6 +40,8 @@ std::vector<Tensor> layer_norm_backward_composite(const LayerNormState& st, cons
 }  // namespace
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight, const Tensor& bias, double eps) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   const char* op = "layer_norm";
   detail::check_floating(x, op);
   const int64_t k = static_cast<int64_t>(normalized_shape.size());
@@ -98,6 +101,9 @@ Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& 
         });
   }
   return y;
+}();
+  if (scope) scope.record("layer_norm", {x, weight, bias}, {out_}, {trace::ints("normalized_shape", normalized_shape), trace::num("eps", eps)});
+  return out_;
 }
 
 }  // namespace ember

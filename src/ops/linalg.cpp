@@ -6,6 +6,7 @@
 #include "ember/autocast.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -121,6 +122,8 @@ Tensor linear_autocast(const Tensor& x2, const Tensor& weight, const Tensor& bia
 }  // namespace
 
 Tensor mm(const Tensor& a, const Tensor& b) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   check_operands(a, b, "mm");
   EMBER_CHECK(a.dim() == 2 && b.dim() == 2, "mm", "expected 2-D matrices, got mat1 of shape ", shape_str(a.shape()),
               " and mat2 of shape ", shape_str(b.shape()), "; use matmul for batched or 1-D operands");
@@ -128,9 +131,14 @@ Tensor mm(const Tensor& a, const Tensor& b) {
               " and ", dims_str(b.shape()), "): mat1's columns must equal mat2's rows");
   EMBER_KERNEL(matmul, "mm", a);  // a device without the kernel fails here, naming this op
   return batched_matmul(a, b, "MmBackward");
+}();
+  if (scope) scope.record("matmul", {a, b}, {out_});
+  return out_;
 }
 
 Tensor bmm(const Tensor& a, const Tensor& b) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   check_operands(a, b, "bmm");
   EMBER_CHECK(a.dim() == 3 && b.dim() == 3, "bmm", "expected 3-D tensors (B, n, k) and (B, k, m), got shapes ",
               shape_str(a.shape()), " and ", shape_str(b.shape()));
@@ -140,6 +148,9 @@ Tensor bmm(const Tensor& a, const Tensor& b) {
               dims_str(a.shape()), " and ", dims_str(b.shape()), "): batch1's last dim must equal batch2's middle dim");
   EMBER_KERNEL(matmul, "bmm", a);
   return batched_matmul(a, b, "BmmBackward");
+}();
+  if (scope) scope.record("matmul", {a, b}, {out_});
+  return out_;
 }
 
 Tensor dot(const Tensor& a, const Tensor& b) {
@@ -159,6 +170,8 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 }
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   check_operands(a, b, "matmul");
   const int64_t da = a.dim(), db = b.dim();
   EMBER_CHECK(da >= 1 && db >= 1, "matmul", "both arguments need at least 1 dimension, got shapes ",
@@ -194,9 +207,14 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
   if (da == 1) r = r.squeeze(-2);
   if (db == 1) r = r.squeeze(-1);
   return r;
+}();
+  if (scope) scope.record("matmul", {a, b}, {out_});
+  return out_;
 }
 
 Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta_s, Scalar alpha_s) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   check_operands(a, b, "addmm");
   EMBER_CHECK(bias.defined(), "addmm", "bias is undefined; use mm for a product without bias");
   detail::check_compute_dtype(bias, "addmm");
@@ -245,9 +263,14 @@ Tensor addmm(const Tensor& bias, const Tensor& a, const Tensor& b, Scalar beta_s
                           });
   }
   return out;
+}();
+  if (scope) scope.record("addmm", {bias, a, b}, {out_}, {trace::num("beta", beta_s.to<double>()), trace::num("alpha", alpha_s.to<double>())});
+  return out_;
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   EMBER_CHECK(x.defined() && weight.defined(), "linear", "input and weight must be defined tensors");
   EMBER_CHECK(weight.dim() == 2, "linear", "weight must be 2-D (out_features, in_features), got shape ",
               shape_str(weight.shape()));
@@ -291,6 +314,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   Shape out_shape(x.shape().begin(), x.shape().end() - 1);
   out_shape.push_back(weight.shape()[0]);
   return y.reshape(out_shape);
+}();
+  if (scope) scope.record("linear", {x, weight, bias}, {out_});
+  return out_;
 }
 
 Tensor Tensor::matmul(const Tensor& o) const { return ember::matmul(*this, o); }

@@ -7,6 +7,7 @@
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -124,6 +125,8 @@ Tensor avg_windows_backward(const Tensor& g, const std::shared_ptr<const AvgWind
 }  // namespace
 
 Tensor max_pool2d(const Tensor& x, Shape kernel_size, Shape stride, Shape padding, Shape dilation, bool ceil_mode) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   const char* op = "max_pool2d";
   check_pool_input(x, op);
   auto kernel = EMBER_KERNEL(max_pool2d, op, x);
@@ -149,10 +152,15 @@ Tensor max_pool2d(const Tensor& x, Shape kernel_size, Shape stride, Shape paddin
       return std::vector<Tensor>{max_pool_scatter(gy, idx, in_shape)};
     });
   return y;
+}();
+  if (scope) scope.record("max_pool", {x}, {out_}, {trace::ints("kernel", kernel_size), trace::ints("stride", stride), trace::ints("padding", padding), trace::ints("dilation", dilation), trace::integer("ceil_mode", ceil_mode)});
+  return out_;
 }
 
 Tensor avg_pool2d(const Tensor& x, Shape kernel_size, Shape stride, Shape padding, bool ceil_mode,
                   bool count_include_pad) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   const char* op = "avg_pool2d";
   check_pool_input(x, op);
   EMBER_KERNEL(avg_pool2d, op, x);  // a device without the kernel fails here, naming this op
@@ -181,9 +189,14 @@ Tensor avg_pool2d(const Tensor& x, Shape kernel_size, Shape stride, Shape paddin
   axis(OH, H, w.k[0], w.s[0], w.p[0], win->h0, win->h1, win->hdiv);
   axis(OW, W, w.k[1], w.s[1], w.p[1], win->w0, win->w1, win->wdiv);
   return avg_windows_forward(x, win, "AvgPool2DBackward");
+}();
+  if (scope) scope.record("avg_pool", {x}, {out_}, {trace::ints("kernel", kernel_size), trace::ints("stride", stride), trace::ints("padding", padding), trace::integer("ceil_mode", ceil_mode), trace::integer("count_include_pad", count_include_pad)});
+  return out_;
 }
 
 Tensor adaptive_avg_pool2d(const Tensor& x, Shape output_size) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   const char* op = "adaptive_avg_pool2d";
   check_pool_input(x, op);
   EMBER_KERNEL(avg_pool2d, op, x);  // a device without the kernel fails here, naming this op
@@ -204,6 +217,9 @@ Tensor adaptive_avg_pool2d(const Tensor& x, Shape output_size) {
   axis(os[0], H, win->h0, win->h1, win->hdiv);
   axis(os[1], W, win->w0, win->w1, win->wdiv);
   return avg_windows_forward(x, win, "AdaptiveAvgPool2DBackward");
+}();
+  if (scope) scope.record("adaptive_avg_pool", {x}, {out_}, {trace::ints("output_size", output_size)});
+  return out_;
 }
 
 }  // namespace ember

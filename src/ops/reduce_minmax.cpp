@@ -8,6 +8,7 @@
 #include "ops/pick_along_dim.h"
 #include "ops/reduce_common.h"
 #include "ops/reduce_plan.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -41,6 +42,8 @@ std::pair<Tensor, Tensor> arg_impl(const Tensor& a, const Shape& dims, bool keep
 
 // amax/amin with autograd: ties share the gradient evenly (PyTorch 1.13's amax/amin and max()/min()).
 Tensor extreme(const Tensor& a, const Shape& dims_in, bool keepdim, bool is_max, const char* op) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   Shape dims = detail::reduce_dims(a, dims_in, op);
   Tensor out = extreme_impl(a, dims, keepdim, is_max, op);
   if (autograd::any_requires_grad({&a})) {
@@ -56,10 +59,15 @@ Tensor extreme(const Tensor& a, const Shape& dims_in, bool keepdim, bool is_max,
                           });
   }
   return out;
+}();
+  if (scope) scope.record(is_max ? "reduce_max" : "reduce_min", {a}, {out_}, {trace::ints("dims", detail::reduce_dims(a, dims_in, op)), trace::integer("keepdim", keepdim)});
+  return out_;
 }
 
 // max/min along a dim: (values, indices); the values' gradient goes to the returned index.
 std::tuple<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdim, bool is_max, const char* op) {
+  trace::OpScope scope;
+  std::tuple<Tensor, Tensor> out_ = [&]() -> std::tuple<Tensor, Tensor> {
   int64_t d = detail::wrap_dim(dim, a.dim(), op);
   if (a.dim() == 0) {  // a 0-dim tensor is its own max, at index 0
     auto [v, i] = extreme_dim(a.reshape({1}), 0, false, is_max, op);
@@ -74,6 +82,9 @@ std::tuple<Tensor, Tensor> extreme_dim(const Tensor& a, int64_t dim, bool keepdi
                           });
   }
   return {values, indices};
+}();
+  if (scope) scope.record(is_max ? "max_dim" : "min_dim", {a}, {std::get<0>(out_), std::get<1>(out_)}, {trace::integer("dim", detail::wrap_dim(dim, a.dim(), op)), trace::integer("keepdim", keepdim)});
+  return out_;
 }
 
 Tensor arg(const Tensor& a, std::optional<int64_t> dim, bool keepdim, bool is_max, const char* op) {

@@ -9,6 +9,7 @@
 #include "ember/ops.h"
 #include "ops/reduce_common.h"
 #include "ops/reduce_plan.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -121,6 +122,8 @@ Tensor logsumexp(const Tensor& a, const Shape& dims_in, bool keepdim) {
 }
 
 Tensor norm(const Tensor& a, double p, const Shape& dims_in, bool keepdim) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   check_float_input(a, "norm");
   EMBER_CHECK(!std::isnan(p), "norm", "the order p must be a number, got nan");
   Shape dims = detail::reduce_dims(a, dims_in, "norm");
@@ -153,6 +156,9 @@ Tensor norm(const Tensor& a, double p, const Shape& dims_in, bool keepdim) {
                           });
   }
   return out;
+}();
+  if (scope) scope.record("norm", {a}, {out_}, {trace::num("p", p), trace::ints("dims", detail::reduce_dims(a, dims_in, "norm")), trace::integer("keepdim", keepdim)});
+  return out_;
 }
 
 }  // namespace ember

@@ -7,6 +7,7 @@
 #include "ember/ops.h"
 #include "ops/reduce_common.h"
 #include "ops/reduce_plan.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 namespace detail {
@@ -78,6 +79,8 @@ Tensor sum_impl(const Tensor& a, const Shape& wrapped, bool keepdim, bool mean, 
 }
 
 Tensor sum_or_mean(const Tensor& a, const Shape& dims, bool keepdim, bool mean) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   const char* op = mean ? "mean" : "sum";
   Shape wrapped = detail::reduce_dims(a, dims, op);  // a 0-dim tensor has no dim to reduce
   Tensor out = sum_impl(a, wrapped, keepdim, mean, op);
@@ -101,6 +104,9 @@ Tensor sum_or_mean(const Tensor& a, const Shape& dims, bool keepdim, bool mean) 
                           });
   }
   return out;
+}();
+  if (scope) scope.record(mean ? "reduce_mean" : "reduce_sum", {a}, {out_}, {trace::ints("dims", detail::reduce_dims(a, dims, "sum")), trace::integer("keepdim", keepdim)});
+  return out_;
 }
 
 }  // namespace

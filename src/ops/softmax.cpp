@@ -6,6 +6,7 @@
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/reduce_common.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -34,6 +35,8 @@ Tensor backward_fused(const Tensor& g_in, const Tensor& y, int64_t d, bool log) 
 }
 
 Tensor softmax_op(const Tensor& x, int64_t dim, bool log) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   const char* op = log ? "log_softmax" : "softmax";
   EMBER_KERNEL(softmax, op, x);  // a device without the kernel fails before any copy
   detail::check_compute_dtype(x, op);
@@ -51,6 +54,9 @@ Tensor softmax_op(const Tensor& x, int64_t dim, bool log) {
                           });
   }
   return out;
+}();
+  if (scope) scope.record("softmax", {x}, {out_}, {trace::integer("dim", detail::wrap_dim(dim, x.dim(), "softmax")), trace::integer("log", log)});
+  return out_;
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "ember/autograd.h"
 #include "ember/ops.h"
 #include "ops/reduce_common.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -16,11 +17,25 @@ using backend::UnaryOp;
 
 namespace {
 
+// The trace attributes of a unary op (ember/ops/trace.h): its name and parameters.
+std::vector<trace::Attr> unary_attrs(UnaryOp op, const char* name, const UnaryArgs& args) {
+  std::vector<trace::Attr> a{trace::str("op", name), trace::integer("kind", static_cast<int64_t>(op)),
+                             trace::num("slope", args.slope)};
+  if (args.lo) a.push_back(trace::num("lo", args.lo->d));
+  if (args.hi) a.push_back(trace::num("hi", args.hi->d));
+  return a;
+}
+
 // out = op(x) without autograd, of x's dtype (the kernel checks the dtype).
 Tensor unary_kernel(UnaryOp op, const char* name, const Tensor& x, const UnaryArgs& args = {}) {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   Tensor out = detail::make_tensor(x.shape(), x.dtype(), x.device());
   EMBER_KERNEL(unary, name, out)(op, out, x, args);
   return out;
+}();
+  if (scope) scope.record("unary", {x}, {out_}, unary_attrs(op, name, args));
+  return out_;
 }
 
 // gx = g * op'(v) for a first-order backward; v is converted to g's dtype and broadcast to its shape.

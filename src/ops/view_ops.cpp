@@ -6,6 +6,7 @@
 #include "core/op_helpers.h"
 #include "ember/autograd.h"
 #include "ember/ops.h"
+#include "ember/ops/trace.h"
 
 namespace ember {
 
@@ -88,9 +89,35 @@ Tensor with_view_history(Tensor out, const Tensor& base, const char* name, autog
   return out;
 }
 
+// Trace attributes (ember/ops/trace.h).
+Shape transpose_perm(int64_t n, int64_t d0, int64_t d1) {
+  Shape perm(n);
+  for (int64_t i = 0; i < n; ++i) perm[i] = i;
+  if (n > 0) std::swap(perm[wrap_dim(d0, n, "transpose")], perm[wrap_dim(d1, n, "transpose")]);
+  return perm;
+}
+Shape wrap_dims(const Shape& dims, int64_t n) {
+  Shape out;
+  for (int64_t d : dims) out.push_back(wrap_dim(d, n, "permute"));
+  return out;
+}
+// start and end as slice() resolves them: negative ones counted from the end, then clamped.
+std::vector<trace::Attr> slice_attrs(const Tensor& t, int64_t d, int64_t start, int64_t end, int64_t step) {
+  d = wrap_dim(d, t.dim(), "slice");
+  const int64_t len = t.shape()[d];
+  if (start < 0) start += len;
+  if (end < 0) end += len;
+  start = std::clamp<int64_t>(start, 0, len);
+  end = std::clamp<int64_t>(end, start, len);
+  return {trace::integer("dim", d), trace::integer("start", start), trace::integer("end", end),
+          trace::integer("step", step)};
+}
+
 }  // namespace
 
 Tensor Tensor::view(const Shape& req) const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   Shape s = infer_shape(req, numel(), "view", shape());
   auto st = view_strides(*this, s);
   EMBER_CHECK(st.has_value(), "view", "size ", shape_str(req), " is not compatible with the input's shape ",
@@ -101,15 +128,25 @@ Tensor Tensor::view(const Shape& req) const {
                            [in_shape](const Tensor& g, const autograd::Node&) {
                              return std::vector<Tensor>{g.reshape(in_shape)};
                            });
+}();
+  if (scope) scope.record("reshape", {*this}, {out_}, {trace::ints("shape", out_.shape())});
+  return out_;
 }
 
 Tensor Tensor::reshape(const Shape& req) const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   Shape s = infer_shape(req, numel(), "reshape", shape());
   if (view_strides(*this, s)) return view(s);
   return contiguous().view(s);
+}();
+  if (scope) scope.record("reshape", {*this}, {out_}, {trace::ints("shape", out_.shape())});
+  return out_;
 }
 
 Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   int64_t n = dim();
   d0 = wrap_dim(d0, n, "transpose");
   d1 = wrap_dim(d1, n, "transpose");
@@ -121,6 +158,9 @@ Tensor Tensor::transpose(int64_t d0, int64_t d1) const {
                            [d0, d1](const Tensor& g, const autograd::Node&) {
                              return std::vector<Tensor>{g.transpose(d0, d1)};
                            });
+}();
+  if (scope) scope.record("transpose", {*this}, {out_}, {trace::ints("perm", transpose_perm(dim(), d0, d1))});
+  return out_;
 }
 
 Tensor Tensor::t() const {
@@ -130,6 +170,8 @@ Tensor Tensor::t() const {
 }
 
 Tensor Tensor::permute(const Shape& dims) const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   int64_t n = dim();
   EMBER_CHECK(static_cast<int64_t>(dims.size()) == n, "permute", "got ", dims.size(), " dims ", shape_str(dims),
               " for a tensor with ", n, " dims (shape ", shape_str(shape()), ")");
@@ -147,9 +189,14 @@ Tensor Tensor::permute(const Shape& dims) const {
                            [inv](const Tensor& g, const autograd::Node&) {
                              return std::vector<Tensor>{g.permute(inv)};
                            });
+}();
+  if (scope) scope.record("transpose", {*this}, {out_}, {trace::ints("perm", wrap_dims(dims, dim()))});
+  return out_;
 }
 
 Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   d = wrap_dim(d, dim(), "slice");
   EMBER_CHECK(step > 0, "slice", "step must be positive, got ", step, " (slicing dim ", d, " of shape ",
               shape_str(shape()), ")");
@@ -169,6 +216,9 @@ Tensor Tensor::slice(int64_t d, int64_t start, int64_t end, int64_t step) const 
                              return std::vector<Tensor>{view_backward_into(
                                  base_shape, dt, g, [=](const Tensor& z) { return z.slice(d, start, end, step); })};
                            });
+}();
+  if (scope) scope.record("slice", {*this}, {out_}, slice_attrs(*this, d, start, end, step));
+  return out_;
 }
 
 Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
@@ -181,6 +231,8 @@ Tensor Tensor::narrow(int64_t d, int64_t start, int64_t length) const {
 }
 
 Tensor Tensor::select(int64_t d, int64_t index) const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   EMBER_CHECK(dim() > 0, "select", "cannot select from a 0-dim tensor");
   d = wrap_dim(d, dim(), "select");
   int64_t len = shape()[d];
@@ -198,9 +250,14 @@ Tensor Tensor::select(int64_t d, int64_t index) const {
                              return std::vector<Tensor>{view_backward_into(
                                  base_shape, dt, g, [=](const Tensor& z) { return z.select(d, index); })};
                            });
+}();
+  if (scope) scope.record("select", {*this}, {out_}, {trace::integer("dim", wrap_dim(d, dim(), "select")), trace::integer("index", index < 0 ? index + size(d) : index)});
+  return out_;
 }
 
 Tensor Tensor::expand(const Shape& req) const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   int64_t n = static_cast<int64_t>(req.size());
   EMBER_CHECK(n >= dim(), "expand", "the requested shape ", shape_str(req), " has fewer dims than the tensor's ",
               shape_str(shape()));
@@ -225,6 +282,9 @@ Tensor Tensor::expand(const Shape& req) const {
                            [in_shape](const Tensor& g, const autograd::Node&) {
                              return std::vector<Tensor>{sum_to(g, in_shape)};
                            });
+}();
+  if (scope) scope.record("expand", {*this}, {out_}, {trace::ints("shape", out_.shape())});
+  return out_;
 }
 
 Tensor Tensor::squeeze() const {
@@ -243,6 +303,8 @@ Tensor Tensor::squeeze(int64_t d) const {
 }
 
 Tensor Tensor::unsqueeze(int64_t d) const {
+  trace::OpScope scope;
+  Tensor out_ = [&]() -> Tensor {
   d = wrap_dim(d, dim() + 1, "unsqueeze");
   Shape s = shape(), st = strides();
   int64_t new_stride = d < dim() ? st[d] * s[d] : 1;
@@ -253,6 +315,9 @@ Tensor Tensor::unsqueeze(int64_t d) const {
                            [in_shape](const Tensor& g, const autograd::Node&) {
                              return std::vector<Tensor>{g.reshape(in_shape)};
                            });
+}();
+  if (scope) scope.record("reshape", {*this}, {out_}, {trace::ints("shape", out_.shape())});
+  return out_;
 }
 
 Tensor Tensor::flatten(int64_t start_dim, int64_t end_dim) const {

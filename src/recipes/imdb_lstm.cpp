@@ -51,16 +51,16 @@ Tensor SentimentLSTM::forward_embedded(const Tensor& embedded, const Tensor& len
               embedded.defined() ? shape_str(embedded.shape()) : std::string("an undefined tensor"));
   Tensor x = drop->forward(embedded);
   // Only each review's real tokens reach the LSTM, so h_n is the state after its last word.
-  nn::PackedSequence packed = nn::pack_padded_sequence(x, lengths, /*batch_first=*/true, /*enforce_sorted=*/false);
-  nn::PackedLSTMOutput r = lstm->forward(packed);
+  // (pack_padded_sequence, the LSTM and pad_packed_sequence to T steps, as one op that exports to ONNX)
+  nn::RNNBase::Result r = lstm->forward_padded(x, lengths);
   Tensor h;
   if (pool == "last") {
     const int64_t L = lstm->num_layers;
     h = lstm->bidirectional ? cat({r.h_n.select(0, 2 * L - 2), r.h_n.select(0, 2 * L - 1)}, 1)  // (B, 2H)
                             : r.h_n.select(0, L - 1);                                           // (B, H)
   } else {
-    // Back to the batch's order, zeros past each review's end: (N, D*H) -> (B, T', D*H), T' = max length.
-    Tensor y = nn::pad_packed_sequence(r.output, /*batch_first=*/true).first;
+    // In the batch's order, zeros past each review's end: (B, T, D*H).
+    Tensor y = r.output;
     Tensor len = lengths.to(kInt64);
     std::vector<Tensor> pooled;
     if (pool == "max" || pool == "maxmean") {

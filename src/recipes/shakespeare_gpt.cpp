@@ -356,4 +356,18 @@ std::string generate_from_checkpoint(const std::string& checkpoint, const std::s
   return vocab.decode(models::generate(model, ids, o, gen));
 }
 
+std::shared_ptr<models::GPT> load_shakespeare_gpt(const std::string& checkpoint) {
+  io::SafetensorsFile head = io::load_safetensors(checkpoint);
+  auto it = head.metadata.find("recipe");
+  EMBER_CHECK(it != head.metadata.end() && it->second == kRecipe, "load_shakespeare_gpt", "'", checkpoint,
+              "' is a checkpoint of recipe '", it == head.metadata.end() ? std::string("(none)") : it->second,
+              "', not shakespeare-gpt");
+  models::GPTConfig mc = parse_model_config(meta(head, "model", checkpoint), checkpoint);
+  mc.validate();
+  auto model = std::make_shared<models::GPT>(mc);
+  train::load_checkpoint(checkpoint, *model, nullptr, kRecipe);
+  model->eval();
+  return model;
+}
+
 }  // namespace ember::recipes

@@ -41,6 +41,8 @@ class SentenceTransformer {
   Tensor encode(const std::vector<std::string>& texts, int64_t batch_size = 32) const;
   // One tokenized batch: input_ids, attention_mask (B, T) int64 -> (B, D) pooled (and normalized).
   Tensor embed(const Tensor& input_ids, const Tensor& attention_mask) const;
+  // The pooling (and normalization) half of embed: hidden (B, T, H), attention_mask (B, T) -> (B, D).
+  Tensor pool_hidden(const Tensor& hidden, const Tensor& attention_mask) const;
 
   int64_t max_seq_length() const { return max_seq_length_; }
   int64_t dimension() const { return pooling_.output_dimension(); }

@@ -43,11 +43,20 @@ class RNNBase : public Module {
  public:
   RNNBase(std::string mode, int64_t input_size, int64_t hidden_size, int64_t num_layers, bool bias, bool batch_first,
           double dropout, bool bidirectional, Generator* gen);
+  struct Result {
+    Tensor output, h_n, c_n;  // c_n: LSTM only
+  };
   std::string extra_repr() const override;
   void reset_parameters();
   // weight_ih, weight_hh, bias_ih, bias_hh (no biases when bias = false) of each layer and direction,
   // in registration order (PyTorch's _flat_weights).
   std::vector<Tensor> flat_weights() const;
+  // A padded batch with each sequence's length: input (B, T, I) with batch_first, else (T, B, I);
+  // lengths (B) int64 in [1, T]. Returns the output at T steps with zeros past each sequence's
+  // end, and h_n (c_n for LSTM) at each sequence's last real step: exactly pack_padded_sequence
+  // (enforce_sorted = false), forward and pad_packed_sequence(total_length = T), as one op that
+  // ONNX export writes as ONNX's LSTM / GRU with sequence_lens. LSTM and GRU only.
+  Result forward_padded(const Tensor& input, const Tensor& lengths);
 
   std::string mode;
   int64_t input_size, hidden_size, num_layers;
@@ -57,9 +66,6 @@ class RNNBase : public Module {
   Generator* gen;
 
  protected:
-  struct Result {
-    Tensor output, h_n, c_n;
-  };
   // Checks and runs a padded input; hx may be undefined (zeros). c0 only for LSTM.
   Result run_padded(const Tensor& input, const Tensor& h0, const Tensor& c0);
   Result run_packed(const PackedSequence& input, const Tensor& h0, const Tensor& c0);

@@ -6,6 +6,7 @@
 // The text's first 90% trains, the last 10% validates.
 #include <functional>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,5 +68,9 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
 std::string generate_from_checkpoint(const std::string& checkpoint, const std::string& prompt,
                                      const models::GenerateOptions& opts, uint64_t seed,
                                      const std::function<void(const std::string&)>& on_text = {});
+
+// The model of a shakespeare-gpt checkpoint, built from the config in its metadata, in eval mode.
+// Errors name the file (a checkpoint of another recipe, a missing or malformed config).
+std::shared_ptr<models::GPT> load_shakespeare_gpt(const std::string& checkpoint);
 
 }  // namespace ember::recipes

@@ -74,6 +74,14 @@ class RNN(RNNBase):
         return s + (f", nonlinearity={self.nonlinearity!r}" if self.nonlinearity != "tanh" else "")
 
 
+def _forward_padded(self, input, lengths):
+    """input (B, T, I) with batch_first (else (T, B, I)) padded, lengths (B) int64: what
+    pack_padded_sequence, forward and pad_packed_sequence(total_length=T) give, as one op that
+    ember.onnx.export writes as ONNX's LSTM / GRU. GRU: (output, h_n); LSTM: (output, (h_n, c_n))."""
+    out, h, c = self._cpp.forward_padded(input, lengths)
+    return (out, (h, c)) if c is not None else (out, h)
+
+
 class GRU(RNNBase):
     """forward(input, hx=None) -> (output, h_n)."""
 
@@ -87,6 +95,8 @@ class GRU(RNNBase):
 
     def forward(self, input, hx=None):
         return self._cpp.forward(input, hx)
+
+    forward_padded = _forward_padded
 
 
 class LSTM(RNNBase):
@@ -108,6 +118,8 @@ class LSTM(RNNBase):
                 raise TypeError("LSTM.forward(): argument 'hx' must be a tuple (h_0, c_0)")
             out, h, c = self._cpp.forward(input, hx[0], hx[1])
         return out, (h, c)
+
+    forward_padded = _forward_padded
 
 
 class RNNCellBase(CppModule):
