@@ -158,6 +158,7 @@ void init_train(nb::module_& parent) {
       .def_rw("resume", &TrainerOptions::resume)
       .def_rw("metrics_path", &TrainerOptions::metrics_path)
       .def_rw("plot_path", &TrainerOptions::plot_path)
+      .def_rw("tensorboard_dir", &TrainerOptions::tensorboard_dir)
       .def_rw("recipe", &TrainerOptions::recipe)
       .def_rw("config", &TrainerOptions::config)
       .def_rw("early_stopping_patience", &TrainerOptions::early_stopping_patience)

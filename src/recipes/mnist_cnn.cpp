@@ -157,7 +157,7 @@ MnistCnnResult train_mnist_cnn(const MnistCnnConfig& cfg, std::ostream& out) {
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch, .precision = cfg.precision,
                           .nonfinite = cfg.nonfinite,
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
-                          .plot_path = cfg.plot_path, .recipe = kRecipe, .config = config_string(cfg),
+                          .plot_path = cfg.plot_path, .tensorboard_dir = cfg.tensorboard_dir, .recipe = kRecipe, .config = config_string(cfg),
                           .early_stopping_patience = cfg.early_stopping_patience,
                           .early_stopping_min_delta = cfg.early_stopping_min_delta, .progress = cfg.progress,
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
