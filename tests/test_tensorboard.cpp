@@ -102,7 +102,9 @@ TEST(TensorBoardHistogram, EveryValueLandsInItsBucket) {
   double total = 0;
   for (size_t i = 0; i < h.bucket.size(); ++i) {
     total += h.bucket[i];
-    if (i > 0) EXPECT_LT(h.bucket_limit[i - 1], h.bucket_limit[i]);
+    if (i > 0) {
+      EXPECT_LT(h.bucket_limit[i - 1], h.bucket_limit[i]);
+    }
   }
   EXPECT_EQ(total, 7);
   for (double v : values) {  // the bucket [limit[i-1], limit[i]) holding v has a count
@@ -299,9 +301,12 @@ TEST(TensorBoardWriter, TrainerLogsEveryHistoryValueStepsHistogramsAndHparams) {
                                   .config = "lr=0.1 optimizer=sgd augment=false"});
     EXPECT_EQ(t.tensorboard(), nullptr);  // created when fit starts
     std::ostringstream log;
+    train::Callbacks cb;
+    cb.evaluate = [] { return train::Metrics{{"test_loss", 0.25}}; };
     fit = t.fit(loader, [&](const data::Batch& b) {
       return train::StepOutput{cross_entropy(model->forward(b.data), b.target), b.data.size(0)};
-    }, {.evaluate = [] { return train::Metrics{{"test_loss", 0.25}}; }}, &log);
+    }, cb, &log);
+    EXPECT_NE(log.str().find("TensorBoard: " + dir.file("tb") + "/events.out.tfevents."), std::string::npos) << log.str();
     ASSERT_NE(t.tensorboard(), nullptr);
   }
   auto tags = values_by_tag(read_events(dir.file("tb")));
