@@ -207,3 +207,35 @@ def test_cli_autoencoder_image_is_its_png(tmp_path):
     assert images[0].encoded_image_string == png
     pixels = decode_png(png)
     assert (images[0].height, images[0].width) == pixels.shape[:2]
+
+
+def test_python_trainer_logs_and_a_resume_adds_a_file(tmp_path):
+    import ember.nn as nn
+    import ember.nn.functional as F
+    import ember.optim as optim
+    from ember.train import Trainer
+    from ember.utils.data import DataLoader, TensorDataset
+
+    ember.manual_seed(11)
+    x, y = ember.randn(48, 4), ember.randint(0, 3, (48,))
+
+    def run(epochs):
+        ember.manual_seed(2)
+        model = nn.Linear(4, 3)
+        opt = optim.SGD(model.parameters(), lr=0.1)
+        t = Trainer(model, opt, epochs=epochs, checkpoint_dir=str(tmp_path / "ckpt"), resume="auto",
+                    tensorboard_dir=str(tmp_path / "tb"))
+        loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True, seed=3)
+        return t.fit(loader, lambda b: F.cross_entropy(model(b[0]), b[1]), log=None)
+
+    first, second = run(1), run(2)
+    files = sorted(f for f in os.listdir(tmp_path / "tb") if f.startswith("events.out.tfevents."))
+    assert len(files) == 2  # the resumed run wrote its own file beside the first
+    scalars = tbparse.SummaryReader(str(tmp_path / "tb")).scalars
+    loss = scalars[scalars.tag == "metrics/train_loss"].sort_values("step")
+    assert loss.step.tolist() == [1, 2]
+    np.testing.assert_allclose(loss.value, [r["train_loss"] for r in second.history], rtol=1e-6)
+    steps = scalars[scalars.tag == "train_step/loss"].sort_values("step")
+    assert steps.step.tolist() == list(range(1, 7))
+    np.testing.assert_allclose(steps.value, first.step_losses + second.step_losses, rtol=1e-6)
+    assert [e.step for e in accumulator(tmp_path / "tb").Histograms("weights/weight")] == [1, 2]
