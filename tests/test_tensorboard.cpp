@@ -6,6 +6,8 @@
 #include <png.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cfloat>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -116,6 +118,26 @@ TEST(TensorBoardHistogram, EveryValueLandsInItsBucket) {
   EXPECT_LT(h.bucket.size(), 40u);
   const double nan = NAN;
   EXPECT_FALSE(b.add(&nan, 1));
+}
+
+TEST(TensorBoardHistogram, TableLookupAgreesWithABinarySearch) {
+  const std::vector<double>& limits = train::detail::default_bucket_limits();
+  auto expected = [&](double v) {
+    return static_cast<size_t>(std::upper_bound(limits.begin(), limits.end(), v) - limits.begin());
+  };
+  std::vector<double> values = {0.0, -0.0, 1e-300, -1e-300, 5e-324, DBL_MAX, -DBL_MAX, 1e20, -1e20, 1e30, -1e30};
+  for (double l : limits)  // every edge, and its neighbours
+    for (double v : {l, std::nextafter(l, INFINITY), std::nextafter(l, -INFINITY)})
+      if (std::isfinite(v)) values.push_back(v);
+  Generator g(5);
+  const Tensor r = randn({20000}, kFloat64, &g);
+  const Tensor e = randn({20000}, kFloat64, &g) * 12.0;  // magnitudes over 1e-12 ... 1e12
+  for (int64_t i = 0; i < r.numel(); ++i)
+    values.push_back(r.data_ptr<double>()[i] * std::pow(10.0, e.data_ptr<double>()[i]));
+  for (double v : values) {
+    const size_t want = std::min(expected(v), limits.size() - 1);
+    ASSERT_EQ(std::min(train::detail::bucket_index(v), limits.size() - 1), want) << v;
+  }
 }
 
 // The events of every file in `dir`, in file-name order.

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cfloat>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 
 namespace ember::train::detail {
 
@@ -21,6 +23,60 @@ const std::vector<double>& default_bucket_limits() {
   return limits;
 }
 
+namespace {
+
+// The positive edges 1e-12 * 1.1^k ... DBL_MAX, and for each value of a positive double's top 16
+// bits (exponent and 4 mantissa bits: a range a factor of at most 2^(1/16) wide, narrower than
+// the edges' 1.1) the first edge at or above the range's smallest double.
+struct PositiveEdges {
+  std::vector<double> p;
+  std::vector<uint16_t> start;
+  PositiveEdges() {
+    const std::vector<double>& all = default_bucket_limits();
+    p.assign(all.begin() + static_cast<std::ptrdiff_t>(all.size() / 2 + 1), all.end());
+    start.resize(size_t{1} << 15);
+    for (size_t key = 0; key < start.size(); ++key) {
+      double lo;
+      const uint64_t bits = static_cast<uint64_t>(key) << 48;
+      std::memcpy(&lo, &bits, sizeof lo);
+      const size_t j = std::isfinite(lo) ? static_cast<size_t>(std::lower_bound(p.begin(), p.end(), lo) - p.begin())
+                                         : p.size() - 1;
+      start[key] = static_cast<uint16_t>(std::min(j, p.size() - 1));
+    }
+  }
+  size_t guess(double u) const {  // u > 0
+    uint64_t bits;
+    std::memcpy(&bits, &u, sizeof bits);
+    return start[bits >> 48];
+  }
+};
+
+const PositiveEdges& positive_edges() {
+  static const PositiveEdges e;
+  return e;
+}
+
+}  // namespace
+
+size_t bucket_index(double v) {
+  const PositiveEdges& e = positive_edges();
+  const std::vector<double>& p = e.p;
+  const size_t n = p.size();  // the negative edges; 0 sits at index n
+  if (v >= 0) {               // the first positive edge above v
+    if (v < p[0]) return n + 1;
+    size_t j = e.guess(v);
+    while (j > 0 && p[j - 1] > v) --j;
+    while (j < n - 1 && p[j] <= v) ++j;
+    return n + 1 + j;
+  }
+  // v < 0: the first edge above v is -p[j - 1] for the first j with p[j] >= -v (0 when j == 0).
+  const double u = -v;
+  size_t j = e.guess(u);
+  while (j > 0 && p[j - 1] >= u) --j;
+  while (j < n - 1 && p[j] < u) ++j;
+  return n - j;
+}
+
 HistogramBuilder::HistogramBuilder() : counts_(default_bucket_limits().size(), 0.0) {}
 
 template <typename T>
@@ -36,8 +92,7 @@ bool HistogramBuilder::add(const T* values, size_t n) {
     sum_ += v;
     sum_squares_ += v * v;
     // The first edge above v: bucket k holds [limits[k - 1], limits[k]).
-    const size_t k = static_cast<size_t>(std::upper_bound(limits.begin(), limits.end(), v) - limits.begin());
-    counts_[std::min(k, limits.size() - 1)] += 1;
+    counts_[std::min(bucket_index(v), limits.size() - 1)] += 1;
   }
   return true;
 }

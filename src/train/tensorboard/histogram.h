@@ -16,6 +16,9 @@ struct Histogram {
 
 // Every edge, ascending (-DBL_MAX ... -1e-12, 0, 1e-12 ... DBL_MAX).
 const std::vector<double>& default_bucket_limits();
+// The index of the first edge above finite `v` (std::upper_bound on the edges), found in a few
+// steps from a table keyed by v's exponent and top mantissa bits instead of a binary search.
+size_t bucket_index(double v);
 
 // Values arrive in chunks (a large tensor is read in place, never copied to doubles).
 class HistogramBuilder {
