@@ -26,8 +26,8 @@
 #include "train/tensorboard/crc32c.h"
 #include "train/tensorboard/event.pb.h"
 #include "train/tensorboard/event_file.h"
-#include "train/tensorboard/hparams.pb.h"
 #include "train/tensorboard/histogram.h"
+#include "train/tensorboard/hparams.pb.h"
 
 namespace ember {
 namespace {
@@ -157,7 +157,8 @@ std::vector<pb::Event> read_events(const std::string& dir) {
 }
 
 // (tag -> [(step, value)]) of the summaries whose value is `kind`.
-std::map<std::string, std::vector<std::pair<int64_t, pb::Summary::Value>>> values_by_tag(const std::vector<pb::Event>& events) {
+std::map<std::string, std::vector<std::pair<int64_t, pb::Summary::Value>>> values_by_tag(
+    const std::vector<pb::Event>& events) {
   std::map<std::string, std::vector<std::pair<int64_t, pb::Summary::Value>>> m;
   for (const auto& e : events)
     if (e.has_summary())
@@ -213,8 +214,8 @@ TEST(TensorBoardWriter, EverySummaryKindReadsBack) {
     w.add_image("image/chw", img, 9);
     w.add_image("image/hw_int", tensor(std::vector<int64_t>{0, 128, 255, 300}).reshape({2, 2}), 9, "HW");
     w.add_text("notes", "**Hello** from Ember", 10);
-    w.add_hparams({{"lr", 0.01}, {"optimizer", "sgd"}, {"augment", true}, {"epochs", 3}},
-                  {{"hparam/accuracy", 0.9}}, true, 11);
+    w.add_hparams({{"lr", 0.01}, {"optimizer", "sgd"}, {"augment", true}, {"epochs", 3}}, {{"hparam/accuracy", 0.9}},
+                  true, 11);
     // Nothing but the version record before a flush (max_queue and flush_secs are large).
     EXPECT_EQ(read_events(dir.path()).size(), 1u);
   }  // the destructor flushes
@@ -248,7 +249,8 @@ TEST(TensorBoardWriter, EverySummaryKindReadsBack) {
   auto px = decode_png(im.encoded_image_string(), w, hh, 3);
   ASSERT_EQ(w, 4);
   ASSERT_EQ(hh, 2);
-  EXPECT_EQ(std::vector<uint8_t>(px.begin(), px.begin() + 12), (std::vector<uint8_t>{255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255}));
+  EXPECT_EQ(std::vector<uint8_t>(px.begin(), px.begin() + 12),
+            (std::vector<uint8_t>{255, 0, 0, 255, 0, 0, 0, 0, 255, 0, 0, 255}));
   const pb::Summary::Image& grey = tags["image/hw_int"].at(0).second.image();
   EXPECT_EQ(grey.colorspace(), 1);
   EXPECT_EQ(decode_png(grey.encoded_image_string(), w, hh, 1), (std::vector<uint8_t>{0, 128, 255, 255}));
@@ -261,7 +263,8 @@ TEST(TensorBoardWriter, EverySummaryKindReadsBack) {
 
   pb::hparams::HParamsPluginData exp, start, end;
   ASSERT_TRUE(exp.ParseFromString(tags["_hparams_/experiment"].at(0).second.metadata().plugin_data().content()));
-  ASSERT_TRUE(start.ParseFromString(tags["_hparams_/session_start_info"].at(0).second.metadata().plugin_data().content()));
+  ASSERT_TRUE(
+      start.ParseFromString(tags["_hparams_/session_start_info"].at(0).second.metadata().plugin_data().content()));
   ASSERT_TRUE(end.ParseFromString(tags["_hparams_/session_end_info"].at(0).second.metadata().plugin_data().content()));
   EXPECT_EQ(tags["_hparams_/experiment"][0].second.metadata().plugin_data().plugin_name(), "hparams");
   ASSERT_EQ(exp.experiment().hparam_infos_size(), 4);
@@ -291,21 +294,34 @@ TEST(TensorBoardWriter, BadInputNamesWhatToFix) {
     }
     return std::string("(no error)");
   };
-  EXPECT_NE(message([] { train::TensorBoardWriter w("/proc/ember-tb"); }).find("cannot create the log folder '/proc/ember-tb'"),
+  EXPECT_NE(message([] {
+              train::TensorBoardWriter w("/proc/ember-tb");
+            }).find("cannot create the log folder '/proc/ember-tb'"),
             std::string::npos);
   dir.write("a_file", "x");
-  EXPECT_NE(message([&] { train::TensorBoardWriter w(dir.file("a_file")); }).find(dir.file("a_file")), std::string::npos);
+  EXPECT_NE(message([&] { train::TensorBoardWriter w(dir.file("a_file")); }).find(dir.file("a_file")),
+            std::string::npos);
   train::TensorBoardWriter w(dir.file("ok"));
-  EXPECT_NE(message([&] { w.add_histogram("h", std::vector<double>{1.0, NAN}, 0); }).find("'h' holds a NaN"),
+  EXPECT_NE(message([&] {
+              w.add_histogram("h", std::vector<double>{1.0, NAN}, 0);
+            }).find("'h' holds a NaN"),
             std::string::npos);
-  EXPECT_NE(message([&] { w.add_histogram("h", std::vector<double>{}, 0); }).find("'h' has no values"), std::string::npos);
-  EXPECT_NE(message([&] { w.add_image("i", zeros({2, 4, 4}), 0); }).find("1 (grey), 3 (RGB) or 4 (RGBA) channels, got 2"),
+  EXPECT_NE(message([&] { w.add_histogram("h", std::vector<double>{}, 0); }).find("'h' has no values"),
             std::string::npos);
-  EXPECT_NE(message([&] { w.add_image("i", zeros({4, 4}), 0, "CHW"); }).find("dataformats CHW needs a 3-d tensor"),
+  EXPECT_NE(message([&] {
+              w.add_image("i", zeros({2, 4, 4}), 0);
+            }).find("1 (grey), 3 (RGB) or 4 (RGBA) channels, got 2"),
             std::string::npos);
-  EXPECT_NE(message([&] { w.add_image("i", zeros({4, 4}), 0, "NCHW"); }).find("dataformats must be CHW, HWC or HW"),
+  EXPECT_NE(message([&] {
+              w.add_image("i", zeros({4, 4}), 0, "CHW");
+            }).find("dataformats CHW needs a 3-d tensor"),
             std::string::npos);
-  EXPECT_NE(message([&] { w.add_image_png("i", "not a png at all, not at all", 0); }).find("not a PNG"), std::string::npos);
+  EXPECT_NE(message([&] {
+              w.add_image("i", zeros({4, 4}), 0, "NCHW");
+            }).find("dataformats must be CHW, HWC or HW"),
+            std::string::npos);
+  EXPECT_NE(message([&] { w.add_image_png("i", "not a png at all, not at all", 0); }).find("not a PNG"),
+            std::string::npos);
   w.close();
   EXPECT_NE(message([&] { w.add_scalar("s", 1, 0); }).find("was closed"), std::string::npos);
 }
@@ -319,16 +335,23 @@ TEST(TensorBoardWriter, TrainerLogsEveryHistoryValueStepsHistogramsAndHparams) {
   data::DataLoader loader(test::blobs(96), {.batch_size = 16, .shuffle = true, .seed = 5});
   train::FitResult fit;
   {
-    train::Trainer t(model, opt, {.epochs = 3, .tensorboard_dir = dir.file("tb"), .recipe = "blobs",
-                                  .config = "lr=0.1 optimizer=sgd augment=false"});
+    train::Trainer t(model, opt,
+                     {.epochs = 3,
+                      .tensorboard_dir = dir.file("tb"),
+                      .recipe = "blobs",
+                      .config = "lr=0.1 optimizer=sgd augment=false"});
     EXPECT_EQ(t.tensorboard(), nullptr);  // created when fit starts
     std::ostringstream log;
     train::Callbacks cb;
     cb.evaluate = [] { return train::Metrics{{"test_loss", 0.25}}; };
-    fit = t.fit(loader, [&](const data::Batch& b) {
-      return train::StepOutput{cross_entropy(model->forward(b.data), b.target), b.data.size(0)};
-    }, cb, &log);
-    EXPECT_NE(log.str().find("TensorBoard: " + dir.file("tb") + "/events.out.tfevents."), std::string::npos) << log.str();
+    fit = t.fit(
+        loader,
+        [&](const data::Batch& b) {
+          return train::StepOutput{cross_entropy(model->forward(b.data), b.target), b.data.size(0)};
+        },
+        cb, &log);
+    EXPECT_NE(log.str().find("TensorBoard: " + dir.file("tb") + "/events.out.tfevents."), std::string::npos)
+        << log.str();
     ASSERT_NE(t.tensorboard(), nullptr);
   }
   auto tags = values_by_tag(read_events(dir.file("tb")));
@@ -353,7 +376,8 @@ TEST(TensorBoardWriter, TrainerLogsEveryHistoryValueStepsHistogramsAndHparams) {
   }
   EXPECT_EQ(tags["weights/weight"][0].second.histo().num(), 8);
   pb::hparams::HParamsPluginData start;
-  ASSERT_TRUE(start.ParseFromString(tags["_hparams_/session_start_info"].at(0).second.metadata().plugin_data().content()));
+  ASSERT_TRUE(
+      start.ParseFromString(tags["_hparams_/session_start_info"].at(0).second.metadata().plugin_data().content()));
   EXPECT_EQ(start.session_start_info().hparams().at("recipe").string_value(), "blobs");
   EXPECT_DOUBLE_EQ(start.session_start_info().hparams().at("lr").number_value(), 0.1);
   EXPECT_FALSE(start.session_start_info().hparams().at("augment").bool_value());

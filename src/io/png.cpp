@@ -33,7 +33,10 @@ std::string encode_png(const uint8_t* pixels, int64_t width, int64_t height, int
   }
   png_set_write_fn(png, &out, png_append, nullptr);
   png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8,
-               channels == 1 ? PNG_COLOR_TYPE_GRAY : channels == 3 ? PNG_COLOR_TYPE_RGB : PNG_COLOR_TYPE_RGBA, PNG_INTERLACE_NONE,
+               channels == 1   ? PNG_COLOR_TYPE_GRAY
+               : channels == 3 ? PNG_COLOR_TYPE_RGB
+                               : PNG_COLOR_TYPE_RGBA,
+               PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   const size_t row_bytes = static_cast<size_t>(width) * static_cast<size_t>(channels);

@@ -90,7 +90,8 @@ MnistAutoencoderResult train_mnist_autoencoder(const MnistAutoencoderConfig& cfg
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch, .precision = cfg.precision,
                           .nonfinite = cfg.nonfinite,
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
-                          .tensorboard_dir = cfg.tensorboard_dir, .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
+                          .tensorboard_dir = cfg.tensorboard_dir,
+                          .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
                          dist);
   const std::string image_path = train::output_path(cfg.image_path, cfg.checkpoint_dir, "reconstructions.png");

@@ -101,7 +101,8 @@ MnistVaeResult train_mnist_vae(const MnistVaeConfig& cfg, std::ostream& out_all)
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch, .loss_is_sum = true, .precision = cfg.precision,
                           .nonfinite = cfg.nonfinite,
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
-                          .tensorboard_dir = cfg.tensorboard_dir, .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
+                          .tensorboard_dir = cfg.tensorboard_dir,
+                          .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
                          dist);
   // The reparameterization's eps during training: each rank its own stream (seed itself on rank 0).

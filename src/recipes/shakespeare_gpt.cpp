@@ -263,7 +263,8 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
                           .log_every = cfg.log_interval, .grad_clip = cfg.grad_clip, .precision = cfg.precision,
                           .nonfinite = cfg.nonfinite, .lr_at = [&cfg](int64_t step) { return lr_at(cfg, step); },
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
-                          .plot_path = cfg.plot_path, .tensorboard_dir = cfg.tensorboard_dir, .recipe = kRecipe, .config = config_string(cfg),
+                          .plot_path = cfg.plot_path,
+                          .tensorboard_dir = cfg.tensorboard_dir, .recipe = kRecipe, .config = config_string(cfg),
                           .sample_unit = "tokens",
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
                          dist);

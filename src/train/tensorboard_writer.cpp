@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <chrono>
-#include <cstdint>
 #include <cmath>
+#include <cstdint>
 #include <iostream>
 #include <mutex>
 
@@ -12,8 +12,8 @@
 #include "ember/io/png.h"
 #include "train/tensorboard/event.pb.h"
 #include "train/tensorboard/event_file.h"
-#include "train/tensorboard/hparams.pb.h"
 #include "train/tensorboard/histogram.h"
+#include "train/tensorboard/hparams.pb.h"
 
 namespace ember::train {
 
@@ -23,9 +23,7 @@ namespace {
 
 constexpr const char* kOp = "TensorBoardWriter";
 
-double now_secs() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double now_secs() { return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count(); }
 
 // A tensor's elements as contiguous doubles on the CPU.
 Tensor as_cpu_doubles(const Tensor& t) { return t.detach().to(kCPU).to(kFloat64).contiguous(); }
@@ -39,7 +37,8 @@ void set_plugin(pb::Summary::Value& v, const char* plugin, const std::string& co
 }  // namespace
 
 struct TensorBoardWriter::Impl {
-  Impl(const std::string& dir, TensorBoardOptions o) : log_dir(dir), options(std::move(o)), file(dir, options.filename_suffix, kOp) {
+  Impl(const std::string& dir, TensorBoardOptions o)
+      : log_dir(dir), options(std::move(o)), file(dir, options.filename_suffix, kOp) {
     EMBER_CHECK(options.max_queue >= 1, kOp, "max_queue must be at least 1, got ", options.max_queue);
     EMBER_CHECK(options.flush_secs >= 0, kOp, "flush_secs must be non-negative, got ", options.flush_secs);
   }
@@ -145,8 +144,9 @@ void TensorBoardWriter::add_image(const std::string& tag, const Tensor& image, i
               image.defined() ? shape_str(image.shape()) : std::string("an undefined tensor"));
   Tensor hwc = dataformats == "CHW" ? image.permute({1, 2, 0}) : dataformats == "HW" ? image.unsqueeze(2) : image;
   const int64_t H = hwc.size(0), W = hwc.size(1), C = hwc.size(2);
-  EMBER_CHECK(C == 1 || C == 3 || C == 4, "add_image", "'", tag, "': images have 1 (grey), 3 (RGB) or 4 (RGBA) channels, got ",
-              C, " in shape ", shape_str(image.shape()), " (", dataformats, ")");
+  EMBER_CHECK(C == 1 || C == 3 || C == 4, "add_image", "'", tag,
+              "': images have 1 (grey), 3 (RGB) or 4 (RGBA) channels, got ", C, " in shape ", shape_str(image.shape()),
+              " (", dataformats, ")");
   // Floating point (and bool) in [0, 1] as PyTorch's add_image takes them; integers as 0-255.
   const double scale = image.is_floating_point() || image.dtype() == kBool ? 255.0 : 1.0;
   const Tensor d = as_cpu_doubles(hwc);  // (H, W, C)
@@ -162,8 +162,8 @@ void TensorBoardWriter::add_image(const std::string& tag, const Tensor& image, i
 void TensorBoardWriter::add_image_png(const std::string& tag, const std::string& png, int64_t step, double wall_time) {
   // The signature, then the IHDR chunk: width and height (big-endian), bit depth, colour type.
   static const char kSignature[] = "\x89PNG\r\n\x1a\n";
-  EMBER_CHECK(png.size() >= 26 && png.compare(0, 8, kSignature, 8) == 0 && png.compare(12, 4, "IHDR") == 0,
-              "add_image", "'", tag, "': the bytes are not a PNG image");
+  EMBER_CHECK(png.size() >= 26 && png.compare(0, 8, kSignature, 8) == 0 && png.compare(12, 4, "IHDR") == 0, "add_image",
+              "'", tag, "': the bytes are not a PNG image");
   auto be32 = [&](size_t at) {
     uint32_t v = 0;
     for (size_t i = 0; i < 4; ++i) v = (v << 8) | static_cast<uint8_t>(png[at + i]);
@@ -226,7 +226,8 @@ void TensorBoardWriter::add_hparams(const HParams& hparams, const std::vector<st
         break;
     }
   }
-  for (const auto& [tag, v] : metrics) experiment.mutable_experiment()->add_metric_infos()->mutable_name()->set_tag(tag);
+  for (const auto& [tag, v] : metrics)
+    experiment.mutable_experiment()->add_metric_infos()->mutable_name()->set_tag(tag);
   experiment.mutable_experiment()->set_time_created_secs(now);
   start->set_start_time_secs(now);
   value("_hparams_/experiment", experiment);

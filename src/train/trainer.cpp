@@ -313,11 +313,12 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
         continue;
       }
       const double l = o.loss.item();
-      if (tb_ && dist_.size() == 1)
-        detail::log_step(*tb_, global_step, opt_.loss_is_sum ? l / static_cast<double>(std::max<int64_t>(o.samples, 1)) : l,
-                         step_lr(optim_));
-      else if (tb_)
+      if (tb_ && dist_.size() == 1) {
+        const double per = opt_.loss_is_sum ? l / static_cast<double>(std::max<int64_t>(o.samples, 1)) : l;
+        detail::log_step(*tb_, global_step, per, step_lr(optim_));
+      } else if (tb_) {
         tb_steps.emplace_back(global_step, step_lr(optim_));
+      }
       running += l;
       losses.push_back(l);
       if (opt_.loss_is_sum) losses.push_back(static_cast<double>(o.samples));

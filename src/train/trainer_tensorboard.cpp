@@ -40,9 +40,12 @@ void log_hparams(TensorBoardWriter& tb, const std::string& recipe, const std::st
     const std::string key = w.substr(0, eq), value = w.substr(eq + 1);
     char* end = nullptr;
     const double number = std::strtod(value.c_str(), &end);
-    if (value == "true" || value == "false") hp.emplace_back(key, value == "true");
-    else if (!value.empty() && *end == '\0') hp.emplace_back(key, number);
-    else hp.emplace_back(key, value);
+    if (value == "true" || value == "false")
+      hp.emplace_back(key, value == "true");
+    else if (!value.empty() && *end == '\0')
+      hp.emplace_back(key, number);
+    else
+      hp.emplace_back(key, value);
   }
   std::vector<std::pair<std::string, double>> metrics;
   for (const auto& [name, value] : history.back().values) metrics.emplace_back(kMetricsTagPrefix + name, value);

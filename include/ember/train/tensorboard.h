@@ -25,20 +25,20 @@
 namespace ember::train {
 
 struct TensorBoardOptions {
-  int64_t max_queue = 100;     // events buffered before they are written (PyTorch's max_queue)
-  double flush_secs = 10;      // an event this long after the last write writes the buffer
+  int64_t max_queue = 100;        // events buffered before they are written (PyTorch's max_queue)
+  double flush_secs = 10;         // an event this long after the last write writes the buffer
   std::string filename_suffix{};  // appended to the event file's name
 };
 
 // A hyperparameter's value: a number, a string or a bool (TensorBoard's three kinds).
 struct HParamValue {
   enum class Kind { Number, String, Bool };
-  HParamValue(double v) : kind(Kind::Number), number(v) {}               // NOLINT: implicit, as a literal
-  HParamValue(int v) : kind(Kind::Number), number(v) {}                  // NOLINT
+  HParamValue(double v) : kind(Kind::Number), number(v) {}                        // NOLINT: implicit, as a literal
+  HParamValue(int v) : kind(Kind::Number), number(v) {}                           // NOLINT
   HParamValue(int64_t v) : kind(Kind::Number), number(static_cast<double>(v)) {}  // NOLINT
-  HParamValue(bool v) : kind(Kind::Bool), flag(v) {}                     // NOLINT
-  HParamValue(std::string v) : kind(Kind::String), text(std::move(v)) {}  // NOLINT
-  HParamValue(const char* v) : kind(Kind::String), text(v) {}            // NOLINT
+  HParamValue(bool v) : kind(Kind::Bool), flag(v) {}                              // NOLINT
+  HParamValue(std::string v) : kind(Kind::String), text(std::move(v)) {}          // NOLINT
+  HParamValue(const char* v) : kind(Kind::String), text(v) {}                     // NOLINT
   Kind kind;
   double number = 0;
   bool flag = false;
@@ -77,8 +77,8 @@ class TensorBoardWriter {
   void add_hparams(const HParams& hparams, const std::vector<std::pair<std::string, double>>& metrics,
                    bool write_metrics = true, int64_t step = 0, double wall_time = 0);
 
-  void flush();  // writes what is buffered
-  void close();  // flushes and closes the file; later add_* calls are an error
+  void flush();                     // writes what is buffered
+  void close();                     // flushes and closes the file; later add_* calls are an error
   const std::string& path() const;  // the event file
   const std::string& log_dir() const;
 

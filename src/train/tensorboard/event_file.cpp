@@ -63,8 +63,8 @@ std::vector<std::string> read_records(std::string_view bytes, const std::string&
 std::string event_file_name(const std::string& suffix) {
   char host[256] = {0};
   if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof host, "localhost");
-  const auto secs = std::chrono::duration_cast<std::chrono::seconds>(
-                        std::chrono::system_clock::now().time_since_epoch()).count();
+  const auto secs =
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
   char name[512];
   std::snprintf(name, sizeof name, "events.out.tfevents.%010lld.%s.%d.%d", static_cast<long long>(secs), host,
                 static_cast<int>(::getpid()), g_files.fetch_add(1));
@@ -76,14 +76,14 @@ EventFile::EventFile(const std::string& dir, const std::string& suffix, const ch
   namespace fs = std::filesystem;
   std::error_code ec;
   fs::create_directories(dir, ec);
-  EMBER_CHECK(!ec && fs::is_directory(dir), op, "cannot create the log folder '", dir, "': ",
-              ec ? ec.message() : std::string("a file of that name is in the way"));
+  EMBER_CHECK(!ec && fs::is_directory(dir), op, "cannot create the log folder '", dir,
+              "': ", ec ? ec.message() : std::string("a file of that name is in the way"));
   // O_EXCL: a name that exists (two writers in one second) moves on to the next counter value.
   for (int tries = 0; fd_ < 0; ++tries) {
     path_ = (fs::path(dir) / event_file_name(suffix)).string();
     fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
-    EMBER_CHECK(fd_ >= 0 || (errno == EEXIST && tries < 100), op, "cannot create the event file '", path_, "': ",
-                std::strerror(errno), "; give a folder you can write to");
+    EMBER_CHECK(fd_ >= 0 || (errno == EEXIST && tries < 100), op, "cannot create the event file '", path_,
+                "': ", std::strerror(errno), "; give a folder you can write to");
   }
 }
 

@@ -39,8 +39,8 @@ struct PositiveEdges {
       double lo;
       const uint64_t bits = static_cast<uint64_t>(key) << 48;
       std::memcpy(&lo, &bits, sizeof lo);
-      const size_t j = std::isfinite(lo) ? static_cast<size_t>(std::lower_bound(p.begin(), p.end(), lo) - p.begin())
-                                         : p.size() - 1;
+      const size_t j =
+          std::isfinite(lo) ? static_cast<size_t>(std::lower_bound(p.begin(), p.end(), lo) - p.begin()) : p.size() - 1;
       start[key] = static_cast<uint16_t>(std::min(j, p.size() - 1));
     }
   }
