@@ -196,9 +196,16 @@ TEST(TensorBoardWriter, FileIsNamedAsTensorBoardExpectsAndStartsWithItsVersion) 
   EXPECT_TRUE(std::regex_match(name, std::regex("events\\.out\\.tfevents\\.[0-9]{10}\\." + std::string(host) + "\\." +
                                                 std::to_string(getpid()) + "\\.[0-9]+")))
       << name;
-  // A second writer in the same folder (a resumed run) adds a file beside the first.
-  train::TensorBoardWriter again(dir.file("run"));
+  // A second writer in the same folder (a resumed run) adds a file beside the first, and with a
+  // purge step it starts with a SessionLog START at that step.
+  train::TensorBoardWriter again(dir.file("run"), {.purge_step = 7});
   EXPECT_NE(again.path(), path);
+  auto records = train::detail::read_records(io::read_file_bytes(again.path(), "test"), again.path());
+  ASSERT_EQ(records.size(), 2u);
+  pb::Event start;
+  ASSERT_TRUE(start.ParseFromString(records[1]));
+  EXPECT_EQ(start.step(), 7);
+  EXPECT_EQ(start.session_log().status(), pb::SessionLog::START);
 }
 
 TEST(TensorBoardWriter, EverySummaryKindReadsBack) {

@@ -39,12 +39,14 @@ void init_tensorboard(nb::module_& parent) {
       .def(
           "__init__",
           [](TensorBoardWriter* self, const std::string& log_dir, int64_t max_queue, double flush_secs,
-             const std::string& suffix) {
-            new (self) TensorBoardWriter(log_dir,
-                                         {.max_queue = max_queue, .flush_secs = flush_secs, .filename_suffix = suffix});
+             const std::string& suffix, int64_t purge_step) {
+            new (self) TensorBoardWriter(log_dir, {.max_queue = max_queue,
+                                                   .flush_secs = flush_secs,
+                                                   .filename_suffix = suffix,
+                                                   .purge_step = purge_step});
           },
           nb::arg("log_dir"), nb::arg("max_queue") = 100, nb::arg("flush_secs") = 10.0, nb::arg("filename_suffix") = "",
-          R())
+          nb::arg("purge_step") = -1, R())
       .def("add_scalar", &TensorBoardWriter::add_scalar, nb::arg("tag"), nb::arg("value"), nb::arg("step"),
            nb::arg("wall_time") = 0.0, R())
       .def("add_histogram",

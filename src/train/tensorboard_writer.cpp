@@ -94,6 +94,12 @@ TensorBoardWriter::TensorBoardWriter(const std::string& log_dir, TensorBoardOpti
   pb::Event version;
   version.set_file_version("brain.Event:2");
   impl_->write(version, 0);
+  if (impl_->options.purge_step >= 0) {
+    pb::Event start;
+    start.set_step(impl_->options.purge_step);
+    start.mutable_session_log()->set_status(pb::SessionLog::START);
+    impl_->write(start, 0);
+  }
   flush();  // TensorBoard lists the run as soon as the file holds its first record
 }
 

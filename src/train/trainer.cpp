@@ -156,13 +156,14 @@ int64_t Trainer::resume(const Callbacks& cb, FitResult& r, std::ostream& log) {
   return done;
 }
 
-void Trainer::before_training(std::ostream& log) {
+void Trainer::before_training(std::ostream& log, int64_t first_step) {
   // After loading (every rank reads the checkpoint, so optimizer state agrees too): DDP checks
   // that the ranks built the same model and broadcasts rank 0's weights.
   ddp_ = dist_.wrap(model_, opt_.ddp);
   // A new event file each run (a resume adds one beside the last): TensorBoard merges a folder's.
   if (!opt_.tensorboard_dir.empty() && dist_.is_main() && !tb_) {
-    tb_ = std::make_unique<TensorBoardWriter>(opt_.tensorboard_dir);
+    tb_ = std::make_unique<TensorBoardWriter>(opt_.tensorboard_dir,
+                                              TensorBoardOptions{.purge_step = first_step > 1 ? first_step : -1});
     log << "TensorBoard: " << tb_->path() << " (tensorboard --logdir " << opt_.tensorboard_dir << ")\n";
   }
 }
@@ -290,7 +291,7 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
   detail::check_ranks_agree(dist_, opt_, {{"train examples", std::to_string(loader.dataset()->size())},
                                           {"steps per epoch", std::to_string(steps)},
                                           {"first epoch", std::to_string(start + 1)}});
-  before_training(log);
+  before_training(log, start * steps + 1);
   const bool tty = opt_.progress && stdout_is_tty() && dist_.is_main();
   int64_t total_samples = 0, total_tokens = 0;
   double total_seconds = 0;
@@ -392,7 +393,7 @@ FitResult Trainer::fit(const std::function<data::Batch()>& next_batch, const Ste
   detail::check_ranks_agree(dist_, opt_, {{"steps", std::to_string(opt_.steps)},
                                           {"stop after", std::to_string(opt_.stop_after)},
                                           {"first step", std::to_string(step + 1)}});
-  before_training(log);
+  before_training(log, step + 1);
   const int64_t last = opt_.stop_after > 0 ? opt_.stop_after : opt_.steps;
   double train_seconds = 0, interval_seconds = 0, samples = 0, interval_samples = 0;
   int64_t interval_steps = 0, interval_skipped = 0;  // for --nonfinite skip

@@ -239,3 +239,16 @@ def test_python_trainer_logs_and_a_resume_adds_a_file(tmp_path):
     assert steps.step.tolist() == list(range(1, 7))
     np.testing.assert_allclose(steps.value, first.step_losses + second.step_losses, rtol=1e-6)
     assert [e.step for e in accumulator(tmp_path / "tb").Histograms("weights/weight")] == [1, 2]
+
+
+def test_purge_step_hides_an_earlier_files_later_events(tmp_path):
+    with SummaryWriter(tmp_path) as w:  # a run that got to step 5, then stopped
+        for step in range(1, 6):
+            w.add_scalar("loss", 10.0 + step, step)
+    with SummaryWriter(tmp_path, purge_step=3) as w:  # resumed from a checkpoint at step 2
+        for step in range(3, 5):
+            w.add_scalar("loss", 20.0 + step, step)
+    files = [f for f in os.listdir(tmp_path) if f.startswith("events.out.tfevents.")]
+    assert len(files) == 2
+    events = accumulator(tmp_path).Scalars("loss")
+    assert [(e.step, e.value) for e in events] == [(1, 11.0), (2, 12.0), (3, 23.0), (4, 24.0)]

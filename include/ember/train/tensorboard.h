@@ -28,6 +28,9 @@ struct TensorBoardOptions {
   int64_t max_queue = 100;        // events buffered before they are written (PyTorch's max_queue)
   double flush_secs = 10;         // an event this long after the last write writes the buffer
   std::string filename_suffix{};  // appended to the event file's name
+  // >= 0: TensorBoard drops the events that earlier files of the folder hold at this step and
+  // later (a run resumed from a checkpoint older than them; PyTorch's purge_step).
+  int64_t purge_step = -1;
 };
 
 // A hyperparameter's value: a number, a string or a bool (TensorBoard's three kinds).

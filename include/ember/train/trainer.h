@@ -151,7 +151,9 @@ class Trainer {
  private:
   std::ostream& out(std::ostream* log) const;
   int64_t resume(const Callbacks& cb, FitResult& r, std::ostream& log);  // returns the epoch or step reached
-  void before_training(std::ostream& log);
+  // first_step: the 1-based step this run starts at (after a resume, older events from there on
+  // are dropped from TensorBoard's view).
+  void before_training(std::ostream& log, int64_t first_step);
   // False when the loss was not finite on some rank (every rank returns the same): nothing stepped.
   bool run_step(const StepFn& step, const data::Batch& batch, int64_t global_step, StepOutput& o);
   // A step's non-finite loss: throws under "stop"; under "skip" returns.

@@ -48,18 +48,18 @@ def _walltime(walltime):
 class SummaryWriter:
     """SummaryWriter(log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120,
     filename_suffix=""). log_dir defaults to runs/<date>_<host><comment>, as PyTorch's. Events are
-    buffered and written on flush(), close(), every max_queue events and flush_secs seconds."""
+    buffered and written on flush(), close(), every max_queue events and flush_secs seconds.
+    purge_step: TensorBoard hides the events that earlier files in log_dir hold at this step and
+    later (a run resumed from an older checkpoint), as PyTorch's."""
 
     def __init__(self, log_dir=None, comment="", purge_step=None, max_queue=10, flush_secs=120, filename_suffix=""):
-        if purge_step is not None:
-            raise NotImplementedError("SummaryWriter: purge_step is not supported; write a resumed run to a new "
-                                      "log_dir, or leave purge_step at None")
         if not log_dir:
             stamp = datetime.now().strftime("%b%d_%H-%M-%S")
             log_dir = os.path.join("runs", f"{stamp}_{socket.gethostname()}{comment}")
         self.log_dir = os.fspath(log_dir)
         self._max_queue, self._flush_secs, self._suffix = int(max_queue), float(flush_secs), filename_suffix
-        self._writer = _C.tensorboard.TensorBoardWriter(self.log_dir, self._max_queue, self._flush_secs, filename_suffix)
+        self._writer = _C.tensorboard.TensorBoardWriter(self.log_dir, self._max_queue, self._flush_secs, filename_suffix,
+                                                        -1 if purge_step is None else int(purge_step))
         self._scalars_writers = {}  # add_scalars: one run per series, as PyTorch's
 
     def get_logdir(self):
