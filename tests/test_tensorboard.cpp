@@ -308,6 +308,11 @@ TEST(TensorBoardWriter, BadInputNamesWhatToFix) {
   dir.write("a_file", "x");
   EXPECT_NE(message([&] { train::TensorBoardWriter w(dir.file("a_file")); }).find(dir.file("a_file")),
             std::string::npos);
+  EXPECT_NE(message([&] {
+              train::TensorBoardWriter w(dir.file("q"), {.max_queue = 0});
+            }).find("max_queue must be at least 1"),
+            std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir.file("q")));  // checked before anything is created
   train::TensorBoardWriter w(dir.file("ok"));
   EXPECT_NE(message([&] {
               w.add_histogram("h", std::vector<double>{1.0, NAN}, 0);

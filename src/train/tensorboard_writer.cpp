@@ -34,14 +34,18 @@ void set_plugin(pb::Summary::Value& v, const char* plugin, const std::string& co
   p->set_content(content);
 }
 
+// The options, checked before any file is created.
+TensorBoardOptions checked(TensorBoardOptions o) {
+  EMBER_CHECK(o.max_queue >= 1, kOp, "max_queue must be at least 1, got ", o.max_queue);
+  EMBER_CHECK(o.flush_secs >= 0, kOp, "flush_secs must be non-negative, got ", o.flush_secs);
+  return o;
+}
+
 }  // namespace
 
 struct TensorBoardWriter::Impl {
   Impl(const std::string& dir, TensorBoardOptions o)
-      : log_dir(dir), options(std::move(o)), file(dir, options.filename_suffix, kOp) {
-    EMBER_CHECK(options.max_queue >= 1, kOp, "max_queue must be at least 1, got ", options.max_queue);
-    EMBER_CHECK(options.flush_secs >= 0, kOp, "flush_secs must be non-negative, got ", options.flush_secs);
-  }
+      : log_dir(dir), options(checked(std::move(o))), file(dir, options.filename_suffix, kOp) {}
 
   // Serializes `event` into the buffer; writes the buffer when it is full or old.
   void write(pb::Event& event, double wall_time) {
