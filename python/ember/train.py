@@ -149,6 +149,17 @@ class Trainer:
         self._cpp.track_generator(str(name), generator)
 
     @property
+    def tensorboard(self):
+        """With tensorboard_dir, on rank 0, once fit() has started: an ember.utils.tensorboard.SummaryWriter
+        over the trainer's own event file (for images or text from on_record); else None. The trainer
+        flushes and closes it."""
+        cpp = self._cpp.tensorboard
+        if cpp is None:
+            return None
+        from .utils.tensorboard import SummaryWriter
+        return SummaryWriter._over(cpp)
+
+    @property
     def rank(self):
         return self._cpp.rank
 

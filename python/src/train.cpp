@@ -207,6 +207,9 @@ void init_train(nb::module_& parent) {
         };
         return run_fit(log, [&](std::ostream& os) { return t.fit(next_batch, s, c, &os); });
       }, nb::arg("next_batch"), nb::arg("step"), nb::arg("callbacks"), nb::arg("log").none())
+      // The trainer's TensorBoard writer (ember._C.tensorboard.TensorBoardWriter) once fit has
+      // started, on rank 0 with tensorboard_dir set; else None. Owned by the trainer.
+      .def_prop_ro("tensorboard", [](const Trainer& t) { return t.tensorboard(); }, nb::rv_policy::reference_internal)
       .def_prop_ro("rank", [](const Trainer& t) { return t.dist().rank(); })
       .def_prop_ro("world_size", [](const Trainer& t) { return t.dist().size(); });
 

@@ -225,8 +225,11 @@ def test_python_trainer_logs_and_a_resume_adds_a_file(tmp_path):
         opt = optim.SGD(model.parameters(), lr=0.1)
         t = Trainer(model, opt, epochs=epochs, checkpoint_dir=str(tmp_path / "ckpt"), resume="auto",
                     tensorboard_dir=str(tmp_path / "tb"))
+        assert t.tensorboard is None  # created when fit starts
         loader = DataLoader(TensorDataset(x, y), batch_size=16, shuffle=True, seed=3)
-        return t.fit(loader, lambda b: F.cross_entropy(model(b[0]), b[1]), log=None)
+        # A callback adds its own summaries to the trainer's event file.
+        on_record = lambda row: t.tensorboard.add_text("note", f"epoch {row['epoch']}", row["epoch"])
+        return t.fit(loader, lambda b: F.cross_entropy(model(b[0]), b[1]), on_record=on_record, log=None)
 
     first, second = run(1), run(2)
     files = sorted(f for f in os.listdir(tmp_path / "tb") if f.startswith("events.out.tfevents."))
@@ -238,7 +241,9 @@ def test_python_trainer_logs_and_a_resume_adds_a_file(tmp_path):
     steps = scalars[scalars.tag == "train_step/loss"].sort_values("step")
     assert steps.step.tolist() == list(range(1, 7))
     np.testing.assert_allclose(steps.value, first.step_losses + second.step_losses, rtol=1e-6)
-    assert [e.step for e in accumulator(tmp_path / "tb").Histograms("weights/weight")] == [1, 2]
+    ea = accumulator(tmp_path / "tb")
+    assert [e.step for e in ea.Histograms("weights/weight")] == [1, 2]
+    assert [(e.step, e.tensor_proto.string_val[0]) for e in ea.Tensors("note")] == [(1, b"epoch 1"), (2, b"epoch 2")]
 
 
 def test_purge_step_hides_an_earlier_files_later_events(tmp_path):

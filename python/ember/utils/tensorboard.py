@@ -62,6 +62,14 @@ class SummaryWriter:
                                                         -1 if purge_step is None else int(purge_step))
         self._scalars_writers = {}  # add_scalars: one run per series, as PyTorch's
 
+    @classmethod
+    def _over(cls, writer):
+        """A SummaryWriter over an existing ember._C.tensorboard.TensorBoardWriter (Trainer.tensorboard)."""
+        self = cls.__new__(cls)
+        self.log_dir, self._writer, self._scalars_writers = writer.log_dir, writer, {}
+        self._max_queue, self._flush_secs, self._suffix = 100, 10.0, ""
+        return self
+
     def get_logdir(self):
         return self.log_dir
 
