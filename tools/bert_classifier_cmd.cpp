@@ -40,6 +40,7 @@ void add_bert_classifier_command(CLI::App& train, Commands& out) {
                 "Write last.safetensors (model and optimizer) and metrics.csv here after every epoch");
   c->add_option("--resume", cfg->resume, "Resume from a checkpoint file, or 'auto' (last one in --checkpoint-dir)");
   c->add_option("--metrics", cfg->metrics_path, "Per-epoch metrics file (.csv or .jsonl)");
+  add_tensorboard_flag(c, cfg->tensorboard_dir);
   c->add_option("--save-model", cfg->save_model,
                 "Write the fine-tuned model here as a Hugging Face folder (transformers loads it)");
   c->add_option("--max-steps", cfg->max_steps_per_epoch, "Stop each epoch after this many steps (0: whole epoch)")

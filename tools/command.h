@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
 #include <vector>
 
 namespace ember::cli {
@@ -38,6 +39,13 @@ inline void add_nonfinite_flag(CLI::App* app, std::string& nonfinite) {
                   "is kept), or skip that batch (counted per epoch; an error if all were)")
       ->check(CLI::IsMember({"stop", "skip"}))
       ->capture_default_str();
+}
+
+// --tensorboard DIR: TensorBoard event files of the run (train::TrainerOptions::tensorboard_dir).
+inline void add_tensorboard_flag(CLI::App* app, std::string& dir) {
+  app->add_option("--tensorboard", dir,
+                  "Write TensorBoard event files here (created if needed; `tensorboard --logdir DIR`): the metrics, "
+                  "each step's loss and learning rate, weight and gradient histograms, images and hyperparameters");
 }
 
 }  // namespace ember::cli

@@ -48,6 +48,7 @@ void add_distill_command(CLI::App& app, Commands& out) {
   c->add_option("--checkpoint-dir", cfg->checkpoint_dir, "Write the student's last.safetensors, metrics.csv, curves.png here");
   c->add_option("--resume", cfg->resume, "Resume from a checkpoint file, or 'auto' (last one in --checkpoint-dir)");
   c->add_option("--metrics", cfg->metrics_path, "Per-epoch metrics file (.csv or .jsonl)");
+  add_tensorboard_flag(c, cfg->tensorboard_dir);
   c->add_option("--plot", cfg->plot_path, "PNG of the loss and accuracy curves");
   add_nonfinite_flag(c, cfg->nonfinite);
   c->add_flag("!--no-progress", cfg->progress, "No progress bar");
@@ -66,6 +67,7 @@ void add_distill_command(CLI::App& app, Commands& out) {
   CLI::App* t = group->add_subcommand("imdb-lstm", "The imdb-lstm network taught by a fine-tuned BERT-family "
                                                    "classifier (ember train bert-classifier --save-model DIR)");
   add_imdb_lstm_flags(t, *icfg);
+  add_tensorboard_flag(t, icfg->tensorboard_dir);
   t->add_option("--teacher", icfg->teacher,
                 "A fine-tuned classifier folder (config.json, model.safetensors, tokenizer.json), or its name under "
                 "<data>/models (not needed with --alpha 0)");

@@ -55,6 +55,7 @@ void add_imdb_lstm_command(CLI::App& train, CLI::App& tune, Commands& out) {
   auto cfg = std::make_shared<recipes::ImdbLstmConfig>();
   CLI::App* c = train.add_subcommand("imdb-lstm", "IMDB review sentiment with an LSTM over packed sequences");
   add_imdb_lstm_flags(c, *cfg);
+  add_tensorboard_flag(c, cfg->tensorboard_dir);
   out.push_back({c, [cfg] {
                    auto r = recipes::train_imdb_lstm(*cfg, std::cout);
                    if (!is_main_process()) return 0;  // under mpirun rank 0 reports

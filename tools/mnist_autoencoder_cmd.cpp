@@ -41,6 +41,7 @@ void add_mnist_autoencoder_command(CLI::App& train, CLI::App& tune, Commands& ou
   auto cfg = std::make_shared<recipes::MnistAutoencoderConfig>();
   CLI::App* c = train.add_subcommand("mnist-autoencoder", "A convolutional autoencoder on MNIST");
   add_mnist_autoencoder_flags(c, *cfg);
+  add_tensorboard_flag(c, cfg->tensorboard_dir);
   out.push_back({c, [cfg] {
                    auto r = recipes::train_mnist_autoencoder(*cfg, std::cout);
                    if (!is_main_process()) return 0;  // under mpirun rank 0 reports

@@ -83,6 +83,7 @@ void add_mnist_cnn_commands(CLI::App& app, CLI::App& train, CLI::App& tune, Comm
   auto& cfg = tc->cfg;
   CLI::App* t = train.add_subcommand("mnist-cnn", "The seed's CNN on MNIST");
   add_mnist_cnn_flags(t, cfg);
+  add_tensorboard_flag(t, cfg.tensorboard_dir);  // not for tune: its trials would share one run
   out.push_back({t, [tc] {
                    auto r = recipes::train_mnist_cnn(tc->cfg, std::cout);
                    if (is_main_process()) std::printf("Test accuracy: %.2f%%\n", 100 * r.test_accuracy);

@@ -44,6 +44,7 @@ void add_mnist_vae_command(CLI::App& train, CLI::App& tune, Commands& out) {
   auto cfg = std::make_shared<recipes::MnistVaeConfig>();
   CLI::App* c = train.add_subcommand("mnist-vae", "PyTorch's variational autoencoder example on MNIST");
   add_mnist_vae_flags(c, *cfg);
+  add_tensorboard_flag(c, cfg->tensorboard_dir);
   out.push_back({c, [cfg] {
                    auto r = recipes::train_mnist_vae(*cfg, std::cout);
                    if (!is_main_process()) return 0;  // under mpirun rank 0 reports

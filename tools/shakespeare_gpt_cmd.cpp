@@ -49,6 +49,7 @@ void add_shakespeare_gpt_commands(CLI::App& app, CLI::App& train, CLI::App& tune
   auto cfg = std::make_shared<recipes::ShakespeareGptConfig>();
   CLI::App* t = train.add_subcommand("shakespeare-gpt", "A character-level GPT on Tiny Shakespeare (nanoGPT's shakespeare_char, CPU size)");
   add_shakespeare_gpt_flags(t, *cfg);
+  add_tensorboard_flag(t, cfg->tensorboard_dir);
   out.push_back({t, [cfg] {
                    recipes::train_shakespeare_gpt(*cfg, std::cout);
                    return 0;

@@ -37,7 +37,7 @@ FitResult = namedtuple("FitResult", ["history", "step_losses", "last_eval", "sam
 _OPTIONS = {  # name -> type; defaults are the C++ TrainerOptions'
     "epochs": int, "max_steps_per_epoch": int, "steps": int, "stop_after": int, "eval_every": int, "log_every": int,
     "loss_is_sum": bool, "grad_clip": float, "nonfinite": str, "checkpoint_dir": str, "resume": str,
-    "metrics_path": str, "plot_path": str, "recipe": str, "config": str, "early_stopping_patience": int,
+    "metrics_path": str, "plot_path": str, "tensorboard_dir": str, "recipe": str, "config": str, "early_stopping_patience": int,
     "early_stopping_min_delta": float, "progress": bool, "sample_unit": str,
 }
 _STDOUT = object()
@@ -99,7 +99,7 @@ def _callable(name, f):
 class Trainer:
     """Trainer(model, optimizer, *, epochs=1, max_steps_per_epoch=0, steps=0, stop_after=0,
     eval_every=0, log_every=0, loss_is_sum=False, grad_clip=0.0, nonfinite="stop", lr_schedule=None,
-    checkpoint_dir="", resume="", metrics_path="", plot_path="", recipe="", config="",
+    checkpoint_dir="", resume="", metrics_path="", plot_path="", tensorboard_dir="", recipe="", config="",
     early_stopping_patience=0, early_stopping_min_delta=0.0, progress=True, sample_unit="samples",
     generators=None). lr_schedule(step) -> lr is set on every param group before each step;
     nonfinite="stop" raises on a NaN or infinite loss before the optimizer steps, "skip" drops that batch;
@@ -147,6 +147,17 @@ class Trainer:
             raise TypeError(f"Trainer.track_generator(): argument 'generator' must be ember.Generator, not "
                             f"{type(generator).__name__}")
         self._cpp.track_generator(str(name), generator)
+
+    @property
+    def tensorboard(self):
+        """With tensorboard_dir, on rank 0, once fit() has started: an ember.utils.tensorboard.SummaryWriter
+        over the trainer's own event file (for images or text from on_record); else None. The trainer
+        flushes and closes it."""
+        cpp = self._cpp.tensorboard
+        if cpp is None:
+            return None
+        from .utils.tensorboard import SummaryWriter
+        return SummaryWriter._over(cpp)
 
     @property
     def rank(self):

@@ -139,6 +139,7 @@ void init_tensor_factories(nb::module_& m, nb::class_<Tensor>& cls);
 namespace ember::py {
 void init_models(nb::module_& m);
 void init_train(nb::module_& m);
+void init_tensorboard(nb::module_& m);  // tensorboard.cpp
 }  // namespace ember::py
 
 // ---- distributed: distributed.cpp (process groups, DDP over a Python module, ZeRO-1) ----

@@ -51,6 +51,7 @@ NB_MODULE(_C, m) {
   init_io(m);
   init_models(m);
   init_train(m);
+  init_tensorboard(m);
   init_distributed(m);
   init_explain(m);
   init_onnx(m);

@@ -158,6 +158,7 @@ void init_train(nb::module_& parent) {
       .def_rw("resume", &TrainerOptions::resume)
       .def_rw("metrics_path", &TrainerOptions::metrics_path)
       .def_rw("plot_path", &TrainerOptions::plot_path)
+      .def_rw("tensorboard_dir", &TrainerOptions::tensorboard_dir)
       .def_rw("recipe", &TrainerOptions::recipe)
       .def_rw("config", &TrainerOptions::config)
       .def_rw("early_stopping_patience", &TrainerOptions::early_stopping_patience)
@@ -206,6 +207,9 @@ void init_train(nb::module_& parent) {
         };
         return run_fit(log, [&](std::ostream& os) { return t.fit(next_batch, s, c, &os); });
       }, nb::arg("next_batch"), nb::arg("step"), nb::arg("callbacks"), nb::arg("log").none())
+      // The trainer's TensorBoard writer (ember._C.tensorboard.TensorBoardWriter) once fit has
+      // started, on rank 0 with tensorboard_dir set; else None. Owned by the trainer.
+      .def_prop_ro("tensorboard", [](const Trainer& t) { return t.tensorboard(); }, nb::rv_policy::reference_internal)
       .def_prop_ro("rank", [](const Trainer& t) { return t.dist().rank(); })
       .def_prop_ro("world_size", [](const Trainer& t) { return t.dist().size(); });
 

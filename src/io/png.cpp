@@ -14,7 +14,8 @@ void png_append(png_structp png, png_bytep data, png_size_t len) {
 }  // namespace
 
 std::string encode_png(const uint8_t* pixels, int64_t width, int64_t height, int channels, const char* op) {
-  EMBER_CHECK(channels == 1 || channels == 3, op, "PNG pixels must have 1 (gray) or 3 (RGB) channels, got ", channels);
+  EMBER_CHECK(channels == 1 || channels == 3 || channels == 4, op,
+              "PNG pixels must have 1 (gray), 3 (RGB) or 4 (RGBA) channels, got ", channels);
   // PNG's limit is 2^31 - 1 pixels per side; libpng's default user limit is 1,000,000.
   EMBER_CHECK(width > 0 && height > 0 && width <= 1000000 && height <= 1000000, op, "a PNG image of ", width, "x",
               height, " pixels cannot be written (each side must be 1 to 1,000,000)");
@@ -32,7 +33,10 @@ std::string encode_png(const uint8_t* pixels, int64_t width, int64_t height, int
   }
   png_set_write_fn(png, &out, png_append, nullptr);
   png_set_IHDR(png, info, static_cast<png_uint_32>(width), static_cast<png_uint_32>(height), 8,
-               channels == 1 ? PNG_COLOR_TYPE_GRAY : PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+               channels == 1   ? PNG_COLOR_TYPE_GRAY
+               : channels == 3 ? PNG_COLOR_TYPE_RGB
+                               : PNG_COLOR_TYPE_RGBA,
+               PNG_INTERLACE_NONE,
                PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
   png_write_info(png, info);
   const size_t row_bytes = static_cast<size_t>(width) * static_cast<size_t>(channels);

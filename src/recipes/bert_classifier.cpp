@@ -267,7 +267,8 @@ BertClassifierResult train_bert_classifier(const BertClassifierConfig& cfg, std:
                           .grad_clip = cfg.clip_norm, .precision = cfg.precision, .nonfinite = cfg.nonfinite,
                           .lr_at = [&](int64_t step) { return cfg.lr * lr_factor(step, warmup, total); },
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume,
-                          .metrics_path = cfg.metrics_path, .recipe = kRecipe, .config = config_string(cfg),
+                          .metrics_path = cfg.metrics_path,
+                          .tensorboard_dir = cfg.tensorboard_dir, .recipe = kRecipe, .config = config_string(cfg),
                           .progress = cfg.progress, .sample_unit = "reviews",
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb}},
                          dist);

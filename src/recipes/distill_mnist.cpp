@@ -227,7 +227,8 @@ DistillMnistResult distill_mnist_cnn(const DistillMnistConfig& cfg, std::ostream
   train::Trainer trainer(trained, opt,
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch,
                           .nonfinite = cfg.nonfinite, .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume,
-                          .metrics_path = cfg.metrics_path, .plot_path = cfg.plot_path, .recipe = kRecipe,
+                          .metrics_path = cfg.metrics_path, .plot_path = cfg.plot_path,
+                          .tensorboard_dir = cfg.tensorboard_dir, .recipe = kRecipe,
                           .config = config_string(cfg), .progress = cfg.progress},
                          dist);
   train::Callbacks cb;

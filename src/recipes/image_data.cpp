@@ -4,6 +4,7 @@
 
 #include "ember/data/data_root.h"
 #include "ember/data/mnist.h"
+#include "ember/io/file.h"
 #include "ember/io/image_grid.h"
 #include "ember/ops.h"
 
@@ -60,9 +61,9 @@ void validate_common(int64_t epochs, int64_t batch_size, double lr, int64_t late
   EMBER_CHECK(train_limit >= 0, "--train-limit", "must be non-negative, got ", train_limit);
 }
 
-void write_reconstruction_grid(const std::string& path, const Tensor& inputs, const Tensor& recon) {
+std::string reconstruction_grid_png(const Tensor& inputs, const Tensor& recon) {
   const int64_t per_row = 8, n = inputs.size(0);
-  EMBER_CHECK(n > 0 && n % per_row == 0 && recon.shape() == inputs.shape(), "write_reconstruction_grid",
+  EMBER_CHECK(n > 0 && n % per_row == 0 && recon.shape() == inputs.shape(), "reconstruction_grid_png",
               "expected inputs and reconstructions of the same shape with a multiple of ", per_row,
               " images, got ", shape_str(inputs.shape()), " and ", shape_str(recon.shape()));
   std::vector<Tensor> rows;
@@ -73,7 +74,13 @@ void write_reconstruction_grid(const std::string& path, const Tensor& inputs, co
   io::ImageGridOptions o;
   o.columns = per_row;
   o.scale = 2;
-  io::write_image_grid(path, cat(rows, 0), o);
+  return io::encode_image_grid(cat(rows, 0), o);
+}
+
+void save_png(const std::string& png, const std::string& path, train::TensorBoardWriter* tb, const std::string& tag,
+              int64_t step) {
+  if (!path.empty()) io::write_file_atomic(path, png, "write_image_grid");
+  if (tb) tb->add_image_png(tag, png, step);
 }
 
 }  // namespace ember::recipes::detail

@@ -8,6 +8,7 @@
 
 #include "ember/data/dataset.h"
 #include "ember/tensor.h"
+#include "ember/train/tensorboard.h"
 
 namespace ember::recipes::detail {
 
@@ -31,7 +32,12 @@ void validate_common(int64_t epochs, int64_t batch_size, double lr, int64_t late
                      int64_t num_workers, int64_t max_steps, int64_t train_limit);
 
 // Inputs and their reconstructions as a grid: 8 per row, a row of inputs above the row of their
-// reconstructions. inputs, recon: (G, 1, 28, 28) in [0, 1].
-void write_reconstruction_grid(const std::string& path, const Tensor& inputs, const Tensor& recon);
+// reconstructions. inputs, recon: (G, 1, 28, 28) in [0, 1]. Returns the PNG's bytes.
+std::string reconstruction_grid_png(const Tensor& inputs, const Tensor& recon);
+
+// A recipe's PNG (bytes) to its file (atomically, when `path` is not empty) and to TensorBoard
+// (when `tb` is not null) under `tag` at `step`.
+void save_png(const std::string& png, const std::string& path, train::TensorBoardWriter* tb, const std::string& tag,
+              int64_t step);
 
 }  // namespace ember::recipes::detail

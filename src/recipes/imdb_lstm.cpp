@@ -247,7 +247,8 @@ ImdbLstmResult train_imdb_lstm(const ImdbLstmConfig& cfg, std::ostream& out_all)
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch,
                           .grad_clip = cfg.clip_norm, .precision = cfg.precision,
                           .nonfinite = cfg.nonfinite, .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume,
-                          .metrics_path = cfg.metrics_path, .recipe = kRecipe, .config = config_string(cfg),
+                          .metrics_path = cfg.metrics_path,
+                          .tensorboard_dir = cfg.tensorboard_dir, .recipe = kRecipe, .config = config_string(cfg),
                           .progress = cfg.progress, .sample_unit = "reviews",
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb}},
                          dist);

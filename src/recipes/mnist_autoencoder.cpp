@@ -90,6 +90,7 @@ MnistAutoencoderResult train_mnist_autoencoder(const MnistAutoencoderConfig& cfg
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch, .precision = cfg.precision,
                           .nonfinite = cfg.nonfinite,
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
+                          .tensorboard_dir = cfg.tensorboard_dir,
                           .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
                          dist);
@@ -104,11 +105,12 @@ MnistAutoencoderResult train_mnist_autoencoder(const MnistAutoencoderConfig& cfg
       ReconstructionError e = evaluate(*net, images.eval, dist);
       return train::Metrics{{images.split + "_mse", e.mse}, {images.split + "_bce", e.bce}};
     };
-  cb.on_record = [&](const train::EpochRecord&) {
-    if (image_path.empty() || !dist.is_main()) return;
+  cb.on_record = [&](const train::EpochRecord& row) {
+    if ((image_path.empty() && !trainer.tensorboard()) || !dist.is_main()) return;
     NoGradGuard ng;
     net->eval();
-    detail::write_reconstruction_grid(image_path, grid_inputs, net->forward(grid_inputs));
+    detail::save_png(detail::reconstruction_grid_png(grid_inputs, net->forward(grid_inputs)), image_path,
+                     trainer.tensorboard(), "reconstructions", row.epoch);
     net->train();
   };
   train::FitResult fit = trainer.fit(

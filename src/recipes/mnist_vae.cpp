@@ -101,6 +101,7 @@ MnistVaeResult train_mnist_vae(const MnistVaeConfig& cfg, std::ostream& out_all)
                          {.epochs = cfg.epochs, .max_steps_per_epoch = cfg.max_steps_per_epoch, .loss_is_sum = true, .precision = cfg.precision,
                           .nonfinite = cfg.nonfinite,
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
+                          .tensorboard_dir = cfg.tensorboard_dir,
                           .recipe = kRecipe, .config = config_string(cfg), .progress = cfg.progress,
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
                          dist);
@@ -123,19 +124,22 @@ MnistVaeResult train_mnist_vae(const MnistVaeConfig& cfg, std::ostream& out_all)
       const std::string& k = images.split;
       return train::Metrics{{k + "_loss", t.loss}, {k + "_bce", t.bce}, {k + "_kl", t.kl}, {k + "_mse", t.mse}};
     };
-  cb.on_record = [&](const train::EpochRecord&) {
+  cb.on_record = [&](const train::EpochRecord& row) {
     if (!dist.is_main()) return;
     NoGradGuard ng;
     net->eval();
-    if (!samples_path.empty()) {
+    train::TensorBoardWriter* tb = trainer.tensorboard();
+    if (!samples_path.empty() || tb) {
       io::ImageGridOptions o;
       o.scale = 2;
-      io::write_image_grid(samples_path, net->decode(sample_z).reshape({-1, 1, 28, 28}), o);
+      detail::save_png(io::encode_image_grid(net->decode(sample_z).reshape({-1, 1, 28, 28}), o), samples_path, tb,
+                       "samples", row.epoch);
     }
-    if (!recon_path.empty()) {
+    if (!recon_path.empty() || tb) {
       // Reconstructions decode the posterior mean: the model's best guess, without sampling noise.
       Tensor recon = net->decode(net->encode(grid_inputs).first).reshape({-1, 1, 28, 28});
-      detail::write_reconstruction_grid(recon_path, grid_inputs, recon);
+      detail::save_png(detail::reconstruction_grid_png(grid_inputs, recon), recon_path, tb, "reconstructions",
+                       row.epoch);
     }
     net->train();
   };

@@ -269,7 +269,8 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
                           .log_every = cfg.log_interval, .grad_clip = cfg.grad_clip, .precision = cfg.precision,
                           .nonfinite = cfg.nonfinite, .lr_at = [&cfg](int64_t step) { return lr_at(cfg, step); },
                           .checkpoint_dir = cfg.checkpoint_dir, .resume = cfg.resume, .metrics_path = cfg.metrics_path,
-                          .plot_path = cfg.plot_path, .recipe = kRecipe, .config = config_string(cfg),
+                          .plot_path = cfg.plot_path,
+                          .tensorboard_dir = cfg.tensorboard_dir, .recipe = kRecipe, .config = config_string(cfg),
                           .sample_unit = "tokens",
                           .ddp = {.bucket_cap_mb = cfg.bucket_cap_mb, .gradient_as_bucket_view = true}},
                          dist);
@@ -321,6 +322,10 @@ ShakespeareGptResult train_shakespeare_gpt(const ShakespeareGptConfig& cfg, std:
                                                               : std::vector<int64_t>{text.ids(data::Split::Train).data_ptr<int64_t>()[0]};
     result.sample = vocab.decode(models::generate(*model, start, g, sample_gen));
     out << "---- sample ----\n" << result.sample << "\n----------------\n";
+    if (train::TensorBoardWriter* tb = trainer.tensorboard()) {  // a code block keeps the line breaks
+      tb->add_text("sample", "```\n" + result.sample + "\n```", fit.history.empty() ? 0 : fit.history.back().epoch);
+      tb->flush();
+    }
   }
   return result;
 }

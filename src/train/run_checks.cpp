@@ -40,6 +40,20 @@ void check_output_path(const std::string& path, const char* flag, std::initializ
   ::unlink(probe.c_str());
 }
 
+void check_output_dir(const std::string& dir, const char* flag) {
+  if (dir.empty()) return;
+  std::error_code ec;
+  EMBER_CHECK(!fs::exists(dir, ec) || fs::is_directory(dir, ec), flag, "'", dir, "' is a file; give a folder");
+  fs::create_directories(dir, ec);
+  EMBER_CHECK(!ec, flag, "cannot create the folder '", dir, "': ", ec.message());
+  const std::string probe = (fs::path(dir) / (".ember-check." + std::to_string(::getpid()))).string();
+  const int fd = ::open(probe.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  EMBER_CHECK(fd >= 0, flag, "cannot write in the folder '", dir, "': ", std::strerror(errno),
+              "; give a folder you can write to");
+  ::close(fd);
+  ::unlink(probe.c_str());
+}
+
 void check_epoch_loader(const data::DataLoader& loader, int64_t epochs, int64_t steps_per_epoch) {
   const auto& o = loader.options();
   const int64_t n = o.sampler ? o.sampler->size() : loader.dataset()->size();

@@ -16,6 +16,10 @@ namespace ember::train::detail {
 // writable, it is not a folder and it ends in one of `suffixes`. Errors name `flag`.
 void check_output_path(const std::string& path, const char* flag, std::initializer_list<const char*> suffixes);
 
+// `dir` (a folder for files written later, "" for none) exists or is created (with its parents),
+// and a file can be created in it. Errors name `flag`.
+void check_output_dir(const std::string& dir, const char* flag);
+
 // The loader yields at least one batch, --batch-size is at most its examples per epoch (per
 // rank), and epochs * steps per epoch fits in an int64 step counter.
 void check_epoch_loader(const data::DataLoader& loader, int64_t epochs, int64_t steps_per_epoch);

@@ -17,6 +17,7 @@
 #include "ember/train/checkpoint.h"
 #include "train/rank_agreement.h"
 #include "train/run_checks.h"
+#include "train/trainer_tensorboard.h"
 
 namespace ember::train {
 
@@ -37,6 +38,9 @@ int64_t rows_without_improvement(const std::vector<EpochRecord>& history, double
   }
   return since;
 }
+
+// The learning rate of the first parameter group: what the last step used (lr_at sets every group).
+double step_lr(const optim::Optimizer& opt) { return opt.param_groups().empty() ? 0.0 : opt.param_groups()[0].lr(); }
 
 std::string state_key(const std::string& name, int rank) { return rank == 0 ? name : name + "." + std::to_string(rank); }
 
@@ -97,6 +101,7 @@ Trainer::Trainer(std::shared_ptr<nn::Module> model, optim::Optimizer& optimizer,
   if (dist_.is_main()) {  // before any training: an unwritable output fails now, not after an epoch
     detail::check_output_path(metrics_path_, "--metrics", {".csv", ".jsonl"});
     detail::check_output_path(plot_path_, "--plot", {".png"});
+    detail::check_output_dir(opt_.tensorboard_dir, "--tensorboard");
   }
 }
 
@@ -151,10 +156,16 @@ int64_t Trainer::resume(const Callbacks& cb, FitResult& r, std::ostream& log) {
   return done;
 }
 
-void Trainer::before_training() {
+void Trainer::before_training(std::ostream& log, int64_t first_step) {
   // After loading (every rank reads the checkpoint, so optimizer state agrees too): DDP checks
   // that the ranks built the same model and broadcasts rank 0's weights.
   ddp_ = dist_.wrap(model_, opt_.ddp);
+  // A new event file each run (a resume adds one beside the last): TensorBoard merges a folder's.
+  if (!opt_.tensorboard_dir.empty() && dist_.is_main() && !tb_) {
+    tb_ = std::make_unique<TensorBoardWriter>(opt_.tensorboard_dir,
+                                              TensorBoardOptions{.purge_step = first_step > 1 ? first_step : -1});
+    log << "TensorBoard: " << tb_->path() << " (tensorboard --logdir " << opt_.tensorboard_dir << ")\n";
+  }
 }
 
 bool Trainer::run_step(const StepFn& step, const data::Batch& batch, int64_t global_step, StepOutput& o) {
@@ -221,7 +232,12 @@ bool Trainer::record(EpochRecord rec, const Callbacks& cb, FitResult& r, std::os
   const EpochRecord& row = r.history.back();
   if (!metrics_path_.empty() && dist_.is_main()) write_metrics(metrics_path_, r.history, x_name_);
   if (!plot_path_.empty() && dist_.is_main()) write_curves_png(plot_path_, r.history, x_name_);
-  if (cb.on_record) cb.on_record(row);
+  if (tb_) {
+    detail::log_row(*tb_, row);
+    detail::log_parameters(*tb_, *model_, row.epoch);
+  }
+  if (cb.on_record) cb.on_record(row);  // may add images and text to tensorboard()
+  if (tb_) tb_->flush();
   if (!opt_.checkpoint_dir.empty()) {
     std::map<std::string, std::string> meta = {{"recipe", opt_.recipe},
                                                {x_name_, std::to_string(row.epoch)},
@@ -275,7 +291,7 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
   detail::check_ranks_agree(dist_, opt_, {{"train examples", std::to_string(loader.dataset()->size())},
                                           {"steps per epoch", std::to_string(steps)},
                                           {"first epoch", std::to_string(start + 1)}});
-  before_training();
+  before_training(log, start * steps + 1);
   const bool tty = opt_.progress && stdout_is_tty() && dist_.is_main();
   int64_t total_samples = 0, total_tokens = 0;
   double total_seconds = 0;
@@ -287,6 +303,8 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
     bool counts_correct = false;
     int64_t skipped = 0;  // steps dropped for a non-finite loss (the same on every rank)
     std::vector<double> losses;  // per step: the loss (and, for a summed loss, the batch size)
+    // Under mpirun each step's loss reaches TensorBoard averaged over ranks, at the epoch's end.
+    std::vector<std::pair<int64_t, double>> tb_steps;  // (step, lr) of the steps taken
     for (const data::Batch& b : loader) {
       if (step >= steps) break;
       StepOutput o;
@@ -296,6 +314,12 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
         continue;
       }
       const double l = o.loss.item();
+      if (tb_ && dist_.size() == 1) {
+        const double per = opt_.loss_is_sum ? l / static_cast<double>(std::max<int64_t>(o.samples, 1)) : l;
+        detail::log_step(*tb_, global_step, per, step_lr(optim_));
+      } else if (tb_) {
+        tb_steps.emplace_back(global_step, step_lr(optim_));
+      }
       running += l;
       losses.push_back(l);
       if (opt_.loss_is_sum) losses.push_back(static_cast<double>(o.samples));
@@ -314,12 +338,15 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
     // Over every rank: the summed loss, steps, samples, hits and tokens; each step's loss.
     auto g = dist_.sum({running, static_cast<double>(step - skipped), static_cast<double>(samples),
                         static_cast<double>(correct), static_cast<double>(tokens)});
+    const size_t first_loss = r.step_losses.size();
     if (opt_.loss_is_sum) {
       losses = dist_.sum(std::move(losses));
       for (size_t i = 0; i < losses.size(); i += 2) r.step_losses.push_back(losses[i] / losses[i + 1]);
     } else {
       for (double l : dist_.mean(losses)) r.step_losses.push_back(l);
     }
+    for (size_t i = 0; i < tb_steps.size() && first_loss + i < r.step_losses.size(); ++i)
+      detail::log_step(*tb_, tb_steps[i].first, r.step_losses[first_loss + i], tb_steps[i].second);
     samples = static_cast<int64_t>(g[2]), correct = static_cast<int64_t>(g[3]), tokens = static_cast<int64_t>(g[4]);
     total_samples += samples, total_tokens += tokens, total_seconds += secs;
     const double train_loss = opt_.loss_is_sum ? (samples ? g[0] / static_cast<double>(samples) : 0.0)
@@ -348,6 +375,7 @@ FitResult Trainer::fit(data::DataLoader& loader, const StepFn& step_fn, const Ca
   }
   r.samples_per_second = total_seconds > 0 ? static_cast<double>(total_samples) / total_seconds : 0.0;
   r.tokens_per_second = total_seconds > 0 ? static_cast<double>(total_tokens) / total_seconds : 0.0;
+  finish_tensorboard(r);
   return r;
 }
 
@@ -365,7 +393,7 @@ FitResult Trainer::fit(const std::function<data::Batch()>& next_batch, const Ste
   detail::check_ranks_agree(dist_, opt_, {{"steps", std::to_string(opt_.steps)},
                                           {"stop after", std::to_string(opt_.stop_after)},
                                           {"first step", std::to_string(step + 1)}});
-  before_training();
+  before_training(log, step + 1);
   const int64_t last = opt_.stop_after > 0 ? opt_.stop_after : opt_.steps;
   double train_seconds = 0, interval_seconds = 0, samples = 0, interval_samples = 0;
   int64_t interval_steps = 0, interval_skipped = 0;  // for --nonfinite skip
@@ -414,6 +442,7 @@ FitResult Trainer::fit(const std::function<data::Batch()>& next_batch, const Ste
     samples += static_cast<double>(o.samples), interval_samples += static_cast<double>(o.samples);
     ++step, ++r.steps_done;
     r.step_losses.push_back(l);
+    if (tb_) detail::log_step(*tb_, step, l, step_lr(optim_));
     if (opt_.log_every > 0 && step % opt_.log_every == 0) {
       log << "  step " << step << "/" << opt_.steps << " loss " << std::fixed << std::setprecision(4) << l;
       if (opt_.lr_at) log << ", lr " << std::scientific << std::setprecision(2) << opt_.lr_at(step - 1);
@@ -422,7 +451,14 @@ FitResult Trainer::fit(const std::function<data::Batch()>& next_batch, const Ste
     }
   }
   r.samples_per_second = train_seconds > 0 ? dist_.sum(samples) / train_seconds : 0;
+  finish_tensorboard(r);
   return r;
+}
+
+void Trainer::finish_tensorboard(const FitResult& r) {
+  if (!tb_) return;
+  detail::log_hparams(*tb_, opt_.recipe, opt_.config, r.history);
+  tb_->flush();
 }
 
 ClassifierEvaluation evaluate_classifier(nn::Module& model, data::DataLoader& loader, int64_t classes,

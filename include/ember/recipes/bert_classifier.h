@@ -51,6 +51,7 @@ struct BertClassifierConfig {
   std::string checkpoint_dir;
   std::string resume;             // a checkpoint path, or "auto"
   std::string metrics_path;
+  std::string tensorboard_dir;  // TensorBoard event files (train::TrainerOptions); "" -> none
   std::string save_model;         // "" -> none: a Hugging Face folder for the fine-tuned model
   int64_t max_steps_per_epoch = 0;  // 0: the whole epoch
   int64_t test_limit = 0;         // evaluate on N test reviews spread evenly (0: all 25,000)

@@ -26,6 +26,7 @@ struct DistillMnistConfig {
   std::string checkpoint_dir;         // the student's checkpoints (resume with --resume auto)
   std::string resume;
   std::string metrics_path;
+  std::string tensorboard_dir;  // TensorBoard event files (train::TrainerOptions); "" -> none
   std::string plot_path;
   std::string nonfinite = "stop";     // or "skip": a NaN/inf loss (train::TrainerOptions)
   int64_t max_steps_per_epoch = 0;    // 0: whole epochs

@@ -55,6 +55,7 @@ struct ImdbLstmConfig {
   std::string checkpoint_dir;     // "" -> no checkpoint
   std::string resume;             // a checkpoint path, or "auto" (last.safetensors in checkpoint_dir)
   std::string metrics_path;       // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
+  std::string tensorboard_dir;  // TensorBoard event files (train::TrainerOptions); "" -> none
   int64_t max_steps_per_epoch = 0;  // 0: the whole epoch
   int64_t train_limit = 0;        // train on N reviews spread evenly over the split (0: all)
   int64_t test_limit = 0;         // evaluate on N test reviews spread evenly (0: all)

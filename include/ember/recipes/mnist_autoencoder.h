@@ -25,6 +25,7 @@ struct MnistAutoencoderConfig {
   std::string checkpoint_dir;     // last.safetensors, metrics.csv, reconstructions.png; "" -> none
   std::string resume;             // a checkpoint path, or "auto" (last.safetensors in checkpoint_dir)
   std::string metrics_path;       // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
+  std::string tensorboard_dir;  // TensorBoard event files (train::TrainerOptions); "" -> none
   std::string image_path;         // .png; "" -> <checkpoint_dir>/reconstructions.png if any
   int64_t max_steps_per_epoch = 0;  // 0: the whole epoch
   int64_t train_limit = 0;        // use only the first N training images (0: all)

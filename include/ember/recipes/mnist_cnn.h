@@ -33,6 +33,7 @@ struct MnistCnnConfig {
   std::string checkpoint_dir;     // "" -> no checkpoints
   std::string resume;             // a checkpoint path, or "auto" (latest in checkpoint_dir)
   std::string metrics_path;       // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
+  std::string tensorboard_dir;  // TensorBoard event files (train::TrainerOptions); "" -> none
   std::string plot_path;          // .png; "" -> <checkpoint_dir>/curves.png if any
   int64_t max_steps_per_epoch = 0;  // 0: the whole epoch (tests and benchmarks shorten it)
   int64_t train_limit = 0;        // use only the first N training images (0: all)

@@ -24,6 +24,7 @@ struct MnistVaeConfig {
   std::string checkpoint_dir;     // last.safetensors, metrics.csv, samples.png, reconstructions.png
   std::string resume;             // a checkpoint path, or "auto" (last.safetensors in checkpoint_dir)
   std::string metrics_path;       // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
+  std::string tensorboard_dir;  // TensorBoard event files (train::TrainerOptions); "" -> none
   std::string samples_path;       // .png; "" -> <checkpoint_dir>/samples.png if any
   std::string recon_path;         // .png; "" -> <checkpoint_dir>/reconstructions.png if any
   int64_t num_samples = 64;       // digits decoded from N(0, I) for samples.png (8 per row)

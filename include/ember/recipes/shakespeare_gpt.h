@@ -39,6 +39,7 @@ struct ShakespeareGptConfig {
   std::string checkpoint_dir;   // "" -> no checkpoints; else last.safetensors at each evaluation
   std::string resume;           // a checkpoint path, or "auto" (last.safetensors in checkpoint_dir)
   std::string metrics_path;     // .csv or .jsonl; "" -> <checkpoint_dir>/metrics.csv if any
+  std::string tensorboard_dir;  // TensorBoard event files (train::TrainerOptions); "" -> none
   std::string plot_path;        // .png; "" -> <checkpoint_dir>/curves.png if any
   int64_t sample_tokens = 500;  // characters sampled at the end (0: none)
   // Stop once this many steps are done in total (0: at --steps) while the lr schedule still spans

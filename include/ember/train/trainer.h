@@ -2,8 +2,9 @@
 // train::Trainer: Ember's one training loop. A recipe (or a user's program) supplies the model,
 // the optimizer, the data and a step function that returns the loss; the trainer runs the steps
 // (zero_grad, forward through the step function, backward, clipping, optimizer step), evaluates,
-// keeps the metrics history (CSV/JSONL, a PNG of the curves and the checkpoint), checkpoints and
-// resumes exactly, stops early, and runs data-parallel under mpirun unchanged.
+// keeps the metrics history (CSV/JSONL, a PNG of the curves, TensorBoard event files and the
+// checkpoint), checkpoints and resumes exactly, stops early, and runs data-parallel under mpirun
+// unchanged.
 //
 //   auto model = std::make_shared<Net>();
 //   optim::SGD opt(model->parameters(), optim::SGDOptions(0.01).momentum(0.9));
@@ -31,6 +32,7 @@
 #include "ember/random.h"
 #include "ember/train/metrics.h"
 #include "ember/train/report.h"
+#include "ember/train/tensorboard.h"
 
 namespace ember::train {
 
@@ -81,6 +83,11 @@ struct TrainerOptions {
   std::string resume{};               // a checkpoint, or "auto": <checkpoint_dir>/last.safetensors if it exists
   std::string metrics_path{};         // .csv or .jsonl
   std::string plot_path{};            // .png of the loss (and accuracy) curves
+  // A folder for TensorBoard event files (rank 0 writes; a resumed run adds a file beside the
+  // first): every history value as "metrics/<column>" at x = the row's epoch (or step), equal to
+  // metrics.csv; each step's "train_step/loss" and "train_step/lr"; histograms "weights/<name>"
+  // and "gradients/<name>" per row; and the config as hyperparameters with the last row's metrics.
+  std::string tensorboard_dir{};
   // Checkpoint metadata: the recipe's name (resume checks it) and its settings (for readers).
   std::string recipe{};
   std::string config{};
@@ -134,13 +141,19 @@ class Trainer {
   FitResult fit(const std::function<data::Batch()>& next_batch, const StepFn& step, const Callbacks& cb = {},
                 std::ostream* log = nullptr);
 
+  // The event-file writer on rank 0 when options.tensorboard_dir is set (else null): recipes add
+  // their images and text samples to it from their callbacks. Created when fit starts.
+  TensorBoardWriter* tensorboard() const { return tb_.get(); }
+
   const distributed::Context& dist() const { return dist_; }
   const TrainerOptions& options() const { return opt_; }
 
  private:
   std::ostream& out(std::ostream* log) const;
   int64_t resume(const Callbacks& cb, FitResult& r, std::ostream& log);  // returns the epoch or step reached
-  void before_training();
+  // first_step: the 1-based step this run starts at (after a resume, older events from there on
+  // are dropped from TensorBoard's view).
+  void before_training(std::ostream& log, int64_t first_step);
   // False when the loss was not finite on some rank (every rank returns the same): nothing stepped.
   bool run_step(const StepFn& step, const data::Batch& batch, int64_t global_step, StepOutput& o);
   // A step's non-finite loss: throws under "stop"; under "skip" returns.
@@ -149,6 +162,7 @@ class Trainer {
   void report_skipped(int64_t skipped, int64_t steps, const std::string& where, std::ostream& log) const;
   bool record(EpochRecord rec, const Callbacks& cb, FitResult& r, std::ostream& log);
   std::string describe(const Callbacks& cb, const Metrics& m) const;
+  void finish_tensorboard(const FitResult& r);  // the hyperparameters with the last row's metrics; flush
 
   std::shared_ptr<nn::Module> model_;
   optim::Optimizer& optim_;
@@ -157,6 +171,7 @@ class Trainer {
   std::shared_ptr<distributed::DistributedDataParallel> ddp_;
   std::vector<std::pair<std::string, Generator*>> generators_;
   std::string metrics_path_, plot_path_, x_name_;
+  std::unique_ptr<TensorBoardWriter> tb_;
 };
 
 // Classification figures over a loader, without gradients and in eval mode (restored after).
