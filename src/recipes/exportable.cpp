@@ -54,7 +54,7 @@ ExportableModel mnist_cnn(const std::string& path, const io::SafetensorsFile& f,
   // The recipe normalizes pixels before the network: the graph does too, so it takes [0, 1] pixels.
   double mean = 0, sd = 1;
   if (auto it = ck.metadata.find("normalize"); it != ck.metadata.end()) std::istringstream(it->second) >> mean >> sd;
-  ExportableModel e{"mnist-cnn (MnistCNN)", net, net.get(), nullptr, {example_images(a.batch)}, {}};
+  ExportableModel e{"mnist-cnn (MnistCNN)", net, net.get(), nullptr, {example_images(a.batch)}, {}, {}, {}};
   e.forward = [net, mean, sd](const std::vector<Tensor>& in) {
     return std::vector<Tensor>{net->forward((in[0] - mean) / sd)};  // (B, 1, 28, 28) -> (B, 10) log-probabilities
   };
@@ -70,7 +70,7 @@ ExportableModel mnist_autoencoder(const std::string& path, const io::Safetensors
   auto net = std::make_shared<models::ConvAutoencoder>(code.size(0), conv1.size(0));
   train::load_checkpoint(path, *net, nullptr, "mnist-autoencoder");
   net->eval();
-  ExportableModel e{"mnist-autoencoder (ConvAutoencoder)", net, net.get(), nullptr, {example_images(a.batch)}, {}};
+  ExportableModel e{"mnist-autoencoder (ConvAutoencoder)", net, net.get(), nullptr, {example_images(a.batch)}, {}, {}, {}};
   e.forward = [net](const std::vector<Tensor>& in) { return std::vector<Tensor>{net->forward(in[0])}; };
   e.input_names = {"image"};
   e.output_names = {"reconstruction"};
@@ -84,7 +84,7 @@ ExportableModel mnist_vae(const std::string& path, const io::SafetensorsFile& f,
   auto net = std::make_shared<models::VAE>(fc21.size(0), fc1.size(0), fc1.size(1));
   train::load_checkpoint(path, *net, nullptr, "mnist-vae");
   net->eval();
-  ExportableModel e{"mnist-vae (VAE)", net, net.get(), nullptr, {example_images(a.batch)}, {}};
+  ExportableModel e{"mnist-vae (VAE)", net, net.get(), nullptr, {example_images(a.batch)}, {}, {}, {}};
   // The evaluation's reconstruction decodes the posterior mean (no sampling), plus mu and logvar.
   e.forward = [net](const std::vector<Tensor>& in) {
     auto [mu, logvar] = net->encode(in[0]);  // (B, latent) each
@@ -100,7 +100,7 @@ ExportableModel imdb_lstm(const std::string& path, const Sizes& a) {
   auto m = std::make_shared<recipes::ImdbLstmModel>(recipes::load_imdb_lstm(path));
   const int64_t V = m->net->embedding->weight.size(0);
   // Token ids past the specials (0 pads, so the lengths come from the padding as in evaluation).
-  ExportableModel e{"imdb-lstm (SentimentLSTM)", m, m->net.get(), nullptr, {example_ids(a.batch, a.seq_len, 2, V)}, {}};
+  ExportableModel e{"imdb-lstm (SentimentLSTM)", m, m->net.get(), nullptr, {example_ids(a.batch, a.seq_len, 2, V)}, {}, {}, {}};
   e.forward = [m](const std::vector<Tensor>& in) { return std::vector<Tensor>{m->net->forward(in[0])}; };  // (B, T) -> (B, 2)
   e.input_names = {"tokens"};
   e.output_names = {"logits"};
@@ -111,7 +111,7 @@ ExportableModel imdb_lstm(const std::string& path, const Sizes& a) {
 ExportableModel shakespeare_gpt(const std::string& path, const Sizes& a) {
   std::shared_ptr<models::GPT> gpt = recipes::load_shakespeare_gpt(path);
   const int64_t T = std::min(a.seq_len, gpt->config.block_size);
-  ExportableModel e{"shakespeare-gpt (GPT)", gpt, gpt.get(), nullptr, {example_ids(a.batch, T, 0, gpt->config.vocab_size)}, {}};
+  ExportableModel e{"shakespeare-gpt (GPT)", gpt, gpt.get(), nullptr, {example_ids(a.batch, T, 0, gpt->config.vocab_size)}, {}, {}, {}};
   e.forward = [gpt](const std::vector<Tensor>& in) { return std::vector<Tensor>{gpt->forward(in[0]).logits}; };  // (B, T, V)
   e.input_names = {"idx"};
   e.output_names = {"logits"};
@@ -135,7 +135,7 @@ ExportableModel pretrained(const std::string& dir, const Sizes& a) {
   const int64_t V = bert->config.vocab_size, lo = std::min<int64_t>(1000, V / 2);
   Tensor ids = example_ids(a.batch, T, lo, std::min<int64_t>(2000, V));
   ExportableModel e{st ? "sentence-transformers (BERT + pooling)" : "BERT", st ? std::shared_ptr<void>(st) : bert, bert.get(),
-               nullptr, {ids, ones({a.batch, T}, kInt64), zeros({a.batch, T}, kInt64)}, {}};
+               nullptr, {ids, ones({a.batch, T}, kInt64), zeros({a.batch, T}, kInt64)}, {}, {}, {}};
   e.forward = [bert, st](const std::vector<Tensor>& in) {
     Tensor hidden = bert->forward(in[0], in[1], in[2]).sequence_output;  // (B, T, H)
     std::vector<Tensor> out{hidden};
