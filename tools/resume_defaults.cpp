@@ -2,11 +2,11 @@
 
 #include <cstdlib>
 #include <filesystem>
-#include <map>
 #include <ostream>
 #include <set>
 #include <sstream>
 
+#include "ember/error.h"
 #include "ember/io/safetensors.h"
 
 namespace ember::cli {
@@ -64,8 +64,13 @@ void fill_flags_from_checkpoint(CLI::App& sub, std::ostream& log) {
     opt->capture_default_str();  // the bound variable still holds the flag's default
     std::string before = opt->get_default_str();
     if (before.empty() && opt->get_expected_min() == 0) before = "0";  // a flag not given is off
-    opt->add_result(value);
-    opt->run_callback();
+    try {
+      opt->add_result(value);
+      opt->run_callback();
+    } catch (const CLI::Error& e) {
+      throw Error("--resume: '" + path + "' records " + name + " '" + value + "', which " + name +
+                  " does not accept (" + e.what() + "); the checkpoint's config is corrupt");
+    }
     if (!same_value(value, before)) changed += (changed.empty() ? "" : ", ") + name + " " + value;
   }
   const char* rank = std::getenv("OMPI_COMM_WORLD_RANK");  // under mpirun, rank 0 speaks for all
